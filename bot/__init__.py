@@ -1,0 +1,1 @@
+"""mentorbot: the Slack-free core, configuration, app factory, CLI and scheduler."""

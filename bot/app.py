@@ -1,0 +1,76 @@
+"""The composition root: builds the Bolt App and registers every handlers module."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+
+from bot.context import Deps
+from handlers import commands, connections, conversations, directory, events, home
+from storage.db import unit_of_work
+from storage.events import claim_event
+
+logger = logging.getLogger(__name__)
+
+SORRY = (
+    ":warning: Sorry, something went wrong on our side and nothing was changed. "
+    "Please try again in a minute; if it keeps happening, tell a programme coordinator."
+)
+
+
+def create_app(deps: Deps, client: WebClient, *, socket_mode: bool = False) -> App:
+    """Build the Bolt app on ``client`` (the one WebClient) and wire every surface."""
+    app = App(
+        client=client,
+        signing_secret=deps.settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        raise_error_for_unhandled_request=False,
+        process_before_response=False,
+    )
+    app.use(_deduplicate_events(deps))
+
+    # The routing table of the app: one line per surface.
+    commands.register(app, deps)
+    directory.register(app, deps)
+    conversations.register(app, deps)
+    connections.register(app, deps)
+    home.register(app, deps)
+    events.register(app, deps)
+
+    @app.error
+    def handle_unexpected(error: Exception, body: dict[str, Any], respond: Any) -> None:
+        """Log the unexpected with its traceback; tell the person kindly when we can."""
+        logger.error(
+            "Failed to handle a %s request", body.get("type") or "slash command", exc_info=error
+        )
+        if respond is not None and body.get("response_url"):
+            try:
+                respond(text=SORRY, response_type="ephemeral", replace_original=False)
+            except Exception:
+                logger.exception("Failed to tell the person about an error")
+
+    return app
+
+
+def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:
+    """Events API deliveries are handled once: by event_id, and not again on a timeout retry."""
+
+    def deduplicate(
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if body.get("type") != "event_callback" or not body.get("event_id"):
+            return next()
+        if "http_timeout" in req.headers.get("x-slack-retry-reason", []):
+            # The first delivery is still being handled.
+            return BoltResponse(status=200, body="")
+        with unit_of_work(deps.open_session) as session:
+            fresh = claim_event(str(body["event_id"]), session=session, now=deps.clock())
+        if not fresh:
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return deduplicate

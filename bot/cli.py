@@ -1,0 +1,225 @@
+"""The `mentorbot` command: load .env, build settings, wire, start. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from dotenv import load_dotenv
+
+from bot.clock import utc_now
+from bot.config import ConfigError, Settings, load_settings, require_http
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
+
+    from bot.context import Deps
+
+logger = logging.getLogger("mentorbot")
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    load_dotenv(Path.cwd() / ".env")
+    try:
+        settings = load_settings()
+        if args.command == "run" and (args.http or not settings.slack_app_token):
+            require_http(settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)  # noqa: T201 - the CLI's own output
+        return EXIT_CONFIG
+    result: int = args.handler(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description="Mentors on Call for Slack")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set)")
+    run.add_argument("--http", action="store_true", help="HTTP mode: POST /slack/events")
+    run.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT)")
+    run.add_argument("--workers", type=int, default=2, help="HTTP worker processes")
+    run.add_argument("--threads", type=int, default=8, help="threads per HTTP worker")
+    run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
+    run.set_defaults(handler=_run)
+
+    scheduler = sub.add_parser("scheduler", help="run the scheduler alone")
+    scheduler.set_defaults(handler=_scheduler)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    people = sub.add_parser("import-people", help="create/update people from an HR CSV")
+    people.add_argument("file", type=Path)
+    people.set_defaults(handler=_import_people)
+
+    sync = sub.add_parser("sync-people", help="pull names, time zones, emails from Slack")
+    sync.set_defaults(handler=_sync_people)
+
+    digest = sub.add_parser("digest", help="print the weekly digest")
+    digest.add_argument("--post", action="store_true", help="post it to the digest channel")
+    digest.set_defaults(handler=_digest)
+    return parser
+
+
+def _deps(settings: Settings) -> Deps:
+    from bot.context import Deps
+    from storage.db import make_engine, session_factory, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return Deps(
+        settings=settings, engine=engine, open_session=session_factory(engine), clock=utc_now
+    )
+
+
+def _stop_on_sigterm() -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.http or not settings.slack_app_token:
+        return _run_http(settings, args)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.scheduler import build_scheduler
+    from bot.slack import build_client
+
+    deps = _deps(settings)
+    client = build_client(settings)
+    app = create_app(deps, client, socket_mode=True)
+    scheduler = None if args.no_scheduler else build_scheduler(deps, client, blocking=False)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    _stop_on_sigterm()
+    try:
+        if scheduler is not None:
+            scheduler.start()
+        logger.info("mentorbot is running in Socket Mode")
+        handler.start()  # type: ignore[no-untyped-call]
+    except KeyboardInterrupt:
+        logger.info("Shutting down")
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)
+    return 0
+
+
+def _run_http(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.server import serve_http
+
+    _deps(settings)  # migrate once, before any worker starts
+    scheduler_process = None
+    if not args.no_scheduler:
+        context = multiprocessing.get_context("spawn")
+        scheduler_process = context.Process(target=_scheduler_process, name="mentorbot-scheduler")
+        scheduler_process.start()
+    port = args.port or settings.port
+    logger.info("mentorbot is serving HTTP on port %d (POST /slack/events)", port)
+    try:
+        serve_http(
+            lambda: _load_wsgi(settings), port=port, workers=args.workers, threads=args.threads
+        )
+    finally:
+        if scheduler_process is not None:
+            scheduler_process.terminate()
+            scheduler_process.join(timeout=10)
+    return 0
+
+
+def _load_wsgi(settings: Settings) -> WSGIApplication:
+    """Runs inside each gunicorn worker: its own engine, client and app."""
+    from bot.app import create_app
+    from bot.context import Deps
+    from bot.server import build_wsgi
+    from bot.slack import build_client
+    from storage.db import make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    deps = Deps(
+        settings=settings, engine=engine, open_session=session_factory(engine), clock=utc_now
+    )
+    return build_wsgi(create_app(deps, build_client(settings)), engine)
+
+
+def _scheduler_process() -> None:
+    logging.basicConfig(level=logging.INFO)
+    load_dotenv(Path.cwd() / ".env")
+    _scheduler(load_settings(), argparse.Namespace())
+
+
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.scheduler import build_scheduler
+    from bot.slack import build_client
+
+    deps = _deps(settings)
+    scheduler = build_scheduler(deps, build_client(settings), blocking=True)
+    _stop_on_sigterm()
+    logger.info("mentorbot scheduler started")
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        logger.info("Scheduler shutting down")
+        scheduler.shutdown(wait=True)
+    return 0
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    _deps(settings)
+    print("Database is up to date.")  # noqa: T201
+    return 0
+
+
+def _import_people(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.people import CsvFormatError, import_people
+    from bot.slack import build_client, email_resolver
+
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"Cannot read {args.file}: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    deps = _deps(settings)
+    try:
+        report = import_people(
+            text,
+            open_session=deps.open_session,
+            resolve_email=email_resolver(build_client(settings)),
+            now=deps.clock(),
+        )
+    except CsvFormatError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} failed")  # noqa: T201
+    for error in report.errors:
+        print(f"  line {error.line}: {error.reason}", file=sys.stderr)  # noqa: T201
+    return 0 if report.ok else 1
+
+
+def _sync_people(settings: Settings, _args: argparse.Namespace) -> int:
+    print("sync-people is coming soon.")  # noqa: T201
+    return 0
+
+
+def _digest(settings: Settings, _args: argparse.Namespace) -> int:
+    print("The weekly digest is coming soon.")  # noqa: T201
+    return 0

@@ -1,0 +1,119 @@
+"""Typed settings, read from the environment (the CLI loads ``.env`` first)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Where a newcomer finds each required value; shown when it is missing or wrong.
+WHERE_TO_FIND = {
+    "SLACK_BOT_TOKEN": (
+        "the Bot User OAuth Token (xoxb-…) on your Slack app's 'OAuth & Permissions' page"
+    ),
+    "SLACK_SIGNING_SECRET": "the Signing Secret on your Slack app's 'Basic Information' page",
+    "SLACK_APP_TOKEN": (
+        "an App-Level Token (xapp-…) with connections:write, under 'Basic Information'"
+    ),
+    "MENTORBOT_COORDINATORS": "comma-separated Slack user IDs, e.g. U012AB3CD,U045EF6GH",
+    "MENTORBOT_DIGEST_CHANNEL": "a channel ID such as C0123456789 (channel details → About)",
+}
+
+
+class ConfigError(Exception):
+    """Configuration is missing or invalid; the message names every problem."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the design, with its default."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    slack_bot_token: str = Field(alias="SLACK_BOT_TOKEN", pattern=r"^xoxb-\S+$")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default="sqlite:///mentorbot.db", alias="DATABASE_URL")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    coordinators: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="MENTORBOT_COORDINATORS"
+    )
+    digest_channel: str | None = Field(default=None, alias="MENTORBOT_DIGEST_CHANNEL")
+    connection_goal: int = Field(default=10, alias="MENTORBOT_CONNECTION_GOAL", ge=1, le=1000)
+    connection_window_days: int = Field(
+        default=183, alias="MENTORBOT_CONNECTION_WINDOW_DAYS", ge=1, le=3650
+    )
+    transition_goal: int = Field(default=3, alias="MENTORBOT_TRANSITION_GOAL", ge=1, le=1000)
+    transition_window_days: int = Field(
+        default=90, alias="MENTORBOT_TRANSITION_WINDOW_DAYS", ge=1, le=3650
+    )
+    max_level_gap: int = Field(default=2, alias="MENTORBOT_MAX_LEVEL_GAP", ge=0, le=100)
+    max_sessions: int = Field(default=3, alias="MENTORBOT_MAX_SESSIONS", ge=1, le=20)
+    support_url: str | None = Field(default=None, alias="MENTORBOT_SUPPORT_URL")
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("slack_app_token", "slack_signing_secret", "digest_channel", "support_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("support_url")
+    @classmethod
+    def _support_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    def is_coordinator(self, slack_id: str) -> bool:
+        return slack_id in self.coordinators
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, or raise ConfigError naming every problem."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+
+
+def require_http(settings: Settings) -> None:
+    """HTTP mode cannot verify requests without the signing secret."""
+    if not settings.slack_signing_secret:
+        raise ConfigError(
+            "Configuration problem:\n  - SLACK_SIGNING_SECRET is missing: "
+            f"{WHERE_TO_FIND['SLACK_SIGNING_SECRET']}.\n"
+            "Set it in .env (see .env.example) or the environment."
+        )
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = ["Configuration problem:"]
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        where = WHERE_TO_FIND.get(name)
+        if error["type"] == "missing":
+            lines.append(f"  - {name} is missing" + (f": {where}." if where else "."))
+        else:
+            hint = f" Expected {where}." if where else ""
+            lines.append(f"  - {name} is invalid ({error['msg']}).{hint}")
+    lines.append("Set them in .env (copy .env.example) or in the environment.")
+    return "\n".join(lines)

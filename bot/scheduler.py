@@ -1,0 +1,47 @@
+"""APScheduler wiring: one scheduler, stable job IDs, jobs kept in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+
+from bot.context import Deps
+
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str  # "module:function", so the job store can persist it
+    trigger: Any
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("purge-events", "handlers.jobs:purge_events", CronTrigger(hour=3, timezone="UTC")),
+)
+
+
+def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseScheduler:
+    """A scheduler whose jobs run through the same WebClient and database as the app."""
+    from handlers import jobs
+
+    jobs.install(deps, client)
+    options: dict[str, Any] = {
+        "jobstores": {"default": SQLAlchemyJobStore(engine=deps.engine, tablename=JOBSTORE_TABLE)},
+        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
+        "timezone": "UTC",
+    }
+    scheduler: BaseScheduler = (
+        BlockingScheduler(**options) if blocking else BackgroundScheduler(**options)
+    )
+    for spec in JOBS:
+        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
+    return scheduler

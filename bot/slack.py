@@ -1,0 +1,45 @@
+"""The one place a Slack Web API client is built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+
+
+def build_client(settings: Settings) -> WebClient:
+    """A WebClient on ``SLACK_API_URL`` that retries 429 (after Retry-After), drops and 5xx."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def email_resolver(client: WebClient) -> Callable[[str], str | None]:
+    """Look a person up by email through Slack's users.lookupByEmail."""
+
+    def resolve(email: str) -> str | None:
+        try:
+            response = client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        user = response.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
+
+    return resolve

@@ -1,0 +1,1 @@
+"""Every Slack entry point, kept thin: parse, call a bot/ service, render, respond."""

@@ -1,0 +1,37 @@
+"""The parsed `/mentor` invocation each subcommand function receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.blocks.help import build_notice
+from bot.context import Deps
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """One `/mentor <subcommand> <args>` call, parsed at the edge."""
+
+    user_id: str
+    subcommand: str
+    args: str
+    trigger_id: str
+    channel_id: str
+    respond: Respond
+    client: WebClient
+    deps: Deps
+
+    def reply(self, payload: dict[str, Any]) -> None:
+        """Answer ephemerally (only the caller sees it)."""
+        self.respond(response_type="ephemeral", replace_original=False, **payload)
+
+    def notice(self, text: str) -> None:
+        self.reply(build_notice(text))
+
+
+SubcommandFn = Callable[[CommandContext], None]

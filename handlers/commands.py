@@ -1,0 +1,104 @@
+"""`/mentor`: one command, a routing table of subcommands, help as the fallback."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.help import HelpLine, build_coming_soon, build_help
+from bot.context import Deps
+from bot.errors import MentorbotError
+from bot.ids import SLASH_COMMAND
+from handlers import connections, conversations, directory
+from handlers.command_context import CommandContext, SubcommandFn
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    usage: str
+    summary: str
+    run: SubcommandFn | None  # None: not built yet, answered honestly as coming soon
+
+
+def _help(ctx: CommandContext) -> None:
+    lines = [HelpLine(entry.usage, entry.summary) for entry in SUBCOMMANDS.values()]
+    ctx.reply(build_help(lines, ctx.deps.settings.support_url))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": Subcommand("help", "what the bot does and every command", _help),
+    "find": Subcommand(
+        "find <topic>", "up to 5 mentors outside your area who can help", directory.find
+    ),
+    "ask": Subcommand("ask @person", "request a conversation with someone", directory.ask),
+    "offer": Subcommand(
+        "offer", "offer yourself as a mentor: topics, capacity, boundaries", directory.offer
+    ),
+    "pause": Subcommand(
+        "pause [YYYY-MM-DD]", "stop receiving requests for a while", directory.pause
+    ),
+    "resume": Subcommand("resume", "receive requests again", directory.resume),
+    "agenda": Subcommand(
+        "agenda", "post the questions for your next conversation", conversations.agenda
+    ),
+    "followup": Subcommand(
+        "followup", "post the actions from your last conversation", conversations.followup
+    ),
+    "met": Subcommand(
+        "met @person [what you talked about]",
+        "log a connection made outside the bot",
+        connections.met,
+    ),
+    "progress": Subcommand(
+        "progress", "your connections toward the goal, and your pace", connections.progress
+    ),
+    "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
+    "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
+    "export": Subcommand("export", "your own data as a file", None),
+    "forget-me": Subcommand("forget-me", "delete your data", None),
+}
+
+
+def parse(text: str) -> tuple[str, str]:
+    """Split `/mentor` text into (subcommand, rest); unknown or empty text means help."""
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return "help", ""
+    name = words[0].lower()
+    rest = words[1].strip() if len(words) > 1 else ""
+    if name not in SUBCOMMANDS:
+        return "help", text.strip()
+    return name, rest
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(SLASH_COMMAND)
+    def handle_mentor(
+        ack: Ack, command: dict[str, str], respond: Respond, client: WebClient
+    ) -> None:
+        """Route `/mentor <subcommand>` through the table."""
+        ack()
+        name, args = parse(command.get("text", ""))
+        ctx = CommandContext(
+            user_id=command["user_id"],
+            subcommand=name,
+            args=args,
+            trigger_id=command.get("trigger_id", ""),
+            channel_id=command.get("channel_id", ""),
+            respond=respond,
+            client=client,
+            deps=deps,
+        )
+        entry = SUBCOMMANDS[name]
+        if entry.run is None:
+            ctx.reply(build_coming_soon(name, entry.summary))
+            return
+        try:
+            entry.run(ctx)
+        except MentorbotError as exc:
+            ctx.notice(str(exc))

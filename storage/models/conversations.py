@@ -1,0 +1,3 @@
+"""Tables for conversations (filled in by its issue)."""
+
+from __future__ import annotations

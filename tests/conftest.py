@@ -1,0 +1,144 @@
+"""The harness: fake Slack on 127.0.0.1, the real app behind a real WSGI server, real SQLite."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.context import Deps
+from bot.server import build_wsgi
+from bot.slack import build_client
+from storage.db import make_engine, session_factory
+from tests.fakeslack import FakeSlack
+from tests.slackhttp import SlackSender
+
+SIGNING_SECRET = "test-signing-secret"
+# A Monday morning in UTC: working hours in London.
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """The injected clock: tests move time by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+    assert not fake.invalid, f"the app sent Block Kit that Slack would refuse: {fake.invalid}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_settings(fake: FakeSlack, database_url: str, **overrides: Any) -> Settings:
+    values = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "DATABASE_URL": database_url,
+        "MENTORBOT_COORDINATORS": "U0COORD01",
+        "MENTORBOT_DIGEST_CHANNEL": "C0DIGEST1",
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def engine(tmp_path: Any) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'mentorbot.db'}")
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def deps(
+    fake_slack: FakeSlack, engine: Engine, clock: FakeClock, settings_overrides: dict[str, Any]
+) -> Deps:
+    settings = make_settings(fake_slack, str(engine.url), **settings_overrides)
+    return Deps(settings=settings, engine=engine, open_session=session_factory(engine), clock=clock)
+
+
+@pytest.fixture
+def session(deps: Deps) -> Iterator[Session]:
+    """A session for arranging and inspecting data directly; commit to make it visible."""
+    with deps.open_session() as session:
+        yield session
+
+
+@dataclass
+class Harness:
+    slack: SlackSender
+    fake: FakeSlack
+    deps: Deps
+    clock: FakeClock
+    url: str
+
+
+@pytest.fixture
+def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Harness]:
+    """The real app from the factory, served over HTTP, talking to the fake Slack."""
+    client = build_client(deps.settings)
+    app = create_app(deps, client)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        build_wsgi(app, deps.engine),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield Harness(SlackSender(url, SIGNING_SECRET, fake_slack), fake_slack, deps, clock, url)
+        fake_slack.settle(quiet=0.1, timeout=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
