@@ -46,3 +46,13 @@ class BlockId(StrEnum):
     # --- conversations ---
 
     # --- connections, progress, App Home ---
+
+
+def request_button_value(mentor_slack_id: str, topic: str | None = None) -> str:
+    """The value of a "Request a conversation" button: the mentor, and the topic searched."""
+    return f"{mentor_slack_id}|{topic[:200]}" if topic else mentor_slack_id
+
+
+def parse_request_button_value(value: str) -> tuple[str, str | None]:
+    mentor, _, topic = value.partition("|")
+    return mentor, (topic or None)

@@ -155,7 +155,7 @@ class SlackSender:
         *,
         user: str = "U0USER001",
     ) -> Reply:
-        """Submit a modal the app opened; ``values`` is ``state.values`` (block → action → value)."""
+        """Submit a modal the app opened; ``values`` is its ``state.values``."""
         submitted = {
             "id": view.get("id", "V0"),
             "team_id": TEAM["id"],

@@ -1,10 +1,24 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
 from storage.models.base import UTCDateTime
-from storage.models.connections import *  # noqa: F403
-from storage.models.conversations import *  # noqa: F403
-from storage.models.offers import *  # noqa: F403
+from storage.models.connections import Connection, ConnectionSource
+from storage.models.conversations import (
+    OPEN_REQUEST_STATUSES,
+    Conversation,
+    ConversationStatus,
+)
+from storage.models.offers import *  # noqa: F403  (replaced by explicit names with the offers tables)
 from storage.models.people import Person
 from storage.models.system import ProcessedEvent, SentNudge
 
-__all__ = ["Person", "ProcessedEvent", "SentNudge", "UTCDateTime"]
+__all__ = [
+    "OPEN_REQUEST_STATUSES",
+    "Connection",
+    "ConnectionSource",
+    "Conversation",
+    "ConversationStatus",
+    "Person",
+    "ProcessedEvent",
+    "SentNudge",
+    "UTCDateTime",
+]
