@@ -22,6 +22,18 @@ class ActionId(StrEnum):
     FIND_TOPIC = "find_topic"  # value: topic label
 
     # --- conversations (requests, sessions, follow-ups, sunset) ---
+    ACCEPT_REQUEST = "accept_request"  # value: conversation id
+    ASK_MORE_INFO = "ask_more_info"  # value: conversation id
+    PASS_REQUEST = "pass_request"  # value: conversation id
+    DECLINE_REQUEST = "decline_request"  # value: conversation id
+    ANSWER_INFO = "answer_info"  # value: conversation id
+    LOG_SESSION = "log_session"  # value: conversation id ("we met")
+    OPEN_AGENDA = "open_agenda"  # value: conversation id
+    OPEN_FOLLOWUP = "open_followup"  # value: conversation id
+    ACTION_DONE = "action_done"  # value: action item id
+    CLOSE_EARLY = "close_early"  # value: conversation id
+    OPEN_SUNSET = "open_sunset"  # value: conversation id
+    ADD_ACTION_ROW = "add_action_row"  # in the follow-up modal
 
     # --- connections, progress, App Home ---
 
@@ -34,6 +46,15 @@ class CallbackId(StrEnum):
 
     # --- conversations ---
     REQUEST_MODAL = "request_modal"
+    INFO_QUESTION_MODAL = "info_question_modal"
+    INFO_ANSWER_MODAL = "info_answer_modal"
+    PASS_MODAL = "pass_modal"
+    DECLINE_MODAL = "decline_modal"
+    CHOOSE_CONVERSATION_MODAL = "choose_conversation_modal"
+    AGENDA_MODAL = "agenda_modal"
+    FOLLOWUP_MODAL = "followup_modal"
+    CLOSE_EARLY_MODAL = "close_early_modal"
+    SUNSET_MODAL = "sunset_modal"
 
     # --- connections, progress, App Home ---
 
@@ -44,6 +65,27 @@ class BlockId(StrEnum):
     # --- directory, offers, matching ---
 
     # --- conversations ---
+    # (each input element's action_id is its block_id)
+    REQUEST_TOPIC = "request_topic"
+    REQUEST_QUESTIONS = "request_questions"
+    REQUEST_CONTEXT = "request_context"
+    REQUEST_FORMAT = "request_format"
+    INFO_QUESTION = "info_question"
+    INFO_ANSWER = "info_answer"
+    PASS_TO = "pass_to"
+    DECLINE_REASON = "decline_reason"
+    CHOOSE_CONVERSATION = "choose_conversation"
+    AGENDA_QUESTIONS = "agenda_questions"
+    SESSION_DATE = "session_date"
+    SESSION_TIME = "session_time"
+    OUTCOME_PREFIX = "outcome_"  # + agenda item position
+    ACTION_TEXT_PREFIX = "action_text_"  # + row number
+    ACTION_OWNER_PREFIX = "action_owner_"  # + row number
+    ACTION_DUE_PREFIX = "action_due_"  # + row number
+    CLOSE_NOTE = "close_note"
+    KEEP_OPEN = "keep_open"
+    USEFULNESS = "usefulness"
+    COMMENT = "comment"
 
     # --- connections, progress, App Home ---
 

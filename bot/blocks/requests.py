@@ -1,0 +1,403 @@
+"""Pure builders for requests: the request modal, the mentor's card and its follow-up modals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    escape,
+    header,
+    mention,
+    message,
+    plain,
+    section,
+)
+from bot.ids import ActionId, BlockId, CallbackId, request_button_value
+
+FORMATS: dict[str, str] = {
+    "call": "30-minute call",
+    "coffee": "Coffee",
+    "async": "Async in Slack",
+}
+
+QUESTIONS_GUIDANCE = (
+    "*Why specific questions?* A mentor can prepare for “How did you decide when to "
+    "split a team?” but not for “Tell me about leadership”. Two or three concrete "
+    "questions make the first conversation useful, and show the mentor what you need."
+)
+
+QUESTIONS_HINT = "One question per line: two or three, each 10 to 500 characters."
+
+
+@dataclass(frozen=True)
+class RequestModalMeta:
+    """What the request modal carries in private_metadata."""
+
+    mentor_slack_id: str
+    topic: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"mentor": self.mentor_slack_id, "topic": self.topic})
+
+    @classmethod
+    def load(cls, raw: str) -> RequestModalMeta:
+        data = json.loads(raw or "{}")
+        return cls(str(data.get("mentor", "")), data.get("topic") or None)
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    multiline: bool = False,
+    optional: bool = False,
+    initial: str | None = None,
+    placeholder: str | None = None,
+    hint: str | None = None,
+    max_length: int = 3000,
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": block_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = clip(initial, max_length)
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": plain(text, 75), "value": value}
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = "Submit",
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    """A modal view; the title is clipped to Slack's 24 characters."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "close": plain(close, 24),
+        "blocks": blocks[:100],
+        "private_metadata": private_metadata[:3000],
+    }
+    if submit:
+        view["submit"] = plain(submit, 24)
+    return view
+
+
+def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[str, Any]:
+    """The request modal: topic, two or three specific questions, context, preferred format."""
+    blocks: list[Block] = [
+        section(f"Ask {mention(mentor_slack_id)} for a short mentoring conversation."),
+        _text_input(
+            BlockId.REQUEST_TOPIC,
+            "What would you like help with?",
+            initial=topic,
+            placeholder="e.g. running my first design review",
+            max_length=200,
+        ),
+        section(QUESTIONS_GUIDANCE),
+        _text_input(
+            BlockId.REQUEST_QUESTIONS,
+            "Two or three specific questions",
+            multiline=True,
+            placeholder="How do you prepare a design review?\nWhat do you do when…",
+            hint=QUESTIONS_HINT,
+        ),
+        _text_input(
+            BlockId.REQUEST_CONTEXT,
+            "Context (optional)",
+            multiline=True,
+            optional=True,
+            placeholder="Anything that helps the mentor understand where you are",
+            max_length=2000,
+        ),
+        {
+            "type": "input",
+            "block_id": BlockId.REQUEST_FORMAT,
+            "label": plain("Preferred format"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": BlockId.REQUEST_FORMAT,
+                "options": [_option(k, v) for k, v in FORMATS.items()],
+                "initial_option": _option("call", FORMATS["call"]),
+            },
+        },
+    ]
+    meta = RequestModalMeta(mentor_slack_id, topic)
+    return modal(
+        CallbackId.REQUEST_MODAL,
+        "Request a conversation",
+        blocks,
+        submit="Send request",
+        private_metadata=meta.dump(),
+    )
+
+
+# --- the request as the mentor sees it -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestCard:
+    """Everything the mentor's DM shows about a request (no database objects)."""
+
+    conversation_id: int
+    mentee_slack_id: str
+    mentor_slack_id: str
+    topic: str
+    questions: Sequence[str]
+    context: str
+    format: str
+    status: str
+    passed_from_slack_id: str | None = None
+    info_question: str | None = None
+    info_answer: str | None = None
+
+
+def _request_body(card: RequestCard) -> list[Block]:
+    questions = "\n".join(f"{i}. {escape(q)}" for i, q in enumerate(card.questions, 1))
+    blocks: list[Block] = [
+        section(
+            f"*Topic:* {escape(card.topic) or '—'}\n"
+            f"*Preferred format:* {FORMATS.get(card.format, card.format)}"
+        ),
+        section(f"*Questions*\n{questions}"),
+    ]
+    if card.context:
+        blocks.append(section(f"*Context*\n{escape(card.context)}"))
+    if card.info_question:
+        answer = escape(card.info_answer) if card.info_answer else "_waiting for the answer_"
+        blocks.append(section(f"*You asked:* {escape(card.info_question)}\n*Answer:* {answer}"))
+    return blocks
+
+
+def build_request_card(card: RequestCard) -> dict[str, Any]:
+    """The mentor's DM: the request, its questions, and Accept / More info / Pass / Decline."""
+    intro = f"{mention(card.mentee_slack_id)} would like a mentoring conversation with you."
+    if card.passed_from_slack_id:
+        intro += f" {mention(card.passed_from_slack_id)} passed this request on to you."
+    value = str(card.conversation_id)
+    blocks: list[Block] = [
+        header("A mentoring request"),
+        section(intro),
+        *_request_body(card),
+        actions(
+            button("Accept", ActionId.ACCEPT_REQUEST, value, style="primary"),
+            button("Ask for more info", ActionId.ASK_MORE_INFO, value),
+            button("Pass to a colleague", ActionId.PASS_REQUEST, value),
+            button("Decline", ActionId.DECLINE_REQUEST, value, style="danger"),
+            block_id=f"request_{card.conversation_id}",
+        ),
+        context(
+            "Accepting opens a group DM with you, the mentee and me, where the agenda is "
+            "posted. One to three conversations, then the relationship ends by design."
+        ),
+    ]
+    return message(f"Mentoring request from {mention(card.mentee_slack_id)}", blocks)
+
+
+def build_request_card_answered(card: RequestCard, outcome: str) -> dict[str, Any]:
+    """The mentor's DM once the request is answered: the same content, no buttons."""
+    blocks: list[Block] = [
+        header("A mentoring request"),
+        section(f"{mention(card.mentee_slack_id)} asked for a mentoring conversation."),
+        *_request_body(card),
+        context(outcome),
+    ]
+    return message(f"Mentoring request from {mention(card.mentee_slack_id)}: {outcome}", blocks)
+
+
+# --- modals the mentor and mentee use while a request is open -----------------------------
+
+
+def build_info_question_modal(conversation_id: int, mentee_slack_id: str) -> dict[str, Any]:
+    blocks = [
+        section(f"What would you like to know from {mention(mentee_slack_id)}?"),
+        _text_input(BlockId.INFO_QUESTION, "Your question", multiline=True, max_length=1000),
+    ]
+    return modal(
+        CallbackId.INFO_QUESTION_MODAL,
+        "Ask for more info",
+        blocks,
+        submit="Send",
+        private_metadata=str(conversation_id),
+    )
+
+
+def build_info_answer_modal(
+    conversation_id: int, mentor_slack_id: str, question: str
+) -> dict[str, Any]:
+    blocks = [
+        section(f"{mention(mentor_slack_id)} asked: {escape(question)}"),
+        _text_input(BlockId.INFO_ANSWER, "Your answer", multiline=True, max_length=2000),
+    ]
+    return modal(
+        CallbackId.INFO_ANSWER_MODAL,
+        "Answer the mentor",
+        blocks,
+        submit="Send",
+        private_metadata=str(conversation_id),
+    )
+
+
+def build_pass_modal(conversation_id: int) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(
+            "Who would be a better fit? They get the request with its questions, and "
+            "the mentee is told."
+        ),
+        {
+            "type": "input",
+            "block_id": BlockId.PASS_TO,
+            "label": plain("Pass to"),
+            "element": {"type": "users_select", "action_id": BlockId.PASS_TO},
+        },
+    ]
+    return modal(
+        CallbackId.PASS_MODAL,
+        "Pass to a colleague",
+        blocks,
+        submit="Pass on",
+        private_metadata=str(conversation_id),
+    )
+
+
+def build_decline_modal(conversation_id: int) -> dict[str, Any]:
+    blocks = [
+        section("Thanks for answering. A short reason helps the mentee ask someone else."),
+        _text_input(
+            BlockId.DECLINE_REASON,
+            "Reason (optional, shown to the mentee)",
+            multiline=True,
+            optional=True,
+            max_length=500,
+            placeholder="e.g. I'm out for the next month",
+        ),
+    ]
+    return modal(
+        CallbackId.DECLINE_MODAL,
+        "Decline the request",
+        blocks,
+        submit="Decline",
+        private_metadata=str(conversation_id),
+    )
+
+
+# --- what the mentee is told ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedMentor:
+    slack_id: str
+    why: str
+
+
+def _suggestion_blocks(suggestions: Sequence[SuggestedMentor], topic: str) -> list[Block]:
+    if not suggestions:
+        return [
+            context("No other mentor fits right now; try `/mentor find` with other words later.")
+        ]
+    blocks: list[Block] = [section("*You could ask one of these mentors instead:*")]
+    for suggestion in suggestions[:5]:
+        blocks.append(
+            section(
+                f"{mention(suggestion.slack_id)} — {escape(suggestion.why)}",
+                accessory=button(
+                    "Request a conversation",
+                    ActionId.REQUEST_CONVERSATION,
+                    request_button_value(suggestion.slack_id, topic or None),
+                ),
+            )
+        )
+    return blocks
+
+
+def build_request_sent(mentor_slack_id: str, topic: str) -> dict[str, Any]:
+    text = (
+        f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is sent. "
+        "You'll hear here when they answer; `/mentor progress` and the Home tab show "
+        "where it stands."
+    )
+    return message(text, [section(":envelope_with_arrow: " + text)])
+
+
+def build_info_requested(
+    conversation_id: int, mentor_slack_id: str, question: str
+) -> dict[str, Any]:
+    text = f"{mention(mentor_slack_id)} would like to know more about your request."
+    blocks = [
+        section(f"{text}\n>{escape(question)}"),
+        actions(
+            button("Answer", ActionId.ANSWER_INFO, str(conversation_id), style="primary"),
+        ),
+    ]
+    return message(text, blocks)
+
+
+def build_request_passed(old_slack_id: str, new_slack_id: str, topic: str) -> dict[str, Any]:
+    text = (
+        f"{mention(old_slack_id)} passed your request about *{escape(topic)}* to "
+        f"{mention(new_slack_id)}, who may be a better fit. Your questions went with it."
+    )
+    return message(text, [section(":arrow_right: " + text)])
+
+
+def build_request_declined(
+    mentor_slack_id: str,
+    topic: str,
+    reason: str | None,
+    suggestions: Sequence[SuggestedMentor],
+) -> dict[str, Any]:
+    text = f"{mention(mentor_slack_id)} can't take your request about *{escape(topic)}* right now."
+    blocks: list[Block] = [section(text)]
+    if reason:
+        blocks.append(section(f"Their note: _{escape(reason)}_"))
+    blocks += [divider(), *_suggestion_blocks(suggestions, topic)]
+    return message(text, blocks)
+
+
+def build_request_expired(
+    mentor_slack_id: str, topic: str, suggestions: Sequence[SuggestedMentor]
+) -> dict[str, Any]:
+    text = (
+        f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* had no answer "
+        "for 7 days, so it has expired. It happens: people get busy."
+    )
+    blocks: list[Block] = [section(":hourglass: " + text), divider()]
+    blocks += _suggestion_blocks(suggestions, topic)
+    return message(text, blocks)
+
+
+def format_since(moment: datetime) -> str:
+    """A date Slack renders in the reader's own time zone."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>"
