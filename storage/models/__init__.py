@@ -4,8 +4,15 @@ from storage.models.base import UTCDateTime
 from storage.models.connections import Connection, ConnectionSource
 from storage.models.conversations import (
     OPEN_REQUEST_STATUSES,
+    ActionItem,
+    ActionOwner,
+    AgendaItem,
+    CloseReason,
     Conversation,
     ConversationStatus,
+    MentoringSession,
+    Rating,
+    SessionOutcome,
 )
 from storage.models.offers import *  # noqa: F403  (replaced by explicit names with the offers tables)
 from storage.models.people import Person
@@ -17,6 +24,13 @@ __all__ = [
     "ConnectionSource",
     "Conversation",
     "ConversationStatus",
+    "ActionItem",
+    "ActionOwner",
+    "AgendaItem",
+    "CloseReason",
+    "MentoringSession",
+    "Rating",
+    "SessionOutcome",
     "Person",
     "ProcessedEvent",
     "SentNudge",

@@ -1,14 +1,17 @@
 """Mentoring requests and the conversations they become.
 
-The issue on conversations extends these tables (sessions, agendas, follow-ups,
-ratings); the core columns below are what matching and progress rely on.
+The core columns of ``Conversation`` are what matching and progress rely on; the
+rest (the request's questions, sessions, agendas, follow-ups, ratings) belong to
+the conversation surface. Questions, agendas, follow-ups and comments are private
+to the pair: never log them, never put them in a digest.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.base import UTCDateTime
@@ -26,6 +29,11 @@ class ConversationStatus(StrEnum):
 OPEN_REQUEST_STATUSES = (ConversationStatus.REQUESTED, ConversationStatus.INFO_REQUESTED)
 
 
+class CloseReason(StrEnum):
+    SUNSET = "sunset"  # the last allowed session was held
+    EARLY = "early"  # one of the pair closed it before
+
+
 class Conversation(SQLModel, table=True):
     """A request from a mentee to a mentor and, once accepted, their conversations."""
 
@@ -40,3 +48,94 @@ class Conversation(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     on_call: bool = False  # both kept the door open after the sunset
+
+    # The request (private to the pair).
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    context: str = Field(default="", sa_type=Text)
+    format: str = Field(default="call", max_length=20)
+    info_question: str | None = Field(default=None, sa_type=Text)
+    info_answer: str | None = Field(default=None, sa_type=Text)
+    passed_from_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    passed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decline_reason: str | None = Field(default=None, sa_type=Text)
+    # Where the bot talks to the pair and to the mentor about the request.
+    group_channel_id: str | None = Field(default=None, max_length=32)
+    mentor_dm_channel: str | None = Field(default=None, max_length=32)
+    mentor_dm_ts: str | None = Field(default=None, max_length=32)
+    # The end.
+    close_reason: str | None = Field(default=None, max_length=20)
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class SessionOutcome(StrEnum):
+    ANSWERED = "answered"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+
+
+class ActionOwner(StrEnum):
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+
+
+class MentoringSession(SQLModel, table=True):
+    """One conversation of the pair: planned (agenda, date), then held, then followed up."""
+
+    __tablename__ = "mentoring_session"
+    __table_args__ = (UniqueConstraint("conversation_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True, ondelete="CASCADE")
+    number: int  # 1, 2, 3 …
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    agenda_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    held_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    logged_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    followups_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    followups_posted_by_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL"
+    )
+    followup_channel: str | None = Field(default=None, max_length=32)
+    followup_ts: str | None = Field(default=None, max_length=32)
+
+
+class AgendaItem(SQLModel, table=True):
+    """A question on a session's agenda and, after the session, how well it was answered."""
+
+    __tablename__ = "agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="mentoring_session.id", index=True, ondelete="CASCADE")
+    position: int
+    question: str = Field(sa_type=Text)
+    outcome: str | None = Field(default=None, max_length=20)  # SessionOutcome
+
+
+class ActionItem(SQLModel, table=True):
+    """A follow-up action from a session, owned by the mentee or the mentor."""
+
+    __tablename__ = "action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="mentoring_session.id", index=True, ondelete="CASCADE")
+    position: int
+    text: str = Field(sa_type=Text)
+    owner: str = Field(default=ActionOwner.MENTEE, max_length=10)
+    due_date: date | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class Rating(SQLModel, table=True):
+    """One person's private answer at the end: keep the door open? how useful, 1–5?"""
+
+    __table_args__ = (UniqueConstraint("conversation_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    keep_open: bool
+    usefulness: int
+    comment: str = Field(default="", sa_type=Text)
+    answered_at: datetime = Field(sa_type=UTCDateTime)
