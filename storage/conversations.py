@@ -1,12 +1,21 @@
-"""Queries for requests and conversations."""
+"""Queries for requests, conversations, their sessions, agendas, actions and ratings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
-from storage.models import Conversation, ConversationStatus
+from storage.models import (
+    OPEN_REQUEST_STATUSES,
+    ActionItem,
+    AgendaItem,
+    Conversation,
+    ConversationStatus,
+    MentoringSession,
+    Rating,
+)
 
 
 def active_load(mentor_ids: Iterable[int], *, session: Session) -> dict[int, int]:
@@ -23,3 +32,168 @@ def active_load(mentor_ids: Iterable[int], *, session: Session) -> dict[int, int
         .group_by(col(Conversation.mentor_id))
     )
     return {mentor_id: int(count) for mentor_id, count in session.exec(statement).all()}
+
+
+# --- conversations ----------------------------------------------------------------------
+
+
+def get(conversation_id: int, *, session: Session) -> Conversation | None:
+    return session.get(Conversation, conversation_id)
+
+
+def add(conversation: Conversation, *, session: Session) -> Conversation:
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def between(
+    mentee_id: int, mentor_id: int, statuses: Sequence[str], *, session: Session
+) -> list[Conversation]:
+    """The pair's conversations (mentee → mentor) in any of ``statuses``, newest first."""
+    statement = select(Conversation).where(
+        Conversation.mentee_id == mentee_id,
+        Conversation.mentor_id == mentor_id,
+        col(Conversation.status).in_(list(statuses)),
+    )
+    return list(session.exec(statement.order_by(col(Conversation.id).desc())).all())
+
+
+def is_on_call(mentee_id: int, mentor_id: int, *, session: Session) -> bool:
+    """Both kept the door open at the end of an earlier conversation."""
+    statement = select(Conversation.id).where(
+        Conversation.mentee_id == mentee_id,
+        Conversation.mentor_id == mentor_id,
+        col(Conversation.on_call).is_(True),
+    )
+    return session.exec(statement).first() is not None
+
+
+def stale_open_requests(cutoff: datetime, *, session: Session) -> list[Conversation]:
+    """Open requests created before ``cutoff``."""
+    statement = select(Conversation).where(
+        col(Conversation.status).in_(list(OPEN_REQUEST_STATUSES)),
+        col(Conversation.created_at) < cutoff,
+    )
+    return list(session.exec(statement.order_by(col(Conversation.id))).all())
+
+
+def as_mentee(person_id: int, *, session: Session) -> list[Conversation]:
+    """Every request and conversation ``person_id`` started, most recently changed first."""
+    statement = select(Conversation).where(Conversation.mentee_id == person_id)
+    return list(
+        session.exec(
+            statement.order_by(
+                col(Conversation.status_changed_at).desc(), col(Conversation.id).desc()
+            )
+        ).all()
+    )
+
+
+def as_mentor(person_id: int, statuses: Sequence[str], *, session: Session) -> list[Conversation]:
+    statement = select(Conversation).where(
+        Conversation.mentor_id == person_id, col(Conversation.status).in_(list(statuses))
+    )
+    return list(session.exec(statement.order_by(col(Conversation.created_at))).all())
+
+
+def active_for(person_id: int, *, session: Session) -> list[Conversation]:
+    """Active conversations where ``person_id`` is mentee or mentor, oldest first."""
+    statement = select(Conversation).where(
+        Conversation.status == ConversationStatus.ACTIVE,
+        or_(Conversation.mentee_id == person_id, Conversation.mentor_id == person_id),
+    )
+    return list(session.exec(statement.order_by(col(Conversation.id))).all())
+
+
+def involving(person_id: int, statuses: Sequence[str], *, session: Session) -> list[Conversation]:
+    statement = select(Conversation).where(
+        col(Conversation.status).in_(list(statuses)),
+        or_(Conversation.mentee_id == person_id, Conversation.mentor_id == person_id),
+    )
+    return list(session.exec(statement.order_by(col(Conversation.id))).all())
+
+
+# --- sessions, agendas, actions ---------------------------------------------------------
+
+
+def sessions_of(conversation_id: int, *, session: Session) -> list[MentoringSession]:
+    statement = select(MentoringSession).where(MentoringSession.conversation_id == conversation_id)
+    return list(session.exec(statement.order_by(col(MentoringSession.number))).all())
+
+
+def get_session(session_id: int, *, session: Session) -> MentoringSession | None:
+    return session.get(MentoringSession, session_id)
+
+
+def add_session(
+    conversation_id: int, number: int, *, session: Session, now: datetime
+) -> MentoringSession:
+    row = MentoringSession(conversation_id=conversation_id, number=number, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def agenda_of(session_id: int, *, session: Session) -> list[AgendaItem]:
+    statement = select(AgendaItem).where(AgendaItem.session_id == session_id)
+    return list(session.exec(statement.order_by(col(AgendaItem.position))).all())
+
+
+def replace_agenda(session_id: int, questions: Sequence[str], *, session: Session) -> None:
+    """Set a session's agenda to ``questions`` (outcomes of removed questions go too)."""
+    for item in agenda_of(session_id, session=session):
+        session.delete(item)
+    session.flush()
+    for position, question in enumerate(questions, 1):
+        session.add(AgendaItem(session_id=session_id, position=position, question=question))
+    session.flush()
+
+
+def actions_of(session_id: int, *, session: Session) -> list[ActionItem]:
+    statement = select(ActionItem).where(ActionItem.session_id == session_id)
+    return list(session.exec(statement.order_by(col(ActionItem.position))).all())
+
+
+def replace_actions(session_id: int, items: Sequence[ActionItem], *, session: Session) -> None:
+    for item in actions_of(session_id, session=session):
+        session.delete(item)
+    session.flush()
+    for item in items:
+        item.session_id = session_id
+        session.add(item)
+    session.flush()
+
+
+def get_action(action_id: int, *, session: Session) -> ActionItem | None:
+    return session.get(ActionItem, action_id)
+
+
+def open_actions_in(conversation_ids: Sequence[int], *, session: Session) -> list[ActionItem]:
+    """Action items not done yet in those conversations, by due date then position."""
+    if not conversation_ids:
+        return []
+    statement = (
+        select(ActionItem)
+        .join(MentoringSession, col(MentoringSession.id) == col(ActionItem.session_id))
+        .where(
+            col(MentoringSession.conversation_id).in_(list(conversation_ids)),
+            col(ActionItem.done_at).is_(None),
+        )
+        .order_by(col(ActionItem.due_date), col(ActionItem.id))
+    )
+    return list(session.exec(statement).all())
+
+
+# --- ratings ----------------------------------------------------------------------------
+
+
+def ratings_of(conversation_id: int, *, session: Session) -> list[Rating]:
+    statement = select(Rating).where(Rating.conversation_id == conversation_id)
+    return list(session.exec(statement).all())
+
+
+def add_rating(rating: Rating, *, session: Session) -> Rating:
+    session.add(rating)
+    session.flush()
+    return rating
