@@ -14,25 +14,30 @@ from storage.models.conversations import (
     Rating,
     SessionOutcome,
 )
-from storage.models.offers import *  # noqa: F403  (replaced by explicit names with the offers tables)
+from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.people import Person
 from storage.models.system import ProcessedEvent, SentNudge
 
 __all__ = [
     "OPEN_REQUEST_STATUSES",
-    "Connection",
-    "ConnectionSource",
-    "Conversation",
-    "ConversationStatus",
     "ActionItem",
     "ActionOwner",
     "AgendaItem",
     "CloseReason",
+    "Connection",
+    "ConnectionSource",
+    "Conversation",
+    "ConversationStatus",
+    "MentorOffer",
     "MentoringSession",
-    "Rating",
-    "SessionOutcome",
+    "OfferTopic",
     "Person",
     "ProcessedEvent",
+    "Rating",
     "SentNudge",
+    "SessionOutcome",
+    "Topic",
+    "TopicDemand",
+    "TopicKind",
     "UTCDateTime",
 ]

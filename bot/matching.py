@@ -1,0 +1,307 @@
+"""Explainable matching: who can help a mentee, outside their area, and why.
+
+Eligible mentors are outside the mentee's area and reporting line, within the
+seniority rule (or offering reverse mentoring), not paused, with a free slot, and
+not the mentee. They are ranked by topic match, then "new connection for you",
+then lighter load, then how quickly they usually answer, then closer seniority;
+the Slack ID breaks ties so the order is always the same.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.topics import CatalogueTopic, TopicMatch, match_topics, normalise
+from storage import connections as connections_store
+from storage import conversations as conversations_store
+from storage import directory as directory_store
+from storage import offers as offers_store
+from storage.models import MentorOffer, Person
+from storage.offers import CandidateRow
+
+FAST_ANSWER = timedelta(days=1)
+SLOW_ANSWER = timedelta(days=3)
+# Answer-speed ranks: fast, unknown or ordinary (neutral), slow.
+SPEED_FAST, SPEED_NEUTRAL, SPEED_SLOW = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A mentor who fits, with what matched and why they rank where they do."""
+
+    mentor: Person
+    matched_topics: tuple[str, ...]
+    reasons: tuple[str, ...]
+    is_new_connection: bool
+    load: int = 0
+    capacity: int = 0
+    level_gap: int | None = None  # mentor's level minus the mentee's
+    reverse_mentoring: bool = False
+    offered_topics: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Why a mentee cannot ask a mentor (blockers) or should know something first (warnings)."""
+
+    blockers: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+
+def area_key(area: str | None) -> str | None:
+    """Areas compare case- and whitespace-insensitively; blank means unknown."""
+    if area is None:
+        return None
+    return " ".join(area.split()).lower() or None
+
+
+def is_paused(offer: MentorOffer, today: date) -> bool:
+    return offer.paused or (offer.paused_until is not None and today < offer.paused_until)
+
+
+def catalogue(session: Session) -> list[CatalogueTopic]:
+    return [
+        CatalogueTopic(topic.id, topic.key, topic.label)
+        for topic in offers_store.all_topics(session=session)
+        if topic.id is not None
+    ]
+
+
+def suggest_mentors(
+    session: Session,
+    mentee: Person,
+    topic_words: str | None,
+    *,
+    now: datetime,
+    max_level_gap: int,
+    limit: int = 5,
+    exclude_ids: Collection[int] = (),
+) -> list[Suggestion]:
+    """Up to ``limit`` mentors for ``mentee``, best first, each with its reasons.
+
+    Args:
+        topic_words: what the mentee typed (or a topic label); None or words without
+            meaning rank every eligible mentor.
+        exclude_ids: person IDs never to suggest (e.g. someone who just declined).
+    """
+    key = normalise(topic_words) if topic_words else ""
+    matches = match_topics(key, catalogue(session)) if key else None
+    return _suggest(session, mentee, key, matches, now, max_level_gap, limit, exclude_ids)
+
+
+def _suggest(
+    session: Session,
+    mentee: Person,
+    key: str,
+    matches: list[TopicMatch] | None,
+    now: datetime,
+    max_level_gap: int,
+    limit: int,
+    exclude_ids: Collection[int],
+) -> list[Suggestion]:
+    if mentee.id is None or limit <= 0 or matches == []:
+        return []
+    chain = directory_store.manager_chain(mentee.slack_id, session=session)
+    rows = offers_store.candidates(
+        session=session,
+        today=now.date(),
+        mentee_id=mentee.id,
+        mentee_slack_id=mentee.slack_id,
+        mentee_area_key=area_key(mentee.area),
+        mentee_level=mentee.level,
+        max_level_gap=max_level_gap,
+        chain_slack_ids=chain,
+        exclude_ids=exclude_ids,
+        topic_ids=None if matches is None else [m.topic.id for m in matches],
+    )
+    mentee_area = area_key(mentee.area)
+    rows = [r for r in rows if mentee_area is None or area_key(r.area) != mentee_area]
+    if not rows:
+        return []
+    loads = conversations_store.active_load((r.person_id for r in rows), session=session)
+    rows = [r for r in rows if loads.get(r.person_id, 0) < r.capacity]
+    if not rows:
+        return []
+    connected = connections_store.connected_ids(mentee.id, session=session)
+    delays = directory_store.response_delays((r.person_id for r in rows), session=session)
+    by_topic = {m.topic.id: m for m in matches or ()}
+    query_words = frozenset(key.split())
+
+    def rank(row: CandidateRow) -> tuple[object, ...]:
+        topic_matches = [by_topic[t] for t in row.topic_ids if t in by_topic]
+        covered = frozenset().union(*(m.covered for m in topic_matches)) & query_words
+        closeness = max((m.closeness for m in topic_matches), default=0.0)
+        gap = _gap(mentee.level, row.level)
+        return (
+            -len(covered),
+            -round(closeness, 6),
+            row.person_id in connected,
+            round(loads.get(row.person_id, 0) / row.capacity, 6),
+            _speed_rank(delays.get(row.person_id)),
+            abs(gap) if gap is not None else max_level_gap + 1,
+            row.slack_id,
+        )
+
+    rows.sort(key=rank)
+    has_reports = bool(directory_store.reports_exist(mentee.slack_id, session=session))
+    chosen: list[CandidateRow] = []
+    for row in rows:
+        # Indirect reports are rare among candidates: check only the few we show.
+        if has_reports and row.manager_slack_id is not None:
+            if mentee.slack_id in directory_store.manager_chain(row.slack_id, session=session):
+                continue
+        chosen.append(row)
+        if len(chosen) == limit:
+            break
+    people = directory_store.people_by_ids((r.person_id for r in chosen), session=session)
+    labels = offers_store.offer_topic_labels((r.offer_id for r in chosen), session=session)
+    suggestions = []
+    for row in chosen:
+        topic_matches = sorted(
+            (by_topic[t] for t in row.topic_ids if t in by_topic),
+            key=lambda m: (-m.closeness, m.topic.label.lower()),
+        )
+        load = loads.get(row.person_id, 0)
+        gap = _gap(mentee.level, row.level)
+        is_new = row.person_id not in connected
+        suggestions.append(
+            Suggestion(
+                mentor=people[row.person_id],
+                matched_topics=tuple(m.topic.label for m in topic_matches),
+                reasons=_reasons(is_new, load, row.capacity, gap, delays.get(row.person_id)),
+                is_new_connection=is_new,
+                load=load,
+                capacity=row.capacity,
+                level_gap=gap,
+                reverse_mentoring=row.reverse_mentoring,
+                offered_topics=tuple(labels.get(row.offer_id, ())),
+            )
+        )
+    return suggestions
+
+
+def _gap(mentee_level: int | None, mentor_level: int | None) -> int | None:
+    if mentee_level is None or mentor_level is None:
+        return None
+    return mentor_level - mentee_level
+
+
+def _median(delays: list[timedelta] | None) -> timedelta | None:
+    if not delays:
+        return None
+    return timedelta(seconds=statistics.median(d.total_seconds() for d in delays))
+
+
+def _speed_rank(delays: list[timedelta] | None) -> int:
+    median = _median(delays)
+    if median is None:
+        return SPEED_NEUTRAL
+    if median <= FAST_ANSWER:
+        return SPEED_FAST
+    return SPEED_SLOW if median > SLOW_ANSWER else SPEED_NEUTRAL
+
+
+def _reasons(
+    is_new: bool, load: int, capacity: int, gap: int | None, delays: list[timedelta] | None
+) -> tuple[str, ...]:
+    reasons = ["new connection for you" if is_new else "you've talked before"]
+    reasons.append(f"{load} of {capacity} slot{'s' if capacity != 1 else ''} taken")
+    seniority = describe_gap(gap)
+    if seniority:
+        reasons.append(seniority)
+    median = _median(delays)
+    if median is not None and median <= FAST_ANSWER:
+        reasons.append("usually answers within a day")
+    elif median is not None and median <= SLOW_ANSWER:
+        days = max(2, math.ceil(median.total_seconds() / 86400))
+        reasons.append(f"usually answers within {days} days")
+    return tuple(reasons)
+
+
+def describe_gap(gap: int | None) -> str | None:
+    """ "1 level above you", "same level as you", "reverse mentoring: 2 levels below you"."""
+    if gap is None:
+        return None
+    if gap == 0:
+        return "same level as you"
+    levels = _levels(gap)
+    return f"{levels} above you" if gap > 0 else f"reverse mentoring: {levels} below you"
+
+
+def _levels(gap: int) -> str:
+    return f"{abs(gap)} level{'s' if abs(gap) != 1 else ''}"
+
+
+def check_mentor(
+    session: Session, mentee: Person, mentor: Person, *, now: datetime, max_level_gap: int
+) -> Eligibility:
+    """Can ``mentee`` ask ``mentor`` directly? Blockers refuse; warnings only inform.
+
+    Asking someone without a mentor offer is allowed (everyone can be asked; they may
+    decline), with a warning, since they have not said what they can help with.
+    """
+    if mentee.id is not None and mentee.id == mentor.id:
+        return Eligibility(blockers=("that's you: pick someone else to learn from",))
+    if not mentor.is_active:
+        return Eligibility(blockers=(f"<@{mentor.slack_id}> is no longer in the directory",))
+    blockers: list[str] = []
+    warnings: list[str] = []
+    offer = offers_store.get_offer(mentor.id or 0, session=session)
+    if offer is None:
+        warnings.append(
+            f"<@{mentor.slack_id}> hasn't offered to mentor yet, so they may not have time; "
+            "a short, specific request works best"
+        )
+    else:
+        if is_paused(offer, now.date()):
+            until = (
+                f" until {offer.paused_until.isoformat()}"
+                if offer.paused_until and not offer.paused
+                else ""
+            )
+            blockers.append(f"<@{mentor.slack_id}> has paused mentoring{until}")
+        load = conversations_store.active_load([mentor.id or 0], session=session).get(
+            mentor.id or 0, 0
+        )
+        if load >= offer.capacity:
+            blockers.append(
+                f"<@{mentor.slack_id}> is at capacity ({load} of {offer.capacity} conversations)"
+            )
+    mentee_area = area_key(mentee.area)
+    if mentee_area is not None and area_key(mentor.area) == mentee_area:
+        warnings.append(f"<@{mentor.slack_id}> works in your own area")
+    chain = directory_store.manager_chain(mentee.slack_id, session=session)
+    if mentor.slack_id in chain:
+        warnings.append(f"<@{mentor.slack_id}> is in your management chain")
+    elif mentee.slack_id in directory_store.manager_chain(mentor.slack_id, session=session):
+        warnings.append(f"<@{mentor.slack_id}> reports to you")
+    gap = _gap(mentee.level, mentor.level)
+    reverse = offer is not None and offer.reverse_mentoring
+    if gap is not None and gap > max_level_gap:
+        warnings.append(
+            f"<@{mentor.slack_id}> is {describe_gap(gap)}; pairings more than "
+            f"{max_level_gap} levels apart tend not to work as well"
+        )
+    elif gap is not None and gap < 0 and not reverse:
+        warnings.append(
+            f"<@{mentor.slack_id}> is {_levels(gap)} below you and hasn't offered reverse mentoring"
+        )
+    return Eligibility(tuple(blockers), tuple(warnings))
+
+
+def eligibility_problems(
+    session: Session, mentee: Person, mentor: Person, *, now: datetime, max_level_gap: int
+) -> list[str]:
+    """Everything that stops or argues against ``mentee`` asking ``mentor`` (blockers first)."""
+    result = check_mentor(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
+    return [*result.blockers, *result.warnings]

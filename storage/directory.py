@@ -1,0 +1,67 @@
+"""Queries about the directory that matching needs: reporting lines and answer times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from storage.models import Conversation, Person
+
+MAX_CHAIN_DEPTH = 25
+
+
+def manager_chain(slack_id: str, *, session: Session) -> list[str]:
+    """Slack IDs of ``slack_id``'s managers, nearest first (stops at a loop or unknown manager)."""
+    chain: list[str] = []
+    current = slack_id
+    for _ in range(MAX_CHAIN_DEPTH):
+        manager = session.exec(
+            select(Person.manager_slack_id).where(Person.slack_id == current)
+        ).first()
+        if not manager or manager == slack_id or manager in chain:
+            break
+        chain.append(manager)
+        current = manager
+    return chain
+
+
+def response_delays(mentor_ids: Iterable[int], *, session: Session) -> dict[int, list[timedelta]]:
+    """How long each mentor took to answer past requests (answered ones only)."""
+    ids = list(set(mentor_ids))
+    if not ids:
+        return {}
+    statement = select(
+        Conversation.mentor_id, Conversation.created_at, Conversation.responded_at
+    ).where(col(Conversation.mentor_id).in_(ids), col(Conversation.responded_at).is_not(None))
+    delays: dict[int, list[timedelta]] = {}
+    for mentor_id, created_at, responded_at in session.exec(statement):
+        if responded_at is not None:
+            delays.setdefault(mentor_id, []).append(responded_at - created_at)
+    return delays
+
+
+def active_people(slack_ids: Iterable[str], *, session: Session) -> dict[str, Person]:
+    """People by Slack ID, active ones only."""
+    ids = list(set(slack_ids))
+    if not ids:
+        return {}
+    people = session.exec(
+        select(Person).where(col(Person.slack_id).in_(ids), col(Person.is_active).is_(True))
+    ).all()
+    return {person.slack_id: person for person in people}
+
+
+def people_by_ids(person_ids: Iterable[int], *, session: Session) -> dict[int, Person]:
+    ids = list(set(person_ids))
+    if not ids:
+        return {}
+    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    return {person.id: person for person in people if person.id is not None}
+
+
+def reports_exist(manager_slack_id: str, *, session: Session) -> bool:
+    """Does anyone (active or not) report to ``manager_slack_id``?"""
+    statement = select(Person.id).where(Person.manager_slack_id == manager_slack_id).limit(1)
+    return session.exec(statement).first() is not None
