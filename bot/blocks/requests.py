@@ -22,6 +22,7 @@ from bot.blocks.common import (
     plain,
     section,
 )
+from bot.conversations import RequestSnapshot, Suggested
 from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 
 FORMATS: dict[str, str] = {
@@ -55,7 +56,7 @@ class RequestModalMeta:
         return cls(str(data.get("mentor", "")), data.get("topic") or None)
 
 
-def _text_input(
+def text_input(
     block_id: str,
     label: str,
     *,
@@ -88,7 +89,7 @@ def _text_input(
     return block
 
 
-def _option(value: str, text: str) -> dict[str, Any]:
+def option(value: str, text: str) -> dict[str, Any]:
     return {"text": plain(text, 75), "value": value}
 
 
@@ -119,7 +120,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
     """The request modal: topic, two or three specific questions, context, preferred format."""
     blocks: list[Block] = [
         section(f"Ask {mention(mentor_slack_id)} for a short mentoring conversation."),
-        _text_input(
+        text_input(
             BlockId.REQUEST_TOPIC,
             "What would you like help with?",
             initial=topic,
@@ -127,14 +128,14 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
             max_length=200,
         ),
         section(QUESTIONS_GUIDANCE),
-        _text_input(
+        text_input(
             BlockId.REQUEST_QUESTIONS,
             "Two or three specific questions",
             multiline=True,
             placeholder="How do you prepare a design review?\nWhat do you do when…",
             hint=QUESTIONS_HINT,
         ),
-        _text_input(
+        text_input(
             BlockId.REQUEST_CONTEXT,
             "Context (optional)",
             multiline=True,
@@ -149,8 +150,8 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
             "element": {
                 "type": "radio_buttons",
                 "action_id": BlockId.REQUEST_FORMAT,
-                "options": [_option(k, v) for k, v in FORMATS.items()],
-                "initial_option": _option("call", FORMATS["call"]),
+                "options": [option(k, v) for k, v in FORMATS.items()],
+                "initial_option": option("call", FORMATS["call"]),
             },
         },
     ]
@@ -167,24 +168,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
 # --- the request as the mentor sees it -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestCard:
-    """Everything the mentor's DM shows about a request (no database objects)."""
-
-    conversation_id: int
-    mentee_slack_id: str
-    mentor_slack_id: str
-    topic: str
-    questions: Sequence[str]
-    context: str
-    format: str
-    status: str
-    passed_from_slack_id: str | None = None
-    info_question: str | None = None
-    info_answer: str | None = None
-
-
-def _request_body(card: RequestCard) -> list[Block]:
+def _request_body(card: RequestSnapshot) -> list[Block]:
     questions = "\n".join(f"{i}. {escape(q)}" for i, q in enumerate(card.questions, 1))
     blocks: list[Block] = [
         section(
@@ -201,7 +185,7 @@ def _request_body(card: RequestCard) -> list[Block]:
     return blocks
 
 
-def build_request_card(card: RequestCard) -> dict[str, Any]:
+def build_request_card(card: RequestSnapshot) -> dict[str, Any]:
     """The mentor's DM: the request, its questions, and Accept / More info / Pass / Decline."""
     intro = f"{mention(card.mentee_slack_id)} would like a mentoring conversation with you."
     if card.passed_from_slack_id:
@@ -226,7 +210,7 @@ def build_request_card(card: RequestCard) -> dict[str, Any]:
     return message(f"Mentoring request from {mention(card.mentee_slack_id)}", blocks)
 
 
-def build_request_card_answered(card: RequestCard, outcome: str) -> dict[str, Any]:
+def build_request_card_answered(card: RequestSnapshot, outcome: str) -> dict[str, Any]:
     """The mentor's DM once the request is answered: the same content, no buttons."""
     blocks: list[Block] = [
         header("A mentoring request"),
@@ -243,7 +227,7 @@ def build_request_card_answered(card: RequestCard, outcome: str) -> dict[str, An
 def build_info_question_modal(conversation_id: int, mentee_slack_id: str) -> dict[str, Any]:
     blocks = [
         section(f"What would you like to know from {mention(mentee_slack_id)}?"),
-        _text_input(BlockId.INFO_QUESTION, "Your question", multiline=True, max_length=1000),
+        text_input(BlockId.INFO_QUESTION, "Your question", multiline=True, max_length=1000),
     ]
     return modal(
         CallbackId.INFO_QUESTION_MODAL,
@@ -259,7 +243,7 @@ def build_info_answer_modal(
 ) -> dict[str, Any]:
     blocks = [
         section(f"{mention(mentor_slack_id)} asked: {escape(question)}"),
-        _text_input(BlockId.INFO_ANSWER, "Your answer", multiline=True, max_length=2000),
+        text_input(BlockId.INFO_ANSWER, "Your answer", multiline=True, max_length=2000),
     ]
     return modal(
         CallbackId.INFO_ANSWER_MODAL,
@@ -295,7 +279,7 @@ def build_pass_modal(conversation_id: int) -> dict[str, Any]:
 def build_decline_modal(conversation_id: int) -> dict[str, Any]:
     blocks = [
         section("Thanks for answering. A short reason helps the mentee ask someone else."),
-        _text_input(
+        text_input(
             BlockId.DECLINE_REASON,
             "Reason (optional, shown to the mentee)",
             multiline=True,
@@ -316,13 +300,7 @@ def build_decline_modal(conversation_id: int) -> dict[str, Any]:
 # --- what the mentee is told ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SuggestedMentor:
-    slack_id: str
-    why: str
-
-
-def _suggestion_blocks(suggestions: Sequence[SuggestedMentor], topic: str) -> list[Block]:
+def _suggestion_blocks(suggestions: Sequence[Suggested], topic: str) -> list[Block]:
     if not suggestions:
         return [
             context("No other mentor fits right now; try `/mentor find` with other words later.")
@@ -376,7 +354,7 @@ def build_request_declined(
     mentor_slack_id: str,
     topic: str,
     reason: str | None,
-    suggestions: Sequence[SuggestedMentor],
+    suggestions: Sequence[Suggested],
 ) -> dict[str, Any]:
     text = f"{mention(mentor_slack_id)} can't take your request about *{escape(topic)}* right now."
     blocks: list[Block] = [section(text)]
@@ -387,7 +365,7 @@ def build_request_declined(
 
 
 def build_request_expired(
-    mentor_slack_id: str, topic: str, suggestions: Sequence[SuggestedMentor]
+    mentor_slack_id: str, topic: str, suggestions: Sequence[Suggested]
 ) -> dict[str, Any]:
     text = (
         f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* had no answer "

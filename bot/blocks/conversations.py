@@ -1,0 +1,521 @@
+"""Pure builders for conversations: the pair's group DM, sessions, follow-ups, sunset, Home."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    mention,
+    message,
+    plain,
+    section,
+)
+from bot.blocks.requests import format_since, modal, option, text_input
+from bot.conversations import (
+    MAX_ACTIONS,
+    ActiveLine,
+    AgendaView,
+    Choice,
+    Closed,
+    ConversationsHome,
+    FollowupView,
+    RequestLine,
+    SessionLogged,
+)
+from bot.ids import ActionId, BlockId, CallbackId
+
+OUTCOMES = {"answered": "Answered", "partly": "Partly", "not_yet": "Not yet"}
+OWNERS = {"mentee": "Mentee", "mentor": "Mentor"}
+STATE_LABELS = {
+    "sent": ":envelope_with_arrow: sent",
+    "info_requested": ":speech_balloon: asked for more info",
+    "passed_on": ":arrow_right: passed on",
+    "accepted": ":white_check_mark: accepted",
+    "declined": ":no_entry_sign: declined",
+    "expired": ":hourglass: expired",
+    "closed": ":checkered_flag: closed",
+}
+NEXT_STEPS = {
+    "post_agenda": "post the agenda for the next session",
+    "log_session": "meet, then log the session",
+    "post_followups": "post the follow-ups of the last session",
+}
+HOW_IT_WORKS = (
+    "*What happens next:* {mentee} sets a time and keeps the agenda current "
+    "(`/mentor agenda`). After you meet, either of you presses *We met*, and {mentee} "
+    "posts the follow-up actions (`/mentor followup`). After {max} conversations this "
+    "closes by design; you can both keep the door open."
+)
+
+
+def when(moment: datetime) -> str:
+    """A moment Slack renders in each reader's own time zone."""
+    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _questions(questions: Sequence[str]) -> str:
+    if not questions:
+        return "_no questions yet_"
+    return "\n".join(f"{i}. {escape(q)}" for i, q in enumerate(questions, 1))
+
+
+def _pair_buttons(conversation_id: int, next_session: int) -> Block:
+    cid = str(conversation_id)
+    return actions(
+        button("We met", ActionId.LOG_SESSION, f"{cid}:{next_session}", style="primary"),
+        button("Edit the agenda", ActionId.OPEN_AGENDA, cid),
+        button("Post follow-ups", ActionId.OPEN_FOLLOWUP, cid),
+        button("Close early", ActionId.CLOSE_EARLY, cid),
+        block_id=f"pair_{cid}_{next_session}",
+    )
+
+
+def build_pair_welcome(agenda: AgendaView) -> dict[str, Any]:
+    """The first message in the pair's group DM: who, the agenda, and what happens next."""
+    mentee, mentor = mention(agenda.mentee_slack_id), mention(agenda.mentor_slack_id)
+    text = f"{mentor} accepted {mentee}'s request about {escape(agenda.topic)}."
+    blocks = [
+        header("Mentors on Call"),
+        section(f":handshake: {text}"),
+        section(f"*Agenda for conversation 1*\n{_questions(agenda.questions)}"),
+        section(HOW_IT_WORKS.format(mentee=mentee, max=agenda.max_sessions)),
+        _pair_buttons(agenda.conversation_id, agenda.session_number),
+    ]
+    return message(text, blocks)
+
+
+def build_agenda_posted(agenda: AgendaView) -> dict[str, Any]:
+    mentee = mention(agenda.mentee_slack_id)
+    text = f"{mentee} posted the agenda for conversation {agenda.session_number}."
+    lines = [f"*Agenda for conversation {agenda.session_number} of {agenda.max_sessions}*"]
+    lines.append(_questions(agenda.questions))
+    blocks: list[Block] = [section(":memo: " + text), section("\n".join(lines))]
+    if agenda.scheduled_at:
+        blocks.append(context(f":calendar: {when(agenda.scheduled_at)}"))
+    blocks.append(_pair_buttons(agenda.conversation_id, agenda.session_number))
+    return message(text, blocks)
+
+
+def build_session_logged(logged: SessionLogged, by_slack_id: str) -> dict[str, Any]:
+    n, total = logged.session_number, logged.max_sessions
+    text = f"{mention(by_slack_id)} logged conversation {n} of {total}."
+    blocks: list[Block] = [section(":white_check_mark: " + text)]
+    cid = str(logged.conversation_id)
+    if not logged.already_followed_up:
+        blocks.append(
+            section(
+                f"{mention(logged.mentee_slack_id)}, please post the follow-up actions while "
+                "they're fresh, and mark which questions got answered.",
+                accessory=button("Post follow-ups", ActionId.OPEN_FOLLOWUP, cid, style="primary"),
+            )
+        )
+    if logged.sunset:
+        blocks.append(
+            section(
+                ":checkered_flag: That was the last conversation, so this mentoring "
+                "relationship closes here, by design. Thank you both! I've asked each of "
+                "you, privately, whether to keep the door open."
+            )
+        )
+    elif logged.already_followed_up:
+        blocks.append(_pair_buttons(logged.conversation_id, n + 1))
+    return message(text, blocks)
+
+
+def build_followups(view: FollowupView, *, active: bool) -> dict[str, Any]:
+    """The follow-up actions of a session, each with a Done button until it's done."""
+    poster = mention(view.posted_by_slack_id or view.mentee_slack_id)
+    text = f"{poster} posted the follow-ups of conversation {view.session_number}."
+    blocks: list[Block] = [section(":clipboard: " + text)]
+    if view.questions:
+        lines = [
+            f"{OUTCOMES.get(q.outcome or '', '—')}: {escape(q.question)}" for q in view.questions
+        ]
+        blocks.append(section("*Did it help?*\n" + "\n".join(lines)))
+    blocks.append(section("*Actions*"))
+    for item in view.actions:
+        owner = mention(view.mentee_slack_id if item.owner == "mentee" else view.mentor_slack_id)
+        due = f" · due {item.due_date:%Y-%m-%d}" if item.due_date else ""
+        if item.done:
+            blocks.append(section(f":white_check_mark: ~{escape(item.text)}~ — {owner}{due}"))
+        else:
+            blocks.append(
+                section(
+                    f":white_square: {escape(item.text)} — {owner}{due}",
+                    accessory=button("Done", ActionId.ACTION_DONE, str(item.action_id)),
+                )
+            )
+    if active:
+        blocks.append(
+            context("Questions not answered yet carry over to the next agenda (`/mentor agenda`).")
+        )
+        blocks.append(_pair_buttons(view.conversation_id, view.session_number + 1))
+    return message(text, blocks)
+
+
+# --- modals ---------------------------------------------------------------------------------
+
+
+PURPOSES = {"agenda": "Post an agenda", "followup": "Post follow-ups"}
+
+
+def build_choose_modal(purpose: str, choices: Sequence[Choice]) -> dict[str, Any]:
+    """With several conversations: which one?"""
+    options = [
+        option(str(c.conversation_id), f"{c.topic or 'conversation'}"[:60]) for c in choices[:100]
+    ]
+    who = "\n".join(f"• {mention(c.label_slack_id)}: {escape(c.topic)}" for c in choices[:20])
+    blocks: list[Block] = [
+        section(f"You have several conversations:\n{who}"),
+        {
+            "type": "input",
+            "block_id": BlockId.CHOOSE_CONVERSATION,
+            "label": plain("Which conversation?"),
+            "element": {
+                "type": "static_select",
+                "action_id": BlockId.CHOOSE_CONVERSATION,
+                "options": options,
+            },
+        },
+    ]
+    return modal(
+        CallbackId.CHOOSE_CONVERSATION_MODAL,
+        PURPOSES.get(purpose, "Choose"),
+        blocks,
+        submit="Next",
+        private_metadata=purpose,
+    )
+
+
+def _local(moment: datetime, tz: str | None) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(tz or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment
+
+
+def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
+    """The next session's agenda (1–3 questions) and, optionally, its date and time."""
+    date_element: dict[str, Any] = {"type": "datepicker", "action_id": BlockId.SESSION_DATE}
+    time_element: dict[str, Any] = {"type": "timepicker", "action_id": BlockId.SESSION_TIME}
+    if agenda.scheduled_at:
+        local = _local(agenda.scheduled_at, agenda.tz)
+        date_element["initial_date"] = f"{local:%Y-%m-%d}"
+        time_element["initial_time"] = f"{local:%H:%M}"
+    blocks: list[Block] = [
+        section(
+            f"Conversation {agenda.session_number} of {agenda.max_sessions} with "
+            f"{mention(agenda.mentor_slack_id)}. Questions not answered last time are "
+            "already here; the agenda is shared in your group DM."
+        ),
+        text_input(
+            BlockId.AGENDA_QUESTIONS,
+            "One to three questions, one per line",
+            multiline=True,
+            initial="\n".join(agenda.questions),
+        ),
+        {
+            "type": "input",
+            "block_id": BlockId.SESSION_DATE,
+            "label": plain("Date of the conversation"),
+            "element": date_element,
+            "optional": True,
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.SESSION_TIME,
+            "label": plain("Time (yours)"),
+            "element": time_element,
+            "optional": True,
+        },
+    ]
+    return modal(
+        CallbackId.AGENDA_MODAL,
+        "Agenda",
+        blocks,
+        submit="Post agenda",
+        private_metadata=str(agenda.conversation_id),
+    )
+
+
+DEFAULT_ACTION_ROWS = 3
+
+
+def followup_metadata(conversation_id: int, session_number: int, rows: int) -> str:
+    return f"{conversation_id}:{session_number}:{rows}"
+
+
+def parse_followup_metadata(raw: str) -> tuple[int, int, int]:
+    cid, number, rows = (raw.split(":") + ["0", "0", "0"])[:3]
+    return int(cid or 0), int(number or 0), int(rows or DEFAULT_ACTION_ROWS)
+
+
+def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) -> dict[str, Any]:
+    """Did it help (per question) and the follow-up actions: text, owner, optional due date."""
+    rows = max(1, min(rows, MAX_ACTIONS))
+    owner_options = [option(k, v) for k, v in OWNERS.items()]
+    blocks: list[Block] = [
+        section(
+            f"Conversation {view.session_number} with "
+            f"{mention(view.mentor_slack_id)}: how did it go? Questions marked *not yet* "
+            "or *partly* carry over to the next agenda."
+        )
+    ]
+    for q in view.questions[:3]:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"{BlockId.OUTCOME_PREFIX}{q.position}",
+                "label": plain(q.question, 2000),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": f"{BlockId.OUTCOME_PREFIX}{q.position}",
+                    "options": [option(k, v) for k, v in OUTCOMES.items()],
+                },
+            }
+        )
+    blocks.append(divider())
+    blocks.append(section("*Follow-up actions* (one to ten)"))
+    for row in range(1, rows + 1):
+        blocks.append(
+            text_input(
+                f"{BlockId.ACTION_TEXT_PREFIX}{row}",
+                f"Action {row}",
+                optional=row > 1,
+                max_length=500,
+            )
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"{BlockId.ACTION_OWNER_PREFIX}{row}",
+                "label": plain(f"Who does action {row}?"),
+                "optional": True,
+                "element": {
+                    "type": "static_select",
+                    "action_id": f"{BlockId.ACTION_OWNER_PREFIX}{row}",
+                    "options": owner_options,
+                    "initial_option": owner_options[0],
+                },
+            }
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"{BlockId.ACTION_DUE_PREFIX}{row}",
+                "label": plain(f"Due date of action {row} (optional)"),
+                "optional": True,
+                "element": {"type": "datepicker", "action_id": f"{BlockId.ACTION_DUE_PREFIX}{row}"},
+            }
+        )
+    if rows < MAX_ACTIONS:
+        blocks.append(actions(button("Add another action", ActionId.ADD_ACTION_ROW, str(rows))))
+    return modal(
+        CallbackId.FOLLOWUP_MODAL,
+        "Follow-ups",
+        blocks,
+        submit="Post follow-ups",
+        private_metadata=followup_metadata(view.conversation_id, view.session_number, rows),
+    )
+
+
+def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, Any]:
+    blocks = [
+        section(
+            f"Closing ends this mentoring relationship with {mention(other_slack_id)} now. "
+            "That's fine: not every pairing fits, and sometimes one conversation is enough. "
+            "They'll get a kind note."
+        ),
+        text_input(
+            BlockId.CLOSE_NOTE,
+            "A note for them (optional)",
+            multiline=True,
+            optional=True,
+            max_length=500,
+        ),
+    ]
+    return modal(
+        CallbackId.CLOSE_EARLY_MODAL,
+        "Close early",
+        blocks,
+        submit="Close",
+        private_metadata=str(conversation_id),
+    )
+
+
+def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, Any]:
+    """Private end-of-relationship questions: keep the door open? how useful, 1–5?"""
+    yes_no = [option("yes", "Yes, keep the door open"), option("no", "No, thanks")]
+    scores = [option(str(n), f"{n}") for n in range(1, 6)]
+    blocks: list[Block] = [
+        section(
+            f"Only you see your answers. If you and {mention(other_slack_id)} both keep the "
+            "door open, you're *on call* for each other: a new request later won't count "
+            "against the mentor's capacity until accepted."
+        ),
+        {
+            "type": "input",
+            "block_id": BlockId.KEEP_OPEN,
+            "label": plain("Keep the door open?"),
+            "element": {"type": "radio_buttons", "action_id": BlockId.KEEP_OPEN, "options": yes_no},
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.USEFULNESS,
+            "label": plain("How useful was it? (1 = not at all, 5 = very)"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": BlockId.USEFULNESS,
+                "options": scores,
+            },
+        },
+        text_input(
+            BlockId.COMMENT, "Comment (optional)", multiline=True, optional=True, max_length=1000
+        ),
+    ]
+    return modal(
+        CallbackId.SUNSET_MODAL,
+        "How did it go?",
+        blocks,
+        submit="Send",
+        private_metadata=str(conversation_id),
+    )
+
+
+# --- private notes to one person -----------------------------------------------------------
+
+
+def build_sunset_prompt(conversation_id: int, other_slack_id: str, topic: str) -> dict[str, Any]:
+    text = (
+        f"Your mentoring conversations with {mention(other_slack_id)} about "
+        f"{escape(topic)} have closed. Two private questions: keep the door open, "
+        "and how useful was it?"
+    )
+    blocks = [
+        section(":checkered_flag: " + text),
+        actions(button("Answer", ActionId.OPEN_SUNSET, str(conversation_id), style="primary")),
+    ]
+    return message(text, blocks)
+
+
+def build_closed_early_note(closed: Closed, *, for_slack_id: str) -> dict[str, Any]:
+    closer = closed.closed_by_slack_id or closed.mentee_slack_id
+    text = (
+        f"{mention(closer)} has closed your mentoring conversation about "
+        f"{escape(closed.topic)}. Thank you for the time you gave it: every conversation "
+        "counts, and not every pairing needs all its sessions."
+    )
+    blocks: list[Block] = [section(":wave: " + text)]
+    if closed.note:
+        blocks.append(section(f"Their note: _{escape(closed.note)}_"))
+    if for_slack_id == closed.mentee_slack_id:
+        blocks.append(context("Looking for someone else? Try `/mentor find <topic>`."))
+    return message(text, blocks)
+
+
+def build_on_call(other_slack_id: str) -> dict[str, Any]:
+    text = (
+        f"You and {mention(other_slack_id)} both kept the door open: you're on call for "
+        "each other. Ask again any time with `/mentor ask`."
+    )
+    return message(text, [section(":door: " + text)])
+
+
+# --- the App Home and /mentor progress ------------------------------------------------------
+
+
+def _request_line(line: RequestLine) -> str:
+    state = STATE_LABELS.get(line.state, line.state)
+    extra = ""
+    if line.state == "passed_on" and line.passed_from_slack_id:
+        extra = f" (by {mention(line.passed_from_slack_id)})"
+    return (
+        f"{mention(line.mentor_slack_id)} · {escape(line.topic) or '—'} · *{state}*{extra} "
+        f"since {format_since(line.since)}"
+    )
+
+
+def _active_line(line: ActiveLine) -> str:
+    step = NEXT_STEPS.get(line.next_step, line.next_step)
+    if line.role == "mentor" and line.next_step != "log_session":
+        step = f"waiting for {mention(line.other_slack_id)} to {step}"
+    elif line.role == "mentee":
+        step = f"you: {step}"
+    at = f" · next {when(line.next_session_at)}" if line.next_session_at else ""
+    role = "mentoring" if line.role == "mentor" else "with"
+    return (
+        f"{role} {mention(line.other_slack_id)} · {escape(line.topic)} · "
+        f"{line.sessions_held}/{line.max_sessions} held · {step}{at}"
+    )
+
+
+def _more(count: int, max_items: int) -> list[Block]:
+    return [context(f"and {count - max_items} more")] if count > max_items else []
+
+
+def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10) -> list[Block]:
+    """Where each of my requests stands and since when, for `/mentor progress`."""
+    if not state.requests:
+        return [context("No mentoring requests yet: `/mentor find <topic>` to start.")]
+    shown = state.requests[:max_items]
+    text = "*Your requests*\n" + "\n".join(f"• {_request_line(r)}" for r in shown)
+    return [section(text), *_more(len(state.requests), max_items)]
+
+
+def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list[Block]:
+    """The conversation part of the App Home: requests, conversations, actions, waiting."""
+    blocks: list[Block] = [header("Mentoring conversations")]
+    if state.waiting:
+        blocks.append(section("*Requests waiting for you*"))
+        for waiting in state.waiting[:max_items]:
+            cid = str(waiting.conversation_id)
+            blocks.append(
+                section(
+                    f"{mention(waiting.mentee_slack_id)} · {escape(waiting.topic)} · since "
+                    f"{format_since(waiting.since)}"
+                )
+            )
+            blocks.append(
+                actions(
+                    button("Accept", ActionId.ACCEPT_REQUEST, cid, style="primary"),
+                    button("Decline", ActionId.DECLINE_REQUEST, cid),
+                    block_id=f"home_waiting_{cid}",
+                )
+            )
+        blocks += _more(len(state.waiting), max_items)
+    if state.active:
+        lines = "\n".join(f"• {_active_line(a)}" for a in state.active[:max_items])
+        blocks.append(section(f"*Active conversations*\n{lines}"))
+        blocks += _more(len(state.active), max_items)
+    if state.actions:
+        blocks.append(section("*Open follow-up actions*"))
+        for item in state.actions[:max_items]:
+            whose = "you" if item.mine else mention(item.other_slack_id)
+            due = f" · due {item.due_date:%Y-%m-%d}" if item.due_date else ""
+            blocks.append(
+                section(
+                    f":white_square: {escape(item.text)} · {whose}{due}",
+                    accessory=button("Done", ActionId.ACTION_DONE, str(item.action_id)),
+                )
+            )
+        blocks += _more(len(state.actions), max_items)
+    if state.requests:
+        shown = state.requests[:max_items]
+        blocks.append(
+            section("*Your requests*\n" + "\n".join(f"• {_request_line(r)}" for r in shown))
+        )
+        blocks += _more(len(state.requests), max_items)
+    if len(blocks) == 1:
+        blocks.append(context("Nothing here yet: `/mentor find <topic>` finds someone to talk to."))
+    return blocks
