@@ -36,6 +36,12 @@ class ActionId(StrEnum):
     ADD_ACTION_ROW = "add_action_row"  # in the follow-up modal
 
     # --- connections, progress, App Home ---
+    MET_CONFIRM = "met_confirm"  # value: met log id
+    MET_DECLINE = "met_decline"  # value: met log id
+    HOME_FIND_MENTOR = "home_find_mentor"  # opens the find modal from the Home
+    HOME_TRANSITION = "home_transition"  # static select: a TransitionKind value
+    HOME_TRANSITION_END = "home_transition_end"  # value: transition kind
+    HOME_FIND_TOPIC_INPUT = "home_find_topic_input"  # the topic input in the find modal
 
 
 class CallbackId(StrEnum):
@@ -57,6 +63,7 @@ class CallbackId(StrEnum):
     SUNSET_MODAL = "sunset_modal"
 
     # --- connections, progress, App Home ---
+    HOME_FIND_MODAL = "home_find_modal"
 
 
 class BlockId(StrEnum):
@@ -88,6 +95,8 @@ class BlockId(StrEnum):
     COMMENT = "comment"
 
     # --- connections, progress, App Home ---
+    HOME_FIND_TOPIC = "home_find_topic"
+    HOME_TRANSITION = "home_transition"
 
 
 def request_button_value(mentor_slack_id: str, topic: str | None = None) -> str:

@@ -2,20 +2,165 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
 
-from bot.blocks.help import build_coming_soon
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.connections import (
+    build_met_answered_for_logger,
+    build_met_answered_for_other,
+    build_met_confirmation_request,
+    build_met_lapsed,
+    build_met_logged,
+)
+from bot.blocks.help import build_notice
+from bot.blocks.progress import build_progress
+from bot.connections import (
+    MetNotPossible,
+    answer_met,
+    lapse_met_requests,
+    log_met,
+    remember_met_dm,
+)
 from bot.context import Deps
+from bot.errors import MentorbotError, NotInDirectory
+from bot.home import load_progress_state
+from bot.ids import ActionId
 from handlers.command_context import CommandContext
+from handlers.home import refresh_home
+from storage.db import unit_of_work
+from storage.models import MetStatus
+from storage.people import get_by_slack_id
+
+logger = logging.getLogger(__name__)
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
+MET_USAGE = (
+    "Mention the person you met, then what you talked about, e.g. "
+    "`/mentor met @Alex coffee about onboarding`. Type `@` and pick them from the list "
+    "so Slack links the name."
+)
+
+
+@dataclass(frozen=True)
+class MetCommand:
+    other_slack_id: str
+    note: str
+
+
+def parse_met(args: str) -> MetCommand:
+    """`<@U123|name> what we talked about` -> the person and the note."""
+    found = MENTION.match(args.strip())
+    if found is None:
+        raise MentorbotError(MET_USAGE)
+    return MetCommand(other_slack_id=found.group(1), note=found.group(2).strip())
 
 
 def met(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("met", "log a connection"))
+    """`/mentor met @person [note]`: ask the other person to confirm."""
+    command = parse_met(ctx.args)
+    deps = ctx.deps
+    is_bot = command.other_slack_id != ctx.user_id and _is_bot(ctx.client, command.other_slack_id)
+    with unit_of_work(deps.open_session) as session:
+        request = log_met(
+            session,
+            ctx.user_id,
+            command.other_slack_id,
+            command.note,
+            now=deps.clock(),
+            other_is_bot=is_bot,
+        )
+    channel = ctx.client.conversations_open(users=request.other_slack_id)["channel"]["id"]
+    posted = ctx.client.chat_postMessage(channel=channel, **build_met_confirmation_request(request))
+    with unit_of_work(deps.open_session) as session:
+        remember_met_dm(session, request.met_id, str(posted["channel"]), str(posted["ts"]))
+    ctx.reply(build_met_logged(request))
+    refresh_home(ctx.client, deps, request.other_slack_id)
+    refresh_home(ctx.client, deps, ctx.user_id)
+
+
+def _is_bot(client: WebClient, slack_id: str) -> bool:
+    """Slack knows bots; someone Slack does not know is left to the directory check."""
+    try:
+        user = client.users_info(user=slack_id).get("user") or {}
+    except SlackApiError:
+        return False
+    return bool(user.get("is_bot")) or slack_id == "USLACKBOT"
 
 
 def progress(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("progress", "your progress"))
+    """`/mentor progress`: connections toward the goal, pace and who to ask next."""
+    deps = ctx.deps
+    with unit_of_work(deps.open_session) as session:
+        person = get_by_slack_id(ctx.user_id, session=session)
+        if person is None or not person.is_active:
+            raise NotInDirectory(ctx.user_id)
+        state = load_progress_state(session, person, settings=deps.settings, now=deps.clock())
+    ctx.reply(build_progress(state))
+
+
+def lapse_met_requests_job(deps: Deps, client: WebClient) -> int:
+    """Lapse logged meetings unanswered for 14 days; update their DMs and Homes."""
+    with unit_of_work(deps.open_session) as session:
+        lapsed = lapse_met_requests(session, now=deps.clock())
+    for request in lapsed:
+        if request.dm_channel and request.dm_ts:
+            try:
+                client.chat_update(
+                    channel=request.dm_channel, ts=request.dm_ts, **build_met_lapsed(request)
+                )
+            except SlackApiError:
+                logger.exception("Failed to update the lapsed met request %s", request.met_id)
+        refresh_home(client, deps, request.logger_slack_id)
+        refresh_home(client, deps, request.other_slack_id)
+    return len(lapsed)
 
 
 def register(app: App, deps: Deps) -> None:
     """Actions of the connections surface."""
+
+    def answer(confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        user = str(body["user"]["id"])
+        try:
+            met_id = int(str(body["actions"][0].get("value", "")))
+        except ValueError:
+            respond(
+                **build_notice("That button is out of date; nothing was changed."),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        try:
+            with unit_of_work(deps.open_session) as session:
+                result = answer_met(session, met_id, user, confirm=confirm, now=deps.clock())
+        except MetNotPossible as exc:
+            respond(**build_notice(str(exc)), response_type="ephemeral", replace_original=False)
+            return
+        respond(**build_met_answered_for_other(result), replace_original=True)
+        if result.status == MetStatus.LAPSED:
+            return
+        channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
+        refresh_home(client, deps, result.other_slack_id)
+        refresh_home(client, deps, result.logger_slack_id)
+
+    @app.action(ActionId.MET_CONFIRM)
+    def handle_met_confirm(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        """ "Confirm" on a logged meeting: both people gain the connection."""
+        ack()
+        answer(True, body, respond, client)
+
+    @app.action(ActionId.MET_DECLINE)
+    def handle_met_decline(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        """ "Not me" on a logged meeting: nothing counts; the logger is told kindly."""
+        ack()
+        answer(False, body, respond, client)

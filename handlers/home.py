@@ -1,16 +1,102 @@
-"""The App Home tab."""
+"""The App Home tab: published on `app_home_opened` and after anything it shows changes."""
 
 from __future__ import annotations
 
-from slack_bolt import App
-from slack_sdk import WebClient
+import logging
+from typing import Any
 
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.home import build_find_modal, build_find_results, build_home
 from bot.context import Deps
+from bot.errors import MentorbotError
+from bot.home import end_transition_goal, find_people, load_home_state, mark_transition
+from bot.ids import ActionId, BlockId, CallbackId
+from storage.db import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+TOPIC_MISSING = "Tell me in a few words what you'd like help with."
 
 
 def refresh_home(client: WebClient, deps: Deps, slack_id: str) -> None:
     """Re-publish ``slack_id``'s Home tab after anything it shows has changed."""
+    try:
+        with unit_of_work(deps.open_session) as session:
+            state = load_home_state(session, slack_id, settings=deps.settings, now=deps.clock())
+        client.views_publish(user_id=slack_id, view=build_home(state))
+    except Exception:
+        # The Home is a side view: its failure must not undo the action that changed it.
+        logger.exception("Failed to refresh the Home tab of %s", slack_id)
+
+
+def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> None:
+    channel = client.conversations_open(users=slack_id)["channel"]["id"]
+    client.chat_postMessage(channel=channel, **payload)
 
 
 def register(app: App, deps: Deps) -> None:
     """`app_home_opened` and the Home tab's own buttons."""
+
+    @app.event("app_home_opened")
+    def handle_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        """Publish the Home tab when someone opens it."""
+        if event.get("tab", "home") == "home" and event.get("user"):
+            refresh_home(client, deps, str(event["user"]))
+
+    @app.action(ActionId.HOME_FIND_MENTOR)
+    def handle_find_mentor(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """ "Find a mentor" on the Home: ask what they'd like help with."""
+        ack()
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=build_find_modal())
+        except SlackApiError:
+            logger.exception("Failed to open the find modal")
+
+    @app.view(CallbackId.HOME_FIND_MODAL)
+    def handle_find_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The find modal: send who can help as a DM (its buttons open the request modal)."""
+        values = body["view"]["state"]["values"]
+        field = values.get(BlockId.HOME_FIND_TOPIC, {}).get(ActionId.HOME_FIND_TOPIC_INPUT, {})
+        topic = " ".join(str(field.get("value") or "").split())
+        if not topic:
+            ack(response_action="errors", errors={BlockId.HOME_FIND_TOPIC: TOPIC_MISSING})
+            return
+        ack()
+        user = str(body["user"]["id"])
+        try:
+            with unit_of_work(deps.open_session) as session:
+                people = find_people(session, user, topic, settings=deps.settings, now=deps.clock())
+        except MentorbotError as exc:
+            _dm(client, user, {"text": str(exc)})
+            return
+        _dm(client, user, build_find_results(topic, people))
+
+    @app.action(ActionId.HOME_TRANSITION)
+    def handle_transition(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A transition picked on the Home: start its fresh goal."""
+        ack()
+        user = str(body["user"]["id"])
+        selected = (body["actions"][0].get("selected_option") or {}).get("value", "")
+        try:
+            with unit_of_work(deps.open_session) as session:
+                mark_transition(
+                    session, user, str(selected), settings=deps.settings, now=deps.clock()
+                )
+        except MentorbotError:
+            logger.info("Transition picked by %s, who is not in the directory", user)
+        refresh_home(client, deps, user)
+
+    @app.action(ActionId.HOME_TRANSITION_END)
+    def handle_transition_end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """ "End this goal" on the Home."""
+        ack()
+        user = str(body["user"]["id"])
+        try:
+            with unit_of_work(deps.open_session) as session:
+                end_transition_goal(session, user, now=deps.clock())
+        except MentorbotError:
+            logger.info("Transition ended by %s, who is not in the directory", user)
+        refresh_home(client, deps, user)

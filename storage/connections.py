@@ -1,12 +1,12 @@
-"""Queries for connections."""
+"""Queries for connections, logged meetings (`/mentor met`) and transitions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from storage.models import Connection, ConnectionSource
+from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Transition
 
 
 def connected_ids(person_id: int, *, session: Session) -> set[int]:
@@ -37,3 +37,108 @@ def record_connection(
             created = created or person_id == a_id
     session.flush()
     return created
+
+
+def first_connected_at(person_id: int, *, session: Session) -> dict[int, datetime]:
+    """When ``person_id`` first connected with each other person (earliest of any source)."""
+    statement = (
+        select(Connection.other_id, func.min(Connection.made_at))
+        .where(Connection.person_id == person_id)
+        .group_by(col(Connection.other_id))
+    )
+    firsts: dict[int, datetime] = {}
+    for other_id, made_at in session.exec(statement).all():
+        firsts[other_id] = _as_utc(made_at)
+    return firsts
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """Aggregates may come back raw on some drivers: always hand out UTC-aware datetimes."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --- `/mentor met` --------------------------------------------------------------------------
+
+
+def add_met_log(
+    logger_id: int, other_id: int, note: str, *, session: Session, now: datetime
+) -> MetLog:
+    log = MetLog(logger_id=logger_id, other_id=other_id, note=note, created_at=now)
+    session.add(log)
+    session.flush()
+    return log
+
+
+def get_met_log(met_id: int, *, session: Session) -> MetLog | None:
+    return session.get(MetLog, met_id)
+
+
+def pending_met_between(a_id: int, b_id: int, *, session: Session) -> MetLog | None:
+    """A pending met log between the two people, whoever logged it."""
+    statement = select(MetLog).where(
+        MetLog.status == MetStatus.PENDING,
+        ((MetLog.logger_id == a_id) & (MetLog.other_id == b_id))
+        | ((MetLog.logger_id == b_id) & (MetLog.other_id == a_id)),
+    )
+    return session.exec(statement).first()
+
+
+def pending_met_logs_created_before(cutoff: datetime, *, session: Session) -> list[MetLog]:
+    statement = select(MetLog).where(
+        MetLog.status == MetStatus.PENDING, col(MetLog.created_at) <= cutoff
+    )
+    return list(session.exec(statement.order_by(col(MetLog.id))).all())
+
+
+def pending_met_logs_of(person_id: int, *, session: Session) -> list[MetLog]:
+    """Pending met logs ``person_id`` logged or is asked to confirm, oldest first."""
+    statement = select(MetLog).where(
+        MetLog.status == MetStatus.PENDING,
+        (MetLog.logger_id == person_id) | (MetLog.other_id == person_id),
+    )
+    return list(session.exec(statement.order_by(col(MetLog.created_at))).all())
+
+
+def set_met_status(log: MetLog, status: MetStatus, *, session: Session, now: datetime) -> None:
+    log.status = status
+    log.answered_at = now
+    session.add(log)
+    session.flush()
+
+
+def set_met_dm(log: MetLog, channel: str, ts: str, *, session: Session) -> None:
+    log.dm_channel = channel
+    log.dm_ts = ts
+    session.add(log)
+    session.flush()
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def latest_transition(person_id: int, *, session: Session) -> Transition | None:
+    """The most recently started transition that was not ended early (it may have run out)."""
+    statement = (
+        select(Transition)
+        .where(Transition.person_id == person_id, col(Transition.ended_at).is_(None))
+        .order_by(col(Transition.started_at).desc(), col(Transition.id).desc())
+    )
+    return session.exec(statement).first()
+
+
+def add_transition(
+    person_id: int, kind: str, goal: int, window_days: int, *, session: Session, now: datetime
+) -> Transition:
+    transition = Transition(
+        person_id=person_id, kind=kind, started_at=now, goal=goal, window_days=window_days
+    )
+    session.add(transition)
+    session.flush()
+    return transition
+
+
+def end_transition(transition: Transition, *, session: Session, now: datetime) -> None:
+    transition.ended_at = now
+    session.add(transition)
+    session.flush()

@@ -1,7 +1,14 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
 from storage.models.base import UTCDateTime
-from storage.models.connections import Connection, ConnectionSource
+from storage.models.connections import (
+    Connection,
+    ConnectionSource,
+    MetLog,
+    MetStatus,
+    Transition,
+    TransitionKind,
+)
 from storage.models.conversations import (
     OPEN_REQUEST_STATUSES,
     ActionItem,
@@ -30,6 +37,8 @@ __all__ = [
     "ConversationStatus",
     "MentorOffer",
     "MentoringSession",
+    "MetLog",
+    "MetStatus",
     "OfferTopic",
     "Person",
     "ProcessedEvent",
@@ -39,5 +48,7 @@ __all__ = [
     "Topic",
     "TopicDemand",
     "TopicKind",
+    "Transition",
+    "TransitionKind",
     "UTCDateTime",
 ]

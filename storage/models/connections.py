@@ -28,3 +28,44 @@ class Connection(SQLModel, table=True):
     other_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     source: str = Field(max_length=20)
     made_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MetStatus(StrEnum):
+    PENDING = "pending"  # waiting for the other person to confirm
+    CONFIRMED = "confirmed"  # counted as a MET connection for both
+    DECLINED = "declined"  # the other person said "Not me"
+    LAPSED = "lapsed"  # unanswered for 14 days
+
+
+class MetLog(SQLModel, table=True):
+    """A `/mentor met @person` logged by one person, waiting for (or answered by) the other."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    logger_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    other_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    note: str = Field(default="", max_length=500)
+    status: str = Field(default=MetStatus.PENDING, max_length=20, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
+
+
+class TransitionKind(StrEnum):
+    """Moments beyond the first months that deserve a fresh, smaller goal."""
+
+    FIRST_TIME_SUPERVISOR = "first_time_supervisor"
+    NEW_DISCIPLINE = "new_discipline"
+    WORKING_OVERSEAS = "working_overseas"
+
+
+class Transition(SQLModel, table=True):
+    """A transition someone marked on the App Home; its goal and window are fixed at the start."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=40)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    goal: int
+    window_days: int
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # ended early by them

@@ -1,0 +1,101 @@
+"""Messages of `/mentor met`: the confirmation request, its answers and its lapse.
+
+Pure builders: data in, Block Kit out. The note belongs to both people, so the other
+person sees it too; nobody else does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.common import actions, button, clip, context, escape, message, section
+from bot.connections import MET_LAPSE_DAYS, MetAnswer, MetRequest
+from bot.ids import ActionId
+from storage.models import MetStatus
+
+NOTE_SHOWN = 500
+
+
+def _note(note: str) -> str:
+    return f"\n>{escape(clip(note, NOTE_SHOWN))}" if note.strip() else ""
+
+
+def build_met_confirmation_request(request: MetRequest) -> dict[str, Any]:
+    """The DM asking the other person to confirm a logged meeting."""
+    text = (
+        f"<@{request.logger_slack_id}> logged meeting you and would like it to count as a "
+        f"connection for both of you.{_note(request.note)}"
+    )
+    blocks = [
+        section(text),
+        actions(
+            button("Confirm", ActionId.MET_CONFIRM, str(request.met_id), style="primary"),
+            button("Not me", ActionId.MET_DECLINE, str(request.met_id)),
+        ),
+        context(
+            f"Only the two of you see this. Unanswered, it lapses on {_day(request.lapses_at)} "
+            f"({MET_LAPSE_DAYS} days)."
+        ),
+    ]
+    return message(f"<@{request.logger_slack_id}> logged meeting you: confirm?", blocks)
+
+
+def build_met_logged(request: MetRequest) -> dict[str, Any]:
+    """The logger's ephemeral answer: sent for confirmation."""
+    text = (
+        f":outbox_tray: I've asked <@{request.other_slack_id}> to confirm you met. It counts "
+        "for both of you as soon as they do; unanswered, it lapses on "
+        f"{_day(request.lapses_at)}."
+    )
+    return message(text, [section(text)])
+
+
+def build_met_answered_for_other(answer: MetAnswer) -> dict[str, Any]:
+    """Replaces the confirmation request once the other person answered (or it lapsed)."""
+    if answer.status == MetStatus.LAPSED:
+        text = _lapsed_text(answer.logger_slack_id)
+    elif answer.status == MetStatus.CONFIRMED:
+        text = (
+            f":white_check_mark: Confirmed: <@{answer.logger_slack_id}> is a connection for "
+            f"both of you.{_note(answer.note)}"
+        )
+    else:
+        text = (
+            f"Thanks, noted: you didn't meet <@{answer.logger_slack_id}>, so nothing was "
+            "counted. I'll let them know kindly."
+        )
+    return message(text, [section(text)])
+
+
+def build_met_answered_for_logger(answer: MetAnswer) -> dict[str, Any]:
+    """The DM telling the logger how the other person answered."""
+    if answer.status == MetStatus.CONFIRMED:
+        extra = " That's a new connection for both of you." if answer.new_for_logger else ""
+        text = f":tada: <@{answer.other_slack_id}> confirmed you met.{extra}"
+        hint = "See where you stand with `/mentor progress` or on my Home tab."
+    else:
+        text = (
+            f"<@{answer.other_slack_id}> didn't recognise the meeting you logged, so it "
+            "wasn't counted. No harm done: maybe it was someone else?"
+        )
+        hint = "You can log it again with `/mentor met @person`, mentioning the right person."
+    return message(text, [section(text), context(hint)])
+
+
+def build_met_lapsed(request: MetRequest) -> dict[str, Any]:
+    """Replaces the confirmation request when it lapsed unanswered."""
+    text = _lapsed_text(request.logger_slack_id)
+    return message(text, [section(text)])
+
+
+def _lapsed_text(logger_slack_id: str) -> str:
+    return (
+        f"This request from <@{logger_slack_id}> lapsed after {MET_LAPSE_DAYS} days "
+        "without an answer, so it wasn't counted. If you did meet, either of you can log it "
+        "again with `/mentor met @person`."
+    )
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment:%-d %b %Y}"

@@ -1,0 +1,199 @@
+"""The App Home tab: one view per person, a pure function of their state.
+
+Parts owned by other surfaces (conversations, the mentor offer) are composed in
+under a block budget, so the view stays within Slack's 100 blocks however many
+items anyone has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    escape,
+    header,
+    message,
+    plain,
+    section,
+)
+from bot.blocks.progress import progress_blocks, suggestion_blocks, waiting_lines
+from bot.connections import TRANSITION_LABELS
+from bot.home import HomeState
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.progress import NextPerson
+
+HOME_BLOCK_LIMIT = 100
+MODAL_TITLE_LIMIT = 24
+OFFER_BLOCK_CAP = 15
+FIND_RESULTS = 5
+
+INTRO = (
+    "Find someone *outside your own area* to talk to: bring two or three specific "
+    "questions, have one to three short conversations, and post the follow-up actions "
+    "afterwards."
+)
+NOT_IN_DIRECTORY = (
+    "You're not in the mentoring directory yet. People are added from the HR export by "
+    "the programme coordinators (or at the next directory sync): ask a coordinator to add "
+    "you, and this tab fills in with your progress and suggestions."
+)
+TRANSITION_PROMPT = (
+    "*Starting something new?* A first-time supervisor, someone new to a discipline or "
+    "about to work overseas gets a lot from a few conversations: mark it for a fresh goal "
+    "and tailored suggestions."
+)
+FOOTER = "`/mentor help` lists everything the bot does. Everything here is opt-in."
+
+
+def build_home(
+    state: HomeState,
+    *,
+    conversation_blocks: Sequence[Block] = (),
+    offer_blocks: Sequence[Block] = (),
+) -> dict[str, Any]:
+    """The Home view for one person.
+
+    Args:
+        conversation_blocks: active conversations, action items and pending requests,
+            built by the conversations surface; capped to the room left.
+        offer_blocks: the mentor offer with its pause toggle, built by the offers surface.
+    """
+    if not state.person_known or state.progress is None:
+        blocks = [header("Mentors on Call"), section(INTRO), section(NOT_IN_DIRECTORY)]
+        blocks += _role_links(state)
+        blocks.append(context(FOOTER))
+        return _view(blocks)
+
+    top: list[Block] = [
+        header("Mentors on Call"),
+        section(INTRO),
+        actions(
+            button("Find a mentor", ActionId.HOME_FIND_MENTOR, "find", style="primary"),
+            block_id="home_find",
+        ),
+        divider(),
+        header("Your connections"),
+        *progress_blocks(state.progress.progress),
+    ]
+    lines = waiting_lines(state.slack_id, state.progress.waiting)
+    if lines:
+        top.append(context(*lines))
+    top += _transition_blocks(state)
+    top += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
+    bottom = [*_role_links(state), context(FOOTER)]
+
+    # Three dividers frame the middle; the others' parts share what is left, offer first.
+    room = HOME_BLOCK_LIMIT - len(top) - len(bottom) - 3
+    offer = _capped(list(offer_blocks), min(len(offer_blocks), OFFER_BLOCK_CAP, room))
+    conversations = _capped(list(conversation_blocks), room - len(offer))
+    middle: list[Block] = []
+    if conversations:
+        middle += [divider(), *conversations]
+    if offer:
+        middle += [divider(), *offer]
+    blocks = [*top, *middle, divider(), *bottom]
+    return _view(blocks[:HOME_BLOCK_LIMIT])
+
+
+def _capped(blocks: list[Block], limit: int) -> list[Block]:
+    """At most ``limit`` blocks; when some are left out, the last one says so."""
+    if len(blocks) <= limit:
+        return blocks
+    if limit <= 0:
+        return []
+    kept = blocks[: limit - 1]
+    return [*kept, context("…and more: there wasn't room for everything here.")]
+
+
+def _transition_blocks(state: HomeState) -> list[Block]:
+    if state.running_transition is not None:
+        label = TRANSITION_LABELS.get(state.running_transition, state.running_transition)
+        return [
+            section(
+                f"You marked *{label}*: suggestions favour mentors who offer it.",
+                accessory=button(
+                    "End this goal", ActionId.HOME_TRANSITION_END, state.running_transition
+                ),
+                block_id=BlockId.HOME_TRANSITION,
+            )
+        ]
+    options = [
+        {"text": plain(label.capitalize()), "value": kind}
+        for kind, label in TRANSITION_LABELS.items()
+    ]
+    return [
+        section(
+            TRANSITION_PROMPT,
+            accessory={
+                "type": "static_select",
+                "action_id": ActionId.HOME_TRANSITION,
+                "placeholder": plain("Mark a transition"),
+                "options": options,
+            },
+            block_id=BlockId.HOME_TRANSITION,
+        )
+    ]
+
+
+def _role_links(state: HomeState) -> list[Block]:
+    lines = []
+    if state.report_count:
+        people = "person reports" if state.report_count == 1 else "people report"
+        lines.append(
+            f":busts_in_silhouette: {state.report_count} {people} to you. `/mentor team` "
+            "will give you the 20-minute mentoring check-in (coming soon)."
+        )
+    if state.is_coordinator:
+        lines.append(
+            ":bar_chart: You coordinate the programme. `/mentor digest` will preview the "
+            "weekly digest (coming soon)."
+        )
+    return [context(*lines)] if lines else []
+
+
+def build_find_modal() -> dict[str, Any]:
+    """The Home's "Find a mentor" modal: what would you like to learn?"""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.HOME_FIND_MODAL,
+        "title": plain("Find a mentor", MODAL_TITLE_LIMIT),
+        "submit": plain("Find", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.HOME_FIND_TOPIC,
+                "label": plain("What would you like help with?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
+                    "max_length": 200,
+                    "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
+                },
+                "hint": plain("I'll send you up to five people outside your area who can help."),
+            }
+        ],
+    }
+
+
+def build_find_results(topic: str, people: Sequence[NextPerson]) -> dict[str, Any]:
+    """The DM answering the Home's "Find a mentor": who can help with ``topic``."""
+    title = f"Who can help with “{escape(clip(topic, 100))}”"
+    if not people:
+        text = (
+            f"Nobody who fits offers “{escape(clip(topic, 100))}” right now (outside your "
+            "area, with a free slot). Try other words, or a broader topic."
+        )
+        return message(text, [section(text)])
+    return message(title, suggestion_blocks(people[:FIND_RESULTS], title=title))
+
+
+def _view(blocks: list[Block]) -> dict[str, Any]:
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,142 @@
+"""Progress toward a connection goal: the `/mentor progress` answer and the Home's progress part.
+
+Pure builders: data in, Block Kit out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.common import Block, button, context, divider, header, message, section
+from bot.connections import MetRequest
+from bot.home import ProgressState
+from bot.ids import ActionId, request_button_value
+from bot.progress import NEWCOMER, GoalProgress, NextPerson, Progress, progress_bar
+
+MESSAGE_BLOCK_BUDGET = 50
+MAX_WAITING_LINES = 5
+
+NO_GOAL = (
+    "The ten-connection goal is for your first six months. Starting something new, like "
+    "supervising for the first time, a new discipline or working overseas? Mark it on the "
+    "bot's *Home* tab to start a fresh, smaller goal."
+)
+NO_SUGGESTIONS = (
+    "No new suggestions right now: everyone who fits is busy, paused or already a "
+    "connection. Try `/mentor find <topic>` with what you'd like to learn."
+)
+
+
+def goal_title(goal: GoalProgress) -> str:
+    if goal.kind == NEWCOMER:
+        return f"{goal.goal} connections in your first {goal.window.days} days"
+    return f"{goal.label.capitalize()}: {goal.goal} connections in {goal.window.days} days"
+
+
+def pace_text(goal: GoalProgress) -> str:
+    if goal.reached:
+        return ":tada: goal reached"
+    return ":white_check_mark: on pace" if goal.pace.on_pace else f":hourglass: {goal.pace.label}"
+
+
+def goal_blocks(goal: GoalProgress) -> list[Block]:
+    """A goal's visual bar, count, days left, pace and how many are outside your area."""
+    bar = f"`{progress_bar(goal.count, goal.goal)}`  *{goal.count} of {goal.goal}*"
+    days = f"{goal.days_left} day{'s' if goal.days_left != 1 else ''} left"
+    outside = f"{goal.outside_area} of {goal.count} outside your area"
+    blocks = [
+        section(f"*{goal_title(goal)}*\n{bar}"),
+        context(f"{pace_text(goal)} · {days} · {outside}"),
+    ]
+    if goal.reached:
+        blocks.append(
+            context("Every extra connection still broadens your network: keep going if you like.")
+        )
+    return blocks
+
+
+def totals_text(progress: Progress) -> str:
+    plural = "s" if progress.total != 1 else ""
+    return (
+        f"You have *{progress.total} connection{plural}* in all, "
+        f"{progress.outside_area_total} outside your area."
+    )
+
+
+def progress_blocks(progress: Progress) -> list[Block]:
+    """Each running goal, or the totals and how to start a goal when none is running."""
+    if not progress.goals:
+        return [section(totals_text(progress)), context(NO_GOAL)]
+    blocks: list[Block] = []
+    for goal in progress.goals:
+        blocks += goal_blocks(goal)
+    return blocks
+
+
+def suggestion_blocks(suggestions: Sequence[NextPerson], *, title: str) -> list[Block]:
+    """Who to ask next, each with a "Request a conversation" button."""
+    if not suggestions:
+        return [section(f"*{title}*"), context(NO_SUGGESTIONS)]
+    blocks = [section(f"*{title}*")]
+    for person in suggestions:
+        blocks.append(
+            section(
+                f"<@{person.slack_id}> — {person.why}",
+                accessory=button(
+                    "Request a conversation",
+                    ActionId.REQUEST_CONVERSATION,
+                    request_button_value(person.slack_id, person.topic),
+                ),
+            )
+        )
+    return blocks
+
+
+def waiting_lines(slack_id: str, waiting: Sequence[MetRequest]) -> list[str]:
+    """Logged meetings still waiting, from ``slack_id``'s point of view."""
+    lines = []
+    for request in waiting[:MAX_WAITING_LINES]:
+        if request.logger_slack_id == slack_id:
+            lines.append(
+                f":hourglass_flowing_sand: Waiting for <@{request.other_slack_id}> to confirm "
+                f"you met (until {_day(request.lapses_at)})."
+            )
+        else:
+            lines.append(
+                f":wave: <@{request.logger_slack_id}> logged meeting you: press *Confirm* in "
+                "my message to count it for both of you."
+            )
+    if len(waiting) > MAX_WAITING_LINES:
+        lines.append(f"…and {len(waiting) - MAX_WAITING_LINES} more waiting.")
+    return lines
+
+
+def build_progress(view: ProgressState, *, request_status: Sequence[Block] = ()) -> dict[str, Any]:
+    """The ephemeral `/mentor progress` answer; ``request_status`` shows open requests."""
+    progress = view.progress
+    blocks: list[Block] = [header("Your connections"), *progress_blocks(progress)]
+    if progress.goals:
+        blocks.append(context(totals_text(progress)))
+    lines = waiting_lines(view.slack_id, view.waiting)
+    if lines:
+        blocks.append(context(*lines))
+    tail = [divider(), *suggestion_blocks(view.suggestions, title="Who to ask next")]
+    room = MESSAGE_BLOCK_BUDGET - len(blocks) - len(tail) - 1
+    if request_status and room > 0:
+        blocks.append(divider())
+        blocks += list(request_status[:room])
+    blocks += tail
+    return message(_fallback(progress), blocks[:MESSAGE_BLOCK_BUDGET])
+
+
+def _fallback(progress: Progress) -> str:
+    goal = progress.primary
+    if goal is None:
+        return f"You have {progress.total} connections."
+    return f"{goal.count} of {goal.goal} connections, {goal.pace.label}."
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment:%-d %b}"

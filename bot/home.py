@@ -1,0 +1,179 @@
+"""Assembles what the App Home and `/mentor progress` show for one person.
+
+Each surface is a pure function of the state built here: progress toward the goals,
+logged meetings still waiting, who to ask next, and the parts other surfaces own
+(conversations, the mentor offer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.connections import (
+    MetRequest,
+    load_progress,
+    running_transition,
+    start_transition,
+    stop_transition,
+    waiting_met_requests,
+)
+from bot.errors import NotInDirectory
+from bot.matching import Suggestion, suggest_mentors
+from bot.progress import NextPerson, Progress
+from storage.connections import connected_ids
+from storage.models import Person, TransitionKind
+from storage.people import get_by_slack_id, reports_of
+
+SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """What `/mentor progress` shows."""
+
+    slack_id: str
+    progress: Progress
+    suggestions: tuple[NextPerson, ...] = ()
+    waiting: tuple[MetRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomeState:
+    """What one person's Home tab shows; ``person_known`` False means not in the directory."""
+
+    slack_id: str
+    person_known: bool
+    progress: ProgressState | None = None
+    running_transition: str | None = None  # a TransitionKind value
+    report_count: int = 0
+    is_coordinator: bool = False
+
+
+def load_progress_state(
+    session: Session, person: Person, *, settings: Settings, now: datetime
+) -> ProgressState:
+    progress = load_progress(session, person, settings=settings, now=now)
+    return ProgressState(
+        slack_id=person.slack_id,
+        progress=progress,
+        suggestions=next_people(session, person, progress, settings=settings, now=now),
+        waiting=tuple(waiting_met_requests(session, person)),
+    )
+
+
+def load_home_state(
+    session: Session, slack_id: str, *, settings: Settings, now: datetime
+) -> HomeState:
+    person = get_by_slack_id(slack_id, session=session)
+    coordinator = settings.is_coordinator(slack_id)
+    if person is None or not person.is_active or person.id is None:
+        return HomeState(slack_id=slack_id, person_known=False, is_coordinator=coordinator)
+    state = load_progress_state(session, person, settings=settings, now=now)
+    transition = running_transition(state.progress)
+    return HomeState(
+        slack_id=slack_id,
+        person_known=True,
+        progress=state,
+        running_transition=transition.kind if transition is not None else None,
+        report_count=len(reports_of(slack_id, session=session)),
+        is_coordinator=coordinator,
+    )
+
+
+def next_people(
+    session: Session,
+    person: Person,
+    progress: Progress,
+    *,
+    settings: Settings,
+    now: datetime,
+    limit: int = SUGGESTIONS,
+) -> tuple[NextPerson, ...]:
+    """Up to ``limit`` people to ask next: outside your area, new for you, with capacity.
+
+    During a transition, mentors offering that transition's topic come first; the rest
+    are filled with the best general matches.
+    """
+    if person.id is None:
+        return ()
+    exclude = set(connected_ids(person.id, session=session))
+    chosen: list[NextPerson] = []
+    transition = running_transition(progress)
+    searches: list[str | None] = [transition.label] if transition is not None else []
+    searches.append(None)
+    for topic in searches:
+        if len(chosen) >= limit:
+            break
+        found = suggest_mentors(
+            session,
+            person,
+            topic,
+            now=now,
+            max_level_gap=settings.max_level_gap,
+            limit=limit,
+            exclude_ids=exclude,
+        )
+        for suggestion in found:
+            if suggestion.is_new_connection and len(chosen) < limit:
+                chosen.append(_next_person(suggestion, topic))
+                if suggestion.mentor.id is not None:
+                    exclude.add(suggestion.mentor.id)
+    return tuple(chosen)
+
+
+def _next_person(suggestion: Suggestion, topic: str | None) -> NextPerson:
+    parts = []
+    if suggestion.matched_topics:
+        parts.append("offers " + ", ".join(suggestion.matched_topics[:3]))
+    elif suggestion.offered_topics:
+        parts.append("offers " + ", ".join(suggestion.offered_topics[:3]))
+    parts += suggestion.reasons
+    return NextPerson(
+        slack_id=suggestion.mentor.slack_id,
+        why=" · ".join(parts),
+        topic=topic if suggestion.matched_topics else None,
+    )
+
+
+def find_people(
+    session: Session,
+    slack_id: str,
+    topic: str,
+    *,
+    settings: Settings,
+    now: datetime,
+    limit: int = 5,
+) -> tuple[NextPerson, ...]:
+    """Who can help ``slack_id`` with ``topic`` (the Home's "Find a mentor")."""
+    person = get_by_slack_id(slack_id, session=session)
+    if person is None or not person.is_active or person.id is None:
+        raise NotInDirectory(slack_id)
+    found = suggest_mentors(
+        session, person, topic, now=now, max_level_gap=settings.max_level_gap, limit=limit
+    )
+    return tuple(_next_person(suggestion, topic) for suggestion in found)
+
+
+def mark_transition(
+    session: Session, slack_id: str, kind: str, *, settings: Settings, now: datetime
+) -> bool:
+    """Start a transition goal from the Home; False when unknown kind or already running."""
+    person = get_by_slack_id(slack_id, session=session)
+    if person is None or not person.is_active or person.id is None:
+        raise NotInDirectory(slack_id)
+    try:
+        transition = TransitionKind(kind)
+    except ValueError:
+        return False
+    return start_transition(session, person, transition, settings=settings, now=now)
+
+
+def end_transition_goal(session: Session, slack_id: str, *, now: datetime) -> bool:
+    person = get_by_slack_id(slack_id, session=session)
+    if person is None or person.id is None:
+        raise NotInDirectory(slack_id)
+    return stop_transition(session, person, now=now)
