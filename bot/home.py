@@ -21,8 +21,10 @@ from bot.connections import (
     stop_transition,
     waiting_met_requests,
 )
+from bot.conversations import ConversationsHome, home_state
 from bot.errors import NotInDirectory
 from bot.matching import Suggestion, suggest_mentors
+from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
 from storage.connections import connected_ids
 from storage.models import Person, TransitionKind
@@ -39,6 +41,7 @@ class ProgressState:
     progress: Progress
     suggestions: tuple[NextPerson, ...] = ()
     waiting: tuple[MetRequest, ...] = ()
+    conversations: ConversationsHome | None = None  # for where each request stands
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class HomeState:
     running_transition: str | None = None  # a TransitionKind value
     report_count: int = 0
     is_coordinator: bool = False
+    offer: OfferSummary | None = None  # None: no offer yet (the Home invites one)
 
 
 def load_progress_state(
@@ -62,6 +66,7 @@ def load_progress_state(
         progress=progress,
         suggestions=next_people(session, person, progress, settings=settings, now=now),
         waiting=tuple(waiting_met_requests(session, person)),
+        conversations=home_state(session, person, now=now, max_sessions=settings.max_sessions),
     )
 
 
@@ -81,6 +86,7 @@ def load_home_state(
         running_transition=transition.kind if transition is not None else None,
         report_count=len(reports_of(slack_id, session=session)),
         is_coordinator=coordinator,
+        offer=offer_summary(session, person, now=now),
     )
 
 

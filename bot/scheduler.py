@@ -26,6 +26,11 @@ class JobSpec:
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("purge-events", "handlers.jobs:purge_events", CronTrigger(hour=3, timezone="UTC")),
+    JobSpec(
+        "lapse-met-requests",
+        "handlers.jobs:lapse_met_requests",
+        CronTrigger(hour=4, minute=10, timezone="UTC"),
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.context import Deps
 from bot.housekeeping import purge_processed_events
+from handlers.connections import lapse_met_requests_job
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,10 @@ def purge_events() -> None:
     deps = runtime().deps
     removed = purge_processed_events(deps.open_session, older_than=deps.clock() - timedelta(days=7))
     logger.info("Purged %d processed event ids", removed)
+
+
+def lapse_met_requests() -> None:
+    """Daily: logged meetings unconfirmed for 14 days lapse (they never count)."""
+    rt = runtime()
+    lapsed = lapse_met_requests_job(rt.deps, rt.client)
+    logger.info("Lapsed %d unconfirmed met requests", lapsed)

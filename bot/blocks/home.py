@@ -23,6 +23,8 @@ from bot.blocks.common import (
     plain,
     section,
 )
+from bot.blocks.conversations import build_home_sections
+from bot.blocks.offer import build_offer_home_section
 from bot.blocks.progress import progress_blocks, suggestion_blocks, waiting_lines
 from bot.connections import TRANSITION_LABELS
 from bot.home import HomeState
@@ -32,6 +34,7 @@ from bot.progress import NextPerson
 HOME_BLOCK_LIMIT = 100
 MODAL_TITLE_LIMIT = 24
 OFFER_BLOCK_CAP = 15
+HOME_ITEMS = 5  # per list (conversations, actions, requests); the rest are summarised
 FIND_RESULTS = 5
 
 INTRO = (
@@ -52,18 +55,12 @@ TRANSITION_PROMPT = (
 FOOTER = "`/mentor help` lists everything the bot does. Everything here is opt-in."
 
 
-def build_home(
-    state: HomeState,
-    *,
-    conversation_blocks: Sequence[Block] = (),
-    offer_blocks: Sequence[Block] = (),
-) -> dict[str, Any]:
+def build_home(state: HomeState) -> dict[str, Any]:
     """The Home view for one person.
 
-    Args:
-        conversation_blocks: active conversations, action items and pending requests,
-            built by the conversations surface; capped to the room left.
-        offer_blocks: the mentor offer with its pause toggle, built by the offers surface.
+    Conversations (next steps, open actions with Done, requests waiting with
+    Accept/Decline) and the mentor offer (with its pause toggle) come from their own
+    surfaces' builders, capped to the room left.
     """
     if not state.person_known or state.progress is None:
         blocks = [header("Mentors on Call"), section(INTRO), section(NOT_IN_DIRECTORY)]
@@ -89,6 +86,12 @@ def build_home(
     top += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
     bottom = [*_role_links(state), context(FOOTER)]
 
+    offer_blocks = build_offer_home_section(state.offer)
+    conversation_blocks = (
+        build_home_sections(state.progress.conversations, max_items=HOME_ITEMS)
+        if state.progress.conversations is not None
+        else []
+    )
     # Three dividers frame the middle; the others' parts share what is left, offer first.
     room = HOME_BLOCK_LIMIT - len(top) - len(bottom) - 3
     offer = _capped(list(offer_blocks), min(len(offer_blocks), OFFER_BLOCK_CAP, room))

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.common import Block, button, context, divider, header, message, section
+from bot.blocks.conversations import build_request_status_lines
 from bot.connections import MetRequest
 from bot.home import ProgressState
 from bot.ids import ActionId, request_button_value
@@ -123,6 +124,9 @@ def build_progress(view: ProgressState, *, request_status: Sequence[Block] = ())
     if lines:
         blocks.append(context(*lines))
     tail = [divider(), *suggestion_blocks(view.suggestions, title="Who to ask next")]
+    request_status = (
+        build_request_status_lines(view.conversations) if view.conversations is not None else []
+    )
     room = MESSAGE_BLOCK_BUDGET - len(blocks) - len(tail) - 1
     if request_status and room > 0:
         blocks.append(divider())
