@@ -190,6 +190,7 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _import_people(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.offers import apply_offer
     from bot.people import CsvFormatError, import_people
     from bot.slack import build_client, email_resolver
 
@@ -205,6 +206,7 @@ def _import_people(settings: Settings, args: argparse.Namespace) -> int:
             open_session=deps.open_session,
             resolve_email=email_resolver(build_client(settings)),
             now=deps.clock(),
+            apply_offer=apply_offer,
         )
     except CsvFormatError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)  # noqa: T201
@@ -216,7 +218,23 @@ def _import_people(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sync_people(settings: Settings, _args: argparse.Namespace) -> int:
-    print("sync-people is coming soon.")  # noqa: T201
+    from slack_sdk.errors import SlackApiError
+
+    from bot.directory import sync_people
+    from bot.slack import build_client, iter_users
+
+    deps = _deps(settings)
+    try:
+        report = sync_people(
+            iter_users(build_client(settings)), open_session=deps.open_session, now=deps.clock()
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown error")
+        print(f"Slack refused users.list: {error}", file=sys.stderr)  # noqa: T201
+        if error == "missing_scope":
+            print("Add the users:read and users:read.email scopes.", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"Directory synced from Slack: {report}")  # noqa: T201
     return 0
 
 

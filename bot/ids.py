@@ -20,6 +20,8 @@ class ActionId(StrEnum):
     # --- directory, offers, matching (find / ask / offer / pause) ---
     REQUEST_CONVERSATION = "request_conversation"  # value: mentor's Slack user ID
     FIND_TOPIC = "find_topic"  # value: topic label
+    OFFER_EDIT = "offer_edit"  # opens the offer modal (Home tab, find prompt)
+    OFFER_TOGGLE_PAUSE = "offer_toggle_pause"  # Home tab: pause or resume the offer
 
     # --- conversations (requests, sessions, follow-ups, sunset) ---
     ACCEPT_REQUEST = "accept_request"  # value: conversation id
@@ -70,6 +72,14 @@ class BlockId(StrEnum):
     """Input ``block_id``s (field errors are keyed by these)."""
 
     # --- directory, offers, matching ---
+    # (each input element's action_id is its block_id)
+    OFFER_TOPICS = "offer_topics"
+    OFFER_NEW_TOPICS = "offer_new_topics"
+    OFFER_HELP_WITH = "offer_help_with"
+    OFFER_OUT_OF_SCOPE = "offer_out_of_scope"
+    OFFER_CAPACITY = "offer_capacity"
+    OFFER_REVERSE = "offer_reverse"
+    OFFER_PAUSED_UNTIL = "offer_paused_until"
 
     # --- conversations ---
     # (each input element's action_id is its block_id)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.topics import CatalogueTopic, TopicMatch, match_topics, normalise
+from bot.topics import CatalogueTopic, TopicMatch, closest_labels, match_topics, normalise
 from storage import connections as connections_store
 from storage import conversations as conversations_store
 from storage import directory as directory_store
@@ -44,6 +44,8 @@ class Suggestion:
     level_gap: int | None = None  # mentor's level minus the mentee's
     reverse_mentoring: bool = False
     offered_topics: tuple[str, ...] = field(default=())
+    help_with: str = ""
+    out_of_scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ def _suggest(
             break
     people = directory_store.people_by_ids((r.person_id for r in chosen), session=session)
     labels = offers_store.offer_topic_labels((r.offer_id for r in chosen), session=session)
+    offers = offers_store.offers_by_ids((r.offer_id for r in chosen), session=session)
     suggestions = []
     for row in chosen:
         topic_matches = sorted(
@@ -185,9 +188,49 @@ def _suggest(
                 level_gap=gap,
                 reverse_mentoring=row.reverse_mentoring,
                 offered_topics=tuple(labels.get(row.offer_id, ())),
+                help_with=offers[row.offer_id].help_with if row.offer_id in offers else "",
+                out_of_scope=offers[row.offer_id].out_of_scope if row.offer_id in offers else "",
             )
         )
     return suggestions
+
+
+@dataclass(frozen=True)
+class FindResult:
+    """The answer to `/mentor find <words>`."""
+
+    query: str
+    suggestions: tuple[Suggestion, ...]
+    topic_exists: bool  # some catalogue topic fits the words (even if nobody is free)
+    closest: tuple[str, ...] = ()  # when nobody fits: nearby topics that have mentors
+
+
+def find_mentors(
+    session: Session,
+    mentee: Person,
+    words: str,
+    *,
+    now: datetime,
+    max_level_gap: int,
+    limit: int = 5,
+) -> FindResult:
+    """Mentors for what the mentee typed; every search is counted (not who searched)."""
+    query = " ".join(words.split())[:200]
+    key = normalise(query)
+    if not key:
+        return FindResult(query=query, suggestions=(), topic_exists=False)
+    matches = match_topics(key, catalogue(session))
+    suggestions = _suggest(session, mentee, key, matches, now, max_level_gap, limit, ())
+    offers_store.record_demand(
+        key, query[:120], matched=bool(suggestions), day=now.date(), session=session
+    )
+    closest: tuple[str, ...] = ()
+    if not suggestions:
+        matched_ids = {m.topic.id for m in matches}
+        supply = offers_store.topic_supply(session=session, today=now.date())
+        labels_by_key = {s.key: s.label for s in supply if s.topic_id not in matched_ids}
+        closest = tuple(closest_labels(key, labels_by_key))
+    return FindResult(query, tuple(suggestions), bool(matches), closest)
 
 
 def _gap(mentee_level: int | None, mentor_level: int | None) -> int | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -43,3 +44,9 @@ def email_resolver(client: WebClient) -> Callable[[str], str | None]:
         return str(user["id"]) if user.get("id") else None
 
     return resolve
+
+
+def iter_users(client: WebClient, *, page_size: int = 200) -> Iterator[dict[str, Any]]:
+    """Every member of the workspace, following users.list's cursor page by page."""
+    for page in client.users_list(limit=page_size):
+        yield from page.get("members") or []

@@ -2,32 +2,291 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from bot.blocks.help import build_coming_soon
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks.find import (
+    MentorCard,
+    build_ask_refused,
+    build_ask_usage,
+    build_ask_warnings,
+    build_find_prompt,
+    build_find_results,
+    build_no_match,
+)
+from bot.blocks.help import build_notice
+from bot.blocks.offer import (
+    build_offer_modal,
+    build_offer_saved,
+    build_pause_changed,
+    field_errors,
+    parse_offer_submission,
+)
 from bot.context import Deps
+from bot.directory import apply_slack_user
+from bot.errors import MentorbotError, NotInDirectory
+from bot.ids import ActionId, CallbackId
+from bot.matching import Suggestion, check_mentor, find_mentors, suggest_mentors
+from bot.offers import (
+    OfferInvalid,
+    form_data,
+    offer_summary,
+    parse_pause_date,
+    popular_topics,
+    save_offer,
+    toggle_pause,
+    validate,
+)
+from bot.offers import pause as pause_offer
+from bot.offers import (
+    resume as resume_offer,
+)
+from bot.topics import normalise
 from handlers.command_context import CommandContext
+from handlers.conversations import open_request_modal
+from handlers.home import refresh_home
+from storage import people as people_store
+from storage.db import unit_of_work
+from storage.models import Person
+
+logger = logging.getLogger(__name__)
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
+FIND_TOPIC_ACTION = re.compile(rf"^{re.escape(ActionId.FIND_TOPIC)}(?::\d+)?$")
+ALTERNATIVES = 3
+
+
+def _mentee(session: Session, slack_id: str) -> Person:
+    person = people_store.get_by_slack_id(slack_id, session=session)
+    if person is None or not person.is_active:
+        raise NotInDirectory(slack_id)
+    return person
+
+
+def _cards(suggestions: Sequence[Suggestion]) -> list[MentorCard]:
+    return [
+        MentorCard(
+            slack_id=s.mentor.slack_id,
+            area=s.mentor.area,
+            matched_topics=s.matched_topics,
+            offered_topics=s.offered_topics,
+            reasons=s.reasons,
+            help_with=s.help_with,
+            out_of_scope=s.out_of_scope,
+        )
+        for s in suggestions
+    ]
+
+
+def _find_payload(deps: Deps, user_id: str, words: str) -> dict[str, Any]:
+    """The answer to a search: results, the topic prompt, or no match."""
+    now = deps.clock()
+    with unit_of_work(deps.open_session) as session:
+        mentee = _mentee(session, user_id)
+        if not normalise(words):
+            return build_find_prompt(popular_topics(session, now=now, limit=8))
+        result = find_mentors(
+            session, mentee, words, now=now, max_level_gap=deps.settings.max_level_gap
+        )
+        has_offer = offer_summary(session, mentee, now=now) is not None
+    if result.suggestions:
+        return build_find_results(result.query, _cards(result.suggestions))
+    return build_no_match(
+        result.query, result.closest, topic_exists=result.topic_exists, can_offer=not has_offer
+    )
 
 
 def find(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("find", "mentors outside your area"))
+    """`/mentor find <words>`: up to five mentors outside your area, with reasons."""
+    ctx.reply(_find_payload(ctx.deps, ctx.user_id, ctx.args))
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    mentor_slack_id: str
+    topic: str | None
+
+
+def parse_ask(args: str) -> AskRequest | None:
+    """`<@U123|name> optional topic` -> AskRequest; anything else -> None."""
+    match = MENTION.match(args.strip())
+    if match is None:
+        return None
+    topic = " ".join(match.group(2).split())[:200] or None
+    return AskRequest(match.group(1), topic)
 
 
 def ask(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("ask", "request a conversation"))
+    """`/mentor ask @person [topic]`: check, explain, then open the request modal."""
+    request = parse_ask(ctx.args)
+    if request is None:
+        ctx.reply(build_ask_usage(ctx.args))
+        return
+    now = ctx.deps.clock()
+    with unit_of_work(ctx.deps.open_session) as session:
+        mentee = _mentee(session, ctx.user_id)
+        mentor = people_store.get_by_slack_id(request.mentor_slack_id, session=session)
+        if mentor is None:
+            raise MentorbotError(
+                f"<@{request.mentor_slack_id}> isn't in the mentoring directory yet, so I "
+                "can't send them a request. A programme coordinator can add them; meanwhile "
+                "`/mentor find <topic>` shows who can help."
+            )
+        eligibility = check_mentor(
+            session, mentee, mentor, now=now, max_level_gap=ctx.deps.settings.max_level_gap
+        )
+        alternatives: list[Suggestion] = []
+        if not eligibility.allowed and mentor.is_active and mentor.id != mentee.id:
+            alternatives = suggest_mentors(
+                session,
+                mentee,
+                request.topic,
+                now=now,
+                max_level_gap=ctx.deps.settings.max_level_gap,
+                limit=ALTERNATIVES,
+                exclude_ids=[mentor.id] if mentor.id is not None else [],
+            )
+    if not eligibility.allowed:
+        ctx.reply(build_ask_refused(mentor.slack_id, eligibility.blockers, _cards(alternatives)))
+        return
+    open_request_modal(
+        ctx.client,
+        ctx.deps,
+        trigger_id=ctx.trigger_id,
+        mentee_slack_id=ctx.user_id,
+        mentor_slack_id=mentor.slack_id,
+        topic=request.topic,
+    )
+    if eligibility.warnings:
+        ctx.reply(build_ask_warnings(mentor.slack_id, eligibility.warnings))
+
+
+def _open_offer_modal(client: WebClient, deps: Deps, user_id: str, trigger_id: str) -> None:
+    with unit_of_work(deps.open_session) as session:
+        person = _mentee(session, user_id)
+        data = form_data(session, person, now=deps.clock())
+    client.views_open(trigger_id=trigger_id, view=build_offer_modal(data))
 
 
 def offer(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("offer", "offer yourself as a mentor"))
+    """`/mentor offer`: open the offer modal (pre-filled when editing)."""
+    _open_offer_modal(ctx.client, ctx.deps, ctx.user_id, ctx.trigger_id)
 
 
 def pause(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("pause", "pause requests"))
+    """`/mentor pause [date]`: stop receiving requests until the date or until resumed."""
+    now = ctx.deps.clock()
+    until = parse_pause_date(ctx.args, today=now.date())
+    with unit_of_work(ctx.deps.open_session) as session:
+        person = _mentee(session, ctx.user_id)
+        summary = pause_offer(session, person, until, now=now)
+    ctx.reply(build_pause_changed(summary))
+    refresh_home(ctx.client, ctx.deps, ctx.user_id)
 
 
 def resume(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("resume", "receive requests again"))
+    """`/mentor resume`: receive requests again."""
+    with unit_of_work(ctx.deps.open_session) as session:
+        person = _mentee(session, ctx.user_id)
+        summary, was_paused = resume_offer(session, person, now=ctx.deps.clock())
+    ctx.reply(build_pause_changed(summary, was_paused=was_paused))
+    refresh_home(ctx.client, ctx.deps, ctx.user_id)
+
+
+def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> None:
+    channel = client.conversations_open(users=slack_id)["channel"]["id"]
+    client.chat_postMessage(channel=channel, **payload)
+
+
+def _from_view(body: dict[str, Any]) -> bool:
+    return (body.get("container") or {}).get("type") == "view"
 
 
 def register(app: App, deps: Deps) -> None:
     """Actions, views and events of the directory surface."""
+
+    @app.action(FIND_TOPIC_ACTION)
+    def handle_find_topic(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """A topic button under a find answer: search that topic."""
+        ack()
+        topic = str(body["actions"][0].get("value") or "")
+        try:
+            payload = _find_payload(deps, body["user"]["id"], topic)
+        except MentorbotError as exc:
+            payload = build_notice(str(exc))
+        respond(response_type="ephemeral", replace_original=False, **payload)
+
+    @app.action(ActionId.OFFER_EDIT)
+    def handle_offer_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Edit/Offer button (Home tab or a message): open the offer modal."""
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            _open_offer_modal(client, deps, user_id, body["trigger_id"])
+        except MentorbotError as exc:
+            _dm(client, user_id, build_notice(str(exc)))
+        except SlackApiError:
+            logger.exception("Failed to open the offer modal")
+
+    @app.action(ActionId.OFFER_TOGGLE_PAUSE)
+    def handle_toggle_pause(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Pause/Resume button: flip the offer, then refresh the Home tab."""
+        ack()
+        user_id = body["user"]["id"]
+        failed = False
+        try:
+            with unit_of_work(deps.open_session) as session:
+                summary = toggle_pause(session, _mentee(session, user_id), now=deps.clock())
+            payload = build_pause_changed(summary)
+        except MentorbotError as exc:
+            payload, failed = build_notice(str(exc)), True
+        if _from_view(body):
+            if failed:  # the Home tab has no thread to answer in: say it by DM
+                _dm(client, user_id, payload)
+        else:
+            respond(response_type="ephemeral", replace_original=False, **payload)
+        refresh_home(client, deps, user_id)
+
+    @app.view(CallbackId.OFFER_MODAL)
+    def handle_offer_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The offer modal: field errors back to the modal, else save and confirm by DM."""
+        user_id = body["user"]["id"]
+        form, errors = parse_offer_submission(body["view"]["state"]["values"])
+        now = deps.clock()
+        if not errors:
+            _, problems = validate(form, today=now.date())
+            errors = field_errors(problems)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        try:
+            with unit_of_work(deps.open_session) as session:
+                person = _mentee(session, user_id)
+                created = offer_summary(session, person, now=now) is None
+                summary = save_offer(session, person, form, now=now)
+            payload = build_offer_saved(summary, created=created)
+        except OfferInvalid as exc:  # validated above; kept for a race with another edit
+            payload = build_notice(str(exc))
+        except MentorbotError as exc:
+            payload = build_notice(str(exc))
+        _dm(client, user_id, payload)
+        refresh_home(client, deps, user_id)
+
+    @app.event("user_change")
+    def handle_user_change(event: dict[str, Any]) -> None:
+        """A profile changed or someone was deactivated in Slack: keep the directory current."""
+        user = event.get("user")
+        if isinstance(user, dict):
+            with unit_of_work(deps.open_session) as session:
+                apply_slack_user(session, user, now=deps.clock())

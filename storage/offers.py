@@ -295,3 +295,11 @@ def topics_by_ids(topic_ids: Iterable[int], *, session: Session) -> list[Topic]:
     if not ids:
         return []
     return list(session.exec(select(Topic).where(col(Topic.id).in_(ids))).all())
+
+
+def offers_by_ids(offer_ids: Iterable[int], *, session: Session) -> dict[int, MentorOffer]:
+    ids = list(set(offer_ids))
+    if not ids:
+        return {}
+    offers = session.exec(select(MentorOffer).where(col(MentorOffer.id).in_(ids))).all()
+    return {offer.id: offer for offer in offers if offer.id is not None}

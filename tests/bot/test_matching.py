@@ -1,0 +1,215 @@
+"""Matching: who is eligible, in which order, and why (pure service over real SQLite)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from bot.matching import check_mentor, eligibility_problems, find_mentors, suggest_mentors
+from storage import offers as offers_store
+from storage.models import ConversationStatus, Person
+from tests.factories import make_person
+from tests.mentors import NOW, build_directory, conversation, offer
+
+ALICE_ELIGIBLE = {"U0BOB0001", "U0LEO0001", "U0DAN0001", "U0KATE001"}
+
+
+@pytest.fixture
+def people(session: Session) -> dict[str, Person]:
+    return build_directory(session)
+
+
+def _ids(suggestions: list) -> list[str]:
+    return [s.mentor.slack_id for s in suggestions]
+
+
+def test_find_suggests_only_mentors_outside_my_area_chain_and_reports(
+    session: Session, people: dict[str, Person]
+) -> None:
+    found = suggest_mentors(session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=2)
+    assert set(_ids(found)) == ALICE_ELIGIBLE
+
+
+def test_ranking_puts_new_connections_first_then_closer_seniority_deterministically(
+    session: Session, people: dict[str, Person]
+) -> None:
+    found = suggest_mentors(session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=2)
+    assert _ids(found) == ["U0BOB0001", "U0LEO0001", "U0DAN0001", "U0KATE001"]
+    assert found[-1].is_new_connection is False
+    assert all(s.is_new_connection for s in found[:3])
+
+
+def test_each_suggestion_explains_itself(session: Session, people: dict[str, Person]) -> None:
+    conversation(session, people["U0PAUL001"], people["U0BOB0001"])
+    bob = suggest_mentors(session, people["U0ALICE01"], "public speaking", now=NOW, max_level_gap=2)
+    by_id = {s.mentor.slack_id: s for s in bob}
+    assert by_id["U0BOB0001"].reasons == (
+        "new connection for you",
+        "1 of 2 slots taken",
+        "1 level above you",
+    )
+    assert by_id["U0BOB0001"].matched_topics == ("Presentations",)
+    assert "reverse mentoring: 2 levels below you" in by_id["U0DAN0001"].reasons
+    assert "you've talked before" in by_id["U0KATE001"].reasons
+
+
+def test_lighter_load_ranks_first_among_equals(session: Session, people: dict[str, Person]) -> None:
+    conversation(session, people["U0PAUL001"], people["U0BOB0001"])  # Bob 1 of 2
+    found = suggest_mentors(session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=2)
+    # Load comes before seniority: Dan (0 of 3, two levels away) now beats Bob (1 of 2).
+    assert _ids(found) == ["U0LEO0001", "U0DAN0001", "U0BOB0001", "U0KATE001"]
+
+
+def test_a_full_mentor_is_not_suggested_until_a_slot_frees(
+    session: Session, people: dict[str, Person]
+) -> None:
+    conversation(session, people["U0PAUL001"], people["U0BOB0001"])
+    conversation(session, people["U0SENIOR1"], people["U0BOB0001"])
+    found = suggest_mentors(session, people["U0ALICE01"], "negotiation", now=NOW, max_level_gap=2)
+    assert found == []
+    # Requests still waiting do not count against capacity; only active conversations do.
+    conversation(session, people["U0PAUL001"], people["U0LEO0001"], ConversationStatus.REQUESTED)
+    found = suggest_mentors(session, people["U0ALICE01"], "presentation", now=NOW, max_level_gap=2)
+    assert "U0LEO0001" in _ids(found)
+
+
+def test_quick_answerers_rank_above_slow_ones_and_unknown_is_neutral(
+    session: Session, people: dict[str, Person]
+) -> None:
+    # Bob and Leo are otherwise equal; Bob usually takes a week, Leo answers within hours.
+    conversation(
+        session,
+        people["U0PAUL001"],
+        people["U0BOB0001"],
+        ConversationStatus.CLOSED,
+        answered_after=timedelta(days=6),
+    )
+    conversation(
+        session,
+        people["U0PAUL001"],
+        people["U0LEO0001"],
+        ConversationStatus.CLOSED,
+        answered_after=timedelta(hours=3),
+    )
+    found = suggest_mentors(session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=2)
+    assert _ids(found) == ["U0LEO0001", "U0DAN0001", "U0BOB0001", "U0KATE001"]
+    leo = found[0]
+    assert "usually answers within a day" in leo.reasons
+
+
+def test_paused_until_a_date_comes_back_on_that_date(
+    session: Session, people: dict[str, Person]
+) -> None:
+    later = NOW + timedelta(days=5)
+    found = suggest_mentors(
+        session, people["U0ALICE01"], "presentations", now=later, max_level_gap=2, limit=10
+    )
+    assert "U0HEIDI01" in _ids(found)
+    assert "U0IVAN001" not in _ids(found)
+
+
+def test_reverse_mentors_appear_for_senior_mentees(
+    session: Session, people: dict[str, Person]
+) -> None:
+    found = suggest_mentors(
+        session, people["U0SENIOR1"], "presentations", now=NOW, max_level_gap=2, limit=10
+    )
+    assert "U0DAN0001" in _ids(found)
+    # Juniors without reverse mentoring do not.
+    assert not {"U0ERIN001", "U0BOB0001", "U0LEO0001", "U0KATE001"} & set(_ids(found))
+    assert "U0CTO0001" in _ids(found)  # same level, other area
+
+
+def test_level_gap_setting_is_respected(session: Session, people: dict[str, Person]) -> None:
+    found = suggest_mentors(
+        session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=3, limit=10
+    )
+    assert "U0FRANK01" in _ids(found)
+    found = suggest_mentors(
+        session, people["U0ALICE01"], "presentations", now=NOW, max_level_gap=0, limit=10
+    )
+    assert set(_ids(found)) == {"U0KATE001", "U0DAN0001"}
+
+
+def test_exclude_ids_and_limit(session: Session, people: dict[str, Person]) -> None:
+    bob = people["U0BOB0001"]
+    found = suggest_mentors(
+        session,
+        people["U0ALICE01"],
+        "presentations",
+        now=NOW,
+        max_level_gap=2,
+        limit=2,
+        exclude_ids=[bob.id or 0],
+    )
+    assert _ids(found) == ["U0LEO0001", "U0DAN0001"]
+
+
+def test_without_topic_words_every_eligible_mentor_ranks(
+    session: Session, people: dict[str, Person]
+) -> None:
+    found = suggest_mentors(session, people["U0ALICE01"], None, now=NOW, max_level_gap=2, limit=10)
+    assert set(_ids(found)) == ALICE_ELIGIBLE
+    assert found[0].matched_topics == ()
+    assert "Negotiation" in found[0].offered_topics
+
+
+def test_transition_label_finds_mentors_for_that_transition(session: Session) -> None:
+    mentee = make_person(session, "U0NEW0001", area="Support", level=3)
+    mentor = offer(
+        session, make_person(session, "U0MGR0001", area="Ops", level=4), ("First-time supervisor",)
+    )
+    found = suggest_mentors(session, mentee, "first time manager", now=NOW, max_level_gap=2)
+    assert _ids(found) == [mentor.slack_id]
+    assert found[0].matched_topics == ("First-time supervisor",)
+
+
+def test_unknown_levels_and_areas_do_not_filter(session: Session) -> None:
+    mentee = make_person(session, "U0NEW0001", area=None, level=None)
+    offer(session, make_person(session, "U0ANY0001", area="Ops", level=9))
+    found = suggest_mentors(session, mentee, "presentations", now=NOW, max_level_gap=2)
+    assert _ids(found) == ["U0ANY0001"]
+
+
+def test_find_counts_demand_and_offers_closest_topics_when_nobody_fits(
+    session: Session, people: dict[str, Person]
+) -> None:
+    result = find_mentors(
+        session, people["U0ALICE01"], "Negotiating budgets", now=NOW, max_level_gap=2
+    )
+    assert _ids(list(result.suggestions)) == ["U0BOB0001"]
+    none = find_mentors(
+        session, people["U0ALICE01"], "underwater basket weaving", now=NOW, max_level_gap=2
+    )
+    assert none.suggestions == () and not none.topic_exists
+    assert none.closest  # something to click instead
+    demand = offers_store.demand_between(
+        NOW.date(), NOW.date() + timedelta(days=1), session=session
+    )
+    by_key = {d.key: d for d in demand}
+    assert by_key["underwater basket weaving"].unmatched == 1
+    assert by_key["negotiation budget"].searches == 1
+    assert by_key["negotiation budget"].unmatched == 0
+
+
+def test_ask_checks_block_paused_and_full_and_warn_about_my_own_area(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice = people["U0ALICE01"]
+
+    def check(slack_id: str):  # noqa: ANN202
+        return check_mentor(session, alice, people[slack_id], now=NOW, max_level_gap=2)
+
+    assert check("U0BOB0001").allowed and check("U0BOB0001").warnings == ()
+    assert "paused" in check("U0IVAN001").blockers[0]
+    assert "until 2026-11-28" in check("U0HEIDI01").blockers[0]
+    assert "at capacity" in check("U0GRACE01").blockers[0]
+    assert check("U0CAROL01").allowed and "your own area" in check("U0CAROL01").warnings[0]
+    assert "management chain" in check("U0EMMA001").warnings[0]
+    assert "reports to you" in check("U0MIA0001").warnings[0]
+    assert "hasn't offered to mentor" in check("U0NOBODY1").warnings[0]
+    assert not check("U0ALICE01").allowed
+    assert not check("U0JUDY001").allowed
+    assert eligibility_problems(session, alice, people["U0GRACE01"], now=NOW, max_level_gap=2)
