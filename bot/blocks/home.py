@@ -81,7 +81,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
     ]
     lines = waiting_lines(state.slack_id, state.progress.waiting)
     if lines:
-        top.append(context(*lines))
+        top.append(context("\n".join(lines)))
     top += _transition_blocks(state)
     top += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
     bottom = [*_role_links(state), context(FOOTER)]

@@ -32,7 +32,8 @@ NO_SUGGESTIONS = (
 
 def goal_title(goal: GoalProgress) -> str:
     if goal.kind == NEWCOMER:
-        return f"{goal.goal} connections in your first {goal.window.days} days"
+        first = "six months" if 181 <= goal.window.days <= 184 else f"{goal.window.days} days"
+        return f"{goal.goal} connections in your first {first}"
     return f"{goal.label.capitalize()}: {goal.goal} connections in {goal.window.days} days"
 
 
@@ -122,7 +123,7 @@ def build_progress(view: ProgressState, *, request_status: Sequence[Block] = ())
         blocks.append(context(totals_text(progress)))
     lines = waiting_lines(view.slack_id, view.waiting)
     if lines:
-        blocks.append(context(*lines))
+        blocks.append(context("\n".join(lines)))
     tail = [divider(), *suggestion_blocks(view.suggestions, title="Who to ask next")]
     request_status = (
         build_request_status_lines(view.conversations) if view.conversations is not None else []
