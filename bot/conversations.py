@@ -9,16 +9,15 @@ pair: nothing here logs them.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
+from bot import matching
 from bot.errors import MentorbotError, NotInDirectory
 from storage import conversations as store
 from storage import people
@@ -350,13 +349,6 @@ def _set_status(conversation: Conversation, status: ConversationStatus, now: dat
 # --- eligibility and suggestions (the matching module owns the rules) --------------------
 
 
-def _matching() -> Any | None:
-    try:
-        return importlib.import_module("bot.matching")
-    except ImportError:
-        return None
-
-
 def mentor_problems(
     session: Session,
     mentee: Person,
@@ -365,24 +357,20 @@ def mentor_problems(
     now: datetime,
     max_level_gap: int,
 ) -> list[str]:
-    """Why ``mentor`` can't take a new request from ``mentee`` right now (empty: they can)."""
-    if mentor.id == mentee.id:
-        return ["You can't request a conversation with yourself."]
-    if not mentor.is_active:
-        return [f"<@{mentor.slack_id}> is not in the mentoring programme any more."]
-    on_call = store.is_on_call(_pid(mentee), _pid(mentor), session=session)
-    matching = _matching()
-    checker = getattr(matching, "eligibility_problems", None) if matching else None
-    if checker is None:
-        return []
-    problems = [
-        str(p) for p in checker(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
-    ]
-    if on_call:
-        # The door was kept open: asking again does not count against capacity
-        # (nor does the programme's area rule apply to a pair that already met).
-        problems = [p for p in problems if "capacity" not in p.lower() and "full" not in p]
-    return problems
+    """What stops ``mentee`` asking ``mentor`` right now (empty: they can).
+
+    Matching's blockers apply (yourself, inactive, paused, at capacity), except that a
+    pair who both kept the door open may ask again whatever the mentor's load: an
+    on-call request only counts against capacity once accepted.
+    """
+    blockers = list(
+        matching.check_mentor(
+            session, mentee, mentor, now=now, max_level_gap=max_level_gap
+        ).blockers
+    )
+    if blockers and store.is_on_call(_pid(mentee), _pid(mentor), session=session):
+        blockers = [b for b in blockers if "at capacity" not in b]
+    return [b[0].upper() + b[1:] + "." for b in blockers]
 
 
 def next_best_mentors(
@@ -396,25 +384,18 @@ def next_best_mentors(
     limit: int = 3,
 ) -> tuple[Suggested, ...]:
     """Other mentors the mentee could ask about ``topic``, best first."""
-    matching = _matching()
-    suggest = getattr(matching, "suggest_mentors", None) if matching else None
-    if suggest is None:
-        return ()
-    words = [w for w in re.split(r"\W+", topic.lower()) if w]
-    found = suggest(
+    found = matching.suggest_mentors(
         session,
         mentee,
-        words,
+        topic or None,
         now=now,
         max_level_gap=max_level_gap,
         limit=limit,
         exclude_ids=set(exclude_ids),
     )
-    result = []
-    for suggestion in found:
-        reasons = [str(r) for r in getattr(suggestion, "reasons", ())]
-        result.append(Suggested(suggestion.mentor.slack_id, "; ".join(reasons) or "available"))
-    return tuple(result)
+    return tuple(
+        Suggested(s.mentor.slack_id, "; ".join(s.reasons) or "available to mentor") for s in found
+    )
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -487,6 +468,15 @@ def create_request(
         session=session,
     )
     return snapshot(session, conversation)
+
+
+def request_snapshot(session: Session, conversation_id: int) -> RequestSnapshot:
+    return snapshot(session, _conversation(session, conversation_id))
+
+
+def is_active(session: Session, conversation_id: int) -> bool:
+    conversation = store.get(conversation_id, session=session)
+    return conversation is not None and conversation.status == ConversationStatus.ACTIVE
 
 
 def remember_mentor_dm(session: Session, conversation_id: int, *, channel: str, ts: str) -> None:
@@ -1074,13 +1064,28 @@ def closed_summary(session: Session, conversation_id: int) -> Closed:
     return _closed(session, _conversation(session, conversation_id), "")
 
 
-def check_can_rate(session: Session, conversation_id: int, actor_slack_id: str) -> None:
+def _other(session: Session, conversation: Conversation, actor: Person) -> str:
+    other = conversation.mentor_id if actor.id == conversation.mentee_id else conversation.mentee_id
+    return _slack(session, other)
+
+
+def check_can_close(session: Session, conversation_id: int, actor_slack_id: str) -> str:
+    """Before the close-early modal; returns the other person's Slack ID."""
+    conversation = _conversation(session, conversation_id)
+    actor = _member(session, conversation, actor_slack_id)
+    _require_active(conversation)
+    return _other(session, conversation, actor)
+
+
+def check_can_rate(session: Session, conversation_id: int, actor_slack_id: str) -> str:
+    """Before the end-of-relationship modal; returns the other person's Slack ID."""
     conversation = _conversation(session, conversation_id)
     actor = _member(session, conversation, actor_slack_id)
     if conversation.status != ConversationStatus.CLOSED:
         raise _stale(conversation, "This conversation")
     if any(r.person_id == actor.id for r in store.ratings_of(conversation_id, session=session)):
         raise StaleAction("You already answered; thank you.")
+    return _other(session, conversation, actor)
 
 
 def record_rating(

@@ -63,6 +63,7 @@ class CallbackId(StrEnum):
     FOLLOWUP_MODAL = "followup_modal"
     CLOSE_EARLY_MODAL = "close_early_modal"
     SUNSET_MODAL = "sunset_modal"
+    CONVERSATION_NOTICE = "conversation_notice"  # a modal replaced by an explanation
 
     # --- connections, progress, App Home ---
     HOME_FIND_MODAL = "home_find_modal"

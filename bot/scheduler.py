@@ -31,6 +31,11 @@ JOBS: tuple[JobSpec, ...] = (
         "handlers.jobs:lapse_met_requests",
         CronTrigger(hour=4, minute=10, timezone="UTC"),
     ),
+    JobSpec(
+        "expire-requests",
+        "handlers.jobs:expire_requests",
+        CronTrigger(minute=5, timezone="UTC"),  # hourly
+    ),
 )
 
 

@@ -1,20 +1,152 @@
-"""Requests, conversations, sessions, follow-ups and the sunset."""
+"""Requests, conversations, sessions, follow-ups and the sunset.
+
+Every button carries IDs only; each listener re-checks in the database who may do
+what (``bot.conversations`` raises when a click is stale or someone else's) and
+answers the clicker privately when nothing changed. Content (questions, agendas,
+follow-ups, comments) is never logged.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
-from bot.blocks.help import build_coming_soon
-from bot.blocks.requests import build_request_modal
+from bot import conversations as svc
+from bot.blocks.conversations import (
+    FOLLOWUP_FIELDS,
+    build_agenda_modal,
+    build_agenda_posted,
+    build_choose_modal,
+    build_close_modal,
+    build_closed_early_note,
+    build_followup_modal,
+    build_followups,
+    build_on_call,
+    build_pair_welcome,
+    build_session_logged,
+    build_sunset_modal,
+    build_sunset_prompt,
+    parse_agenda_submission,
+    parse_followup_metadata,
+    parse_followup_submission,
+    parse_sunset_submission,
+)
+from bot.blocks.help import build_notice
+from bot.blocks.requests import (
+    REQUEST_FIELDS,
+    RequestModalMeta,
+    build_decline_modal,
+    build_info_answer_modal,
+    build_info_question_modal,
+    build_info_requested,
+    build_pass_modal,
+    build_problem_view,
+    build_request_card,
+    build_request_card_answered,
+    build_request_declined,
+    build_request_expired,
+    build_request_modal,
+    build_request_passed,
+    build_request_sent,
+    field,
+    parse_request_submission,
+    selected_value,
+    text_value,
+)
 from bot.context import Deps
-from bot.ids import ActionId, parse_request_button_value
+from bot.errors import MentorbotError
+from bot.ids import ActionId, BlockId, CallbackId, parse_request_button_value
 from handlers.command_context import CommandContext
+from handlers.home import refresh_home
+from storage.db import unit_of_work
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NO_AGENDA_CONVERSATION = (
+    "You have no active mentoring conversation as a mentee yet. `/mentor find <topic>` "
+    "finds a mentor; once they accept, `/mentor agenda` posts your questions."
+)
+NO_FOLLOWUP_CONVERSATION = (
+    "There are no follow-ups to post: you have no active mentoring conversation as a mentee."
+)
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _use_case(deps: Deps, fn: Callable[[Session], T]) -> T:
+    """Run one use case in one session (committed once)."""
+    with unit_of_work(deps.open_session) as session:
+        return fn(session)
+
+
+def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts)."""
+    channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
+    response = client.chat_postMessage(channel=channel, **payload)
+    return channel, str(response["ts"])
+
+
+def _post(client: WebClient, channel: str | None, payload: dict[str, Any]) -> tuple[str, str]:
+    if not channel:
+        return "", ""
+    response = client.chat_postMessage(channel=channel, **payload)
+    return channel, str(response["ts"])
+
+
+def _update(
+    client: WebClient, channel: str | None, ts: str | None, payload: dict[str, Any]
+) -> None:
+    """Replace a message the bot posted earlier (so stale buttons disappear)."""
+    if not channel or not ts:
+        return
+    try:
+        client.chat_update(channel=channel, ts=ts, **payload)
+    except SlackApiError:
+        logger.exception("Failed to update an earlier message")
+
+
+def _refresh(client: WebClient, deps: Deps, slack_ids: Iterable[str | None]) -> None:
+    for slack_id in dict.fromkeys(s for s in slack_ids if s):
+        try:
+            refresh_home(client, deps, slack_id)
+        except Exception:
+            logger.exception("Failed to refresh a Home tab")
+
+
+def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
+    """Answer the person who clicked, privately: in place for a message, by DM from a view."""
+    if body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, **build_notice(text))
+    else:
+        _dm(client, body["user"]["id"], build_notice(text))
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str]:
+    """(user, value) of a block_actions click."""
+    return body["user"]["id"], str(body["actions"][0].get("value") or "")
+
+
+def _int(value: str) -> int:
+    head = value.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def _field_errors(
+    exc: svc.FieldErrors, mapping: Mapping[str, str], fallback: str
+) -> dict[str, str]:
+    return {mapping.get(name, fallback): message for name, message in exc.errors.items()}
+
+
+# --- the request modal (the contract with find / ask) ---------------------------------------
 
 
 def open_request_modal(
@@ -30,27 +162,720 @@ def open_request_modal(
     client.views_open(trigger_id=trigger_id, view=build_request_modal(mentor_slack_id, topic))
 
 
+def _send_card(client: WebClient, deps: Deps, request: svc.RequestSnapshot) -> None:
+    """DM the mentor the request card and remember where it is."""
+    channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
+    _use_case(
+        deps,
+        lambda s: svc.remember_mentor_dm(s, request.conversation_id, channel=channel, ts=ts),
+    )
+
+
+def _answered_card(client: WebClient, request: svc.RequestSnapshot, outcome: str) -> None:
+    _update(
+        client,
+        request.mentor_dm_channel,
+        request.mentor_dm_ts,
+        build_request_card_answered(request, outcome),
+    )
+
+
+# --- slash commands --------------------------------------------------------------------------
+
+
 def agenda(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("agenda", "post your agenda"))
+    """`/mentor agenda`: post or edit the agenda of the next conversation."""
+    choices = _use_case(ctx.deps, lambda s: svc.agenda_choices(s, ctx.user_id))
+    if not choices:
+        ctx.notice(NO_AGENDA_CONVERSATION)
+        return
+    if len(choices) > 1:
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_choose_modal("agenda", choices))
+        return
+    draft = _use_case(ctx.deps, lambda s: _agenda_draft(s, ctx.deps, choices[0], ctx.user_id))
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_agenda_modal(draft))
 
 
 def followup(ctx: CommandContext) -> None:
-    ctx.reply(build_coming_soon("followup", "post your follow-ups"))
+    """`/mentor followup`: post the actions of the last conversation."""
+    choices = _use_case(ctx.deps, lambda s: svc.followup_choices(s, ctx.user_id))
+    if not choices:
+        ctx.notice(NO_FOLLOWUP_CONVERSATION)
+        return
+    if len(choices) > 1:
+        ctx.client.views_open(
+            trigger_id=ctx.trigger_id, view=build_choose_modal("followup", choices)
+        )
+        return
+    cid = choices[0].conversation_id
+    draft = _use_case(
+        ctx.deps, lambda s: svc.followup_draft(s, cid, ctx.user_id, now=ctx.deps.clock())
+    )
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_followup_modal(draft))
+
+
+def _agenda_draft(session: Session, deps: Deps, choice: svc.Choice, user: str) -> svc.AgendaView:
+    return svc.agenda_draft(
+        session, choice.conversation_id, user, max_sessions=deps.settings.max_sessions
+    )
+
+
+# --- what happens after a state change (shared by clicks and the expiry job) ----------------
+
+
+def announce_sunset(client: WebClient, closed: svc.Closed) -> None:
+    """Ask both, privately, whether to keep the door open and how useful it was."""
+    for me, other in (
+        (closed.mentee_slack_id, closed.mentor_slack_id),
+        (closed.mentor_slack_id, closed.mentee_slack_id),
+    ):
+        _dm(client, me, build_sunset_prompt(closed.conversation_id, other, closed.topic))
+
+
+def notify_expired(client: WebClient, deps: Deps, expired: svc.Answered) -> None:
+    """Tell the mentee (with other mentors to ask) and take the buttons off the mentor's card."""
+    request = expired.request
+    _dm(
+        client,
+        request.mentee_slack_id,
+        build_request_expired(request.mentor_slack_id, request.topic, expired.suggestions),
+    )
+    _answered_card(client, request, "Expired: no answer within 7 days.")
+    _refresh(client, deps, [request.mentee_slack_id, request.mentor_slack_id])
+
+
+def expire_requests_job(deps: Deps, client: WebClient) -> int:
+    """Expire requests unanswered for 7 days and tell each mentee; returns how many."""
+    expired = _use_case(
+        deps,
+        lambda s: svc.expire_stale_requests(
+            s, now=deps.clock(), max_level_gap=deps.settings.max_level_gap
+        ),
+    )
+    for answered in expired:
+        try:
+            notify_expired(client, deps, answered)
+        except SlackApiError:
+            logger.exception("Failed to tell a mentee their request expired")
+    return len(expired)
 
 
 def register(app: App, deps: Deps) -> None:
     """Actions and views of the conversation surface."""
 
+    def guarded(
+        client: WebClient, body: dict[str, Any], respond: Respond, fn: Callable[[], None]
+    ) -> None:
+        try:
+            fn()
+        except MentorbotError as exc:
+            _tell(client, body, respond, str(exc))
+
+    # --- asking ------------------------------------------------------------------------
+
     @app.action(ActionId.REQUEST_CONVERSATION)
-    def handle_request_conversation(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """ "Request a conversation" on a find result: open the request modal."""
+    def handle_request_conversation(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """ "Request a conversation" (find results, suggestions): open the request modal."""
         ack()
-        mentor, topic = parse_request_button_value(str(body["actions"][0].get("value", "")))
-        open_request_modal(
+        user, value = _clicked(body)
+        mentor, topic = parse_request_button_value(value)
+
+        def run() -> None:
+            _use_case(
+                deps,
+                lambda s: svc.check_can_request(
+                    s,
+                    user,
+                    mentor,
+                    now=deps.clock(),
+                    max_level_gap=deps.settings.max_level_gap,
+                ),
+            )
+            open_request_modal(
+                client,
+                deps,
+                trigger_id=body["trigger_id"],
+                mentee_slack_id=user,
+                mentor_slack_id=mentor,
+                topic=topic,
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.REQUEST_MODAL)
+    def handle_request_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """The mentee sends the request: validate, re-check the mentor, DM them the card."""
+        user = body["user"]["id"]
+        meta = RequestModalMeta.load(view.get("private_metadata", ""))
+        form = parse_request_submission(view["state"]["values"])
+        try:
+            request = _use_case(
+                deps,
+                lambda s: svc.create_request(
+                    s,
+                    user,
+                    meta.mentor_slack_id,
+                    form,
+                    now=deps.clock(),
+                    max_level_gap=deps.settings.max_level_gap,
+                ),
+            )
+        except svc.FieldErrors as exc:
+            ack(
+                response_action="errors",
+                errors=_field_errors(exc, REQUEST_FIELDS, BlockId.REQUEST_QUESTIONS),
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Request not sent", str(exc)))
+            return
+        ack()
+        _send_card(client, deps, request)
+        _dm(client, user, build_request_sent(request.mentor_slack_id, request.topic))
+        _refresh(client, deps, [user, request.mentor_slack_id])
+
+    # --- the mentor answers ----------------------------------------------------------------
+
+    @app.action(ActionId.ACCEPT_REQUEST)
+    def handle_accept(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Accept: open the pair's group DM and post the agenda there."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            cid = _int(value)
+            agenda_view = _use_case(
+                deps,
+                lambda s: svc.accept_request(
+                    s, cid, user, now=deps.clock(), max_sessions=deps.settings.max_sessions
+                ),
+            )
+            users = f"{agenda_view.mentee_slack_id},{agenda_view.mentor_slack_id}"
+            channel = str(client.conversations_open(users=users)["channel"]["id"])
+            _use_case(deps, lambda s: svc.remember_group_channel(s, cid, channel))
+            client.chat_postMessage(channel=channel, **build_pair_welcome(agenda_view))
+            request = _use_case(deps, lambda s: svc.request_snapshot(s, cid))
+            _answered_card(client, request, f"Accepted: your group DM is <#{channel}>.")
+            _refresh(client, deps, [agenda_view.mentee_slack_id, agenda_view.mentor_slack_id])
+
+        guarded(client, body, respond, run)
+
+    @app.action(ActionId.ASK_MORE_INFO)
+    def handle_ask_more_info(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the modal where the mentor writes their question."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            request = _use_case(
+                deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user, info=True)
+            )
+            client.views_open(
+                trigger_id=body["trigger_id"],
+                view=build_info_question_modal(request.conversation_id, request.mentee_slack_id),
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.INFO_QUESTION_MODAL)
+    def handle_info_question(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """The mentor's question goes to the mentee, with a button to answer."""
+        user = body["user"]["id"]
+        question = text_value(view["state"]["values"], BlockId.INFO_QUESTION)
+        cid = _int(view.get("private_metadata", ""))
+        try:
+            request = _use_case(
+                deps, lambda s: svc.ask_for_info(s, cid, user, question, now=deps.clock())
+            )
+        except svc.FieldErrors as exc:
+            ack(
+                response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, "info_question")
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        _dm(
+            client,
+            request.mentee_slack_id,
+            build_info_requested(cid, request.mentor_slack_id, question),
+        )
+        _answered_card(client, request, "You asked for more info; the answer will come here.")
+        _refresh(client, deps, [request.mentee_slack_id, request.mentor_slack_id])
+
+    @app.action(ActionId.ANSWER_INFO)
+    def handle_answer_info(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the modal where the mentee answers the mentor's question."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            request = _use_case(
+                deps, lambda s: svc.check_mentee_can_answer_info(s, _int(value), user)
+            )
+            client.views_open(
+                trigger_id=body["trigger_id"],
+                view=build_info_answer_modal(
+                    request.conversation_id,
+                    request.mentor_slack_id,
+                    request.info_question or "",
+                ),
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.INFO_ANSWER_MODAL)
+    def handle_info_answer(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """The answer is added to the request, which goes back to the mentor."""
+        user = body["user"]["id"]
+        answer = text_value(view["state"]["values"], BlockId.INFO_ANSWER)
+        cid = _int(view.get("private_metadata", ""))
+        try:
+            request = _use_case(
+                deps, lambda s: svc.answer_info(s, cid, user, answer, now=deps.clock())
+            )
+        except svc.FieldErrors as exc:
+            ack(response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, "info_answer"))
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        _answered_card(client, request, "The mentee answered: see the updated request below.")
+        _send_card(client, deps, request)
+        _dm(client, user, build_notice(f"Thanks: <@{request.mentor_slack_id}> has your answer."))
+        _refresh(client, deps, [user, request.mentor_slack_id])
+
+    @app.action(ActionId.PASS_REQUEST)
+    def handle_pass(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Open the modal where the mentor names a colleague."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            request = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user))
+            client.views_open(
+                trigger_id=body["trigger_id"], view=build_pass_modal(request.conversation_id)
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.PASS_MODAL)
+    def handle_pass_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Hand the request to the colleague; tell the mentee."""
+        user = body["user"]["id"]
+        to = str(field(view["state"]["values"], BlockId.PASS_TO).get("selected_user") or "")
+        cid = _int(view.get("private_metadata", ""))
+        try:
+            before = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, cid, user))
+            passed = _use_case(deps, lambda s: svc.pass_request(s, cid, user, to, now=deps.clock()))
+        except svc.FieldErrors as exc:
+            ack(
+                response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, BlockId.PASS_TO)
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        request = passed.request
+        _answered_card(client, before, f"Passed on to <@{request.mentor_slack_id}>.")
+        _send_card(client, deps, request)
+        _dm(
+            client,
+            request.mentee_slack_id,
+            build_request_passed(
+                passed.old_mentor_slack_id, request.mentor_slack_id, request.topic
+            ),
+        )
+        _refresh(
             client,
             deps,
-            trigger_id=body["trigger_id"],
-            mentee_slack_id=body["user"]["id"],
-            mentor_slack_id=mentor,
-            topic=topic,
+            [request.mentee_slack_id, passed.old_mentor_slack_id, request.mentor_slack_id],
         )
+
+    @app.action(ActionId.DECLINE_REQUEST)
+    def handle_decline(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Open the modal asking (optionally) for a short reason."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            request = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user))
+            client.views_open(
+                trigger_id=body["trigger_id"], view=build_decline_modal(request.conversation_id)
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.DECLINE_MODAL)
+    def handle_decline_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Decline: tell the mentee, with the next best mentors a click away."""
+        user = body["user"]["id"]
+        reason = text_value(view["state"]["values"], BlockId.DECLINE_REASON)
+        cid = _int(view.get("private_metadata", ""))
+        try:
+            answered = _use_case(
+                deps,
+                lambda s: svc.decline_request(
+                    s,
+                    cid,
+                    user,
+                    reason,
+                    now=deps.clock(),
+                    max_level_gap=deps.settings.max_level_gap,
+                ),
+            )
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        request = answered.request
+        _answered_card(client, request, "Declined. Thank you for answering.")
+        _dm(
+            client,
+            request.mentee_slack_id,
+            build_request_declined(
+                request.mentor_slack_id, request.topic, reason or None, answered.suggestions
+            ),
+        )
+        _refresh(client, deps, [request.mentee_slack_id, request.mentor_slack_id])
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    @app.action(ActionId.LOG_SESSION)
+    def handle_log_session(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """ "We met": the session is logged; the mentee is asked for the follow-ups."""
+        ack()
+        user, value = _clicked(body)
+        cid, _, number = value.partition(":")
+
+        def run() -> None:
+            logged = _use_case(
+                deps,
+                lambda s: svc.log_session(
+                    s,
+                    _int(cid),
+                    user,
+                    number=int(number) if number.isdigit() else None,
+                    now=deps.clock(),
+                    max_sessions=deps.settings.max_sessions,
+                ),
+            )
+            _after_logged(client, logged, user)
+            _refresh(client, deps, [logged.mentee_slack_id, logged.mentor_slack_id])
+
+        guarded(client, body, respond, run)
+
+    def _after_logged(client: WebClient, logged: svc.SessionLogged, by: str) -> None:
+        _post(client, logged.group_channel_id, build_session_logged(logged, by))
+        if logged.sunset:
+            closed = _use_case(deps, lambda s: svc.closed_summary(s, logged.conversation_id))
+            announce_sunset(client, closed)
+
+    @app.action(ActionId.OPEN_AGENDA)
+    def handle_open_agenda(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the agenda modal for the next session (mentee only)."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            draft = _use_case(
+                deps,
+                lambda s: svc.agenda_draft(
+                    s, _int(value), user, max_sessions=deps.settings.max_sessions
+                ),
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=build_agenda_modal(draft))
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.AGENDA_MODAL)
+    def handle_agenda_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Save the agenda (and date) and share it in the pair's group DM."""
+        user = body["user"]["id"]
+        cid = _int(view.get("private_metadata", ""))
+        submitted = parse_agenda_submission(view["state"]["values"])
+        try:
+            posted = _use_case(
+                deps,
+                lambda s: svc.post_agenda(
+                    s,
+                    cid,
+                    user,
+                    submitted.questions,
+                    on=submitted.on,
+                    at=submitted.at,
+                    now=deps.clock(),
+                    max_sessions=deps.settings.max_sessions,
+                ),
+            )
+        except svc.FieldErrors as exc:
+            ack(
+                response_action="errors",
+                errors=_field_errors(exc, FOLLOWUP_FIELDS, BlockId.AGENDA_QUESTIONS),
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        _post(client, posted.group_channel_id, build_agenda_posted(posted))
+        _refresh(client, deps, [posted.mentee_slack_id, posted.mentor_slack_id])
+
+    @app.action(ActionId.OPEN_FOLLOWUP)
+    def handle_open_followup(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the follow-up modal for the last (or just held) session."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            draft = _use_case(
+                deps, lambda s: svc.followup_draft(s, _int(value), user, now=deps.clock())
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=build_followup_modal(draft))
+
+        guarded(client, body, respond, run)
+
+    @app.action(ActionId.ADD_ACTION_ROW)
+    def handle_add_action_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """One more action row in the follow-up modal (up to ten)."""
+        ack()
+        view = body["view"]
+        cid, _, rows = parse_followup_metadata(view.get("private_metadata", ""))
+        user = body["user"]["id"]
+        try:
+            draft = _use_case(deps, lambda s: svc.followup_draft(s, cid, user, now=deps.clock()))
+        except MentorbotError:
+            return
+        client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
+        )
+
+    @app.view(CallbackId.FOLLOWUP_MODAL)
+    def handle_followup_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Store the actions and outcomes; share them in the group DM with Done buttons."""
+        user = body["user"]["id"]
+        cid, number, rows = parse_followup_metadata(view.get("private_metadata", ""))
+        submitted = parse_followup_submission(view["state"]["values"], rows)
+        try:
+            posted = _use_case(
+                deps,
+                lambda s: svc.post_followups(
+                    s,
+                    cid,
+                    user,
+                    number,
+                    submitted.outcomes,
+                    submitted.actions,
+                    now=deps.clock(),
+                    max_sessions=deps.settings.max_sessions,
+                ),
+            )
+        except svc.FieldErrors as exc:
+            first_outcome = next(
+                (b for b in view["state"]["values"] if b.startswith(BlockId.OUTCOME_PREFIX)),
+                f"{BlockId.ACTION_TEXT_PREFIX}1",
+            )
+            mapping = {**FOLLOWUP_FIELDS, "outcomes": first_outcome}
+            ack(
+                response_action="errors",
+                errors=_field_errors(exc, mapping, f"{BlockId.ACTION_TEXT_PREFIX}1"),
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        result = posted.view
+        if posted.logged is not None:
+            _post(client, result.group_channel_id, build_session_logged(posted.logged, user))
+        still_active = posted.logged is None or not posted.logged.sunset
+        if posted.logged is None:
+            still_active = _use_case(deps, lambda s: svc.is_active(s, cid))
+        channel, ts = _post(
+            client, result.group_channel_id, build_followups(result, active=still_active)
+        )
+        if ts:
+            _use_case(
+                deps,
+                lambda s: svc.remember_followup_message(
+                    s, result.session_id, channel=channel, ts=ts
+                ),
+            )
+        if posted.logged is not None and posted.logged.sunset:
+            announce_sunset(client, _use_case(deps, lambda s: svc.closed_summary(s, cid)))
+        _refresh(client, deps, [result.mentee_slack_id, result.mentor_slack_id])
+
+    @app.action(ActionId.ACTION_DONE)
+    def handle_action_done(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Tick an action item off (from the follow-up message or the Home tab)."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            result = _use_case(
+                deps, lambda s: svc.mark_action_done(s, _int(value), user, now=deps.clock())
+            )
+            active = _use_case(deps, lambda s: svc.is_active(s, result.conversation_id))
+            _update(
+                client,
+                result.followup_channel,
+                result.followup_ts,
+                build_followups(result, active=active),
+            )
+            _refresh(client, deps, [result.mentee_slack_id, result.mentor_slack_id])
+
+        guarded(client, body, respond, run)
+
+    # --- the end -------------------------------------------------------------------------------
+
+    @app.action(ActionId.CLOSE_EARLY)
+    def handle_close_early(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the close-early modal (either of the pair)."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            other = _use_case(deps, lambda s: svc.check_can_close(s, _int(value), user))
+            client.views_open(
+                trigger_id=body["trigger_id"], view=build_close_modal(_int(value), other)
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.CLOSE_EARLY_MODAL)
+    def handle_close_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Close now: a kind note to the other, and the private end-of-relationship questions."""
+        user = body["user"]["id"]
+        cid = _int(view.get("private_metadata", ""))
+        note = text_value(view["state"]["values"], BlockId.CLOSE_NOTE)
+        try:
+            closed = _use_case(
+                deps, lambda s: svc.close_early(s, cid, user, note, now=deps.clock())
+            )
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        other = closed.mentor_slack_id if user == closed.mentee_slack_id else closed.mentee_slack_id
+        _dm(client, other, build_closed_early_note(closed, for_slack_id=other))
+        _post(
+            client,
+            closed.group_channel_id,
+            build_notice(f"<@{user}> closed this mentoring conversation. Thank you both."),
+        )
+        announce_sunset(client, closed)
+        _refresh(client, deps, [closed.mentee_slack_id, closed.mentor_slack_id])
+
+    @app.action(ActionId.OPEN_SUNSET)
+    def handle_open_sunset(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Open the private keep-the-door-open and rating modal."""
+        ack()
+        user, value = _clicked(body)
+
+        def run() -> None:
+            other = _use_case(deps, lambda s: svc.check_can_rate(s, _int(value), user))
+            client.views_open(
+                trigger_id=body["trigger_id"], view=build_sunset_modal(_int(value), other)
+            )
+
+        guarded(client, body, respond, run)
+
+    @app.view(CallbackId.SUNSET_MODAL)
+    def handle_sunset_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Store the private answer; when both keep the door open, tell both they're on call."""
+        user = body["user"]["id"]
+        cid = _int(view.get("private_metadata", ""))
+        answer = parse_sunset_submission(view["state"]["values"])
+        try:
+            saved = _use_case(
+                deps,
+                lambda s: svc.record_rating(
+                    s,
+                    cid,
+                    user,
+                    keep_open=answer.keep_open,
+                    usefulness=answer.usefulness,
+                    comment=answer.comment,
+                    now=deps.clock(),
+                ),
+            )
+        except svc.FieldErrors as exc:
+            ack(
+                response_action="errors",
+                errors=_field_errors(exc, FOLLOWUP_FIELDS, BlockId.USEFULNESS),
+            )
+            return
+        except MentorbotError as exc:
+            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+            return
+        ack()
+        _dm(client, user, build_notice("Thank you: your answers stay private."))
+        if saved.on_call:
+            _dm(client, saved.mentee_slack_id, build_on_call(saved.mentor_slack_id))
+            _dm(client, saved.mentor_slack_id, build_on_call(saved.mentee_slack_id))
+        _refresh(client, deps, [saved.mentee_slack_id, saved.mentor_slack_id])
+
+    @app.view(CallbackId.CHOOSE_CONVERSATION_MODAL)
+    def handle_choose_conversation(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """With several conversations: the chosen one's agenda or follow-up modal."""
+        user = body["user"]["id"]
+        purpose = view.get("private_metadata", "")
+        chosen = selected_value(view["state"]["values"], BlockId.CHOOSE_CONVERSATION)
+        cid = _int(chosen or "")
+        try:
+            if purpose == "agenda":
+                draft = _use_case(
+                    deps,
+                    lambda s: svc.agenda_draft(
+                        s, cid, user, max_sessions=deps.settings.max_sessions
+                    ),
+                )
+                next_view = build_agenda_modal(draft)
+            else:
+                followup_view = _use_case(
+                    deps, lambda s: svc.followup_draft(s, cid, user, now=deps.clock())
+                )
+                next_view = build_followup_modal(followup_view)
+        except MentorbotError as exc:
+            ack(response_action="errors", errors={BlockId.CHOOSE_CONVERSATION: str(exc)})
+            return
+        ack(response_action="update", view=next_view)

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.context import Deps
 from bot.housekeeping import purge_processed_events
 from handlers.connections import lapse_met_requests_job
+from handlers.conversations import expire_requests_job
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +52,10 @@ def lapse_met_requests() -> None:
     rt = runtime()
     lapsed = lapse_met_requests_job(rt.deps, rt.client)
     logger.info("Lapsed %d unconfirmed met requests", lapsed)
+
+
+def expire_requests() -> None:
+    """Hourly: requests unanswered for 7 days expire; mentees are offered other mentors."""
+    rt = runtime()
+    expired = expire_requests_job(rt.deps, rt.client)
+    logger.info("Expired %d unanswered requests", expired)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,9 +21,19 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.blocks.requests import format_since, modal, option, text_input
+from bot.blocks.requests import (
+    Values,
+    field,
+    format_since,
+    modal,
+    option,
+    selected_value,
+    text_input,
+    text_value,
+)
 from bot.conversations import (
     MAX_ACTIONS,
+    ActionDraft,
     ActiveLine,
     AgendaView,
     Choice,
@@ -31,6 +42,7 @@ from bot.conversations import (
     FollowupView,
     RequestLine,
     SessionLogged,
+    split_questions,
 )
 from bot.ids import ActionId, BlockId, CallbackId
 
@@ -519,3 +531,90 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
     if len(blocks) == 1:
         blocks.append(context("Nothing here yet: `/mentor find <topic>` finds someone to talk to."))
     return blocks
+
+
+# --- parsing submissions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaSubmission:
+    questions: tuple[str, ...]
+    on: date | None
+    at: time | None
+
+
+def _date(raw: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _time(raw: Any) -> time | None:
+    try:
+        return time.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def parse_agenda_submission(values: Values) -> AgendaSubmission:
+    return AgendaSubmission(
+        questions=tuple(split_questions(text_value(values, BlockId.AGENDA_QUESTIONS))),
+        on=_date(field(values, BlockId.SESSION_DATE).get("selected_date")),
+        at=_time(field(values, BlockId.SESSION_TIME).get("selected_time")),
+    )
+
+
+@dataclass(frozen=True)
+class FollowupSubmission:
+    outcomes: dict[int, str]
+    actions: tuple[ActionDraft, ...]
+
+
+def parse_followup_submission(values: Values, rows: int) -> FollowupSubmission:
+    outcomes: dict[int, str] = {}
+    for block_id in values:
+        if block_id.startswith(BlockId.OUTCOME_PREFIX):
+            chosen = selected_value(values, block_id)
+            position = block_id.removeprefix(BlockId.OUTCOME_PREFIX)
+            if chosen and position.isdigit():
+                outcomes[int(position)] = chosen
+    drafts = []
+    for row in range(1, max(rows, 1) + 1):
+        text = text_value(values, f"{BlockId.ACTION_TEXT_PREFIX}{row}")
+        if not text:
+            continue
+        drafts.append(
+            ActionDraft(
+                text=text,
+                owner=selected_value(values, f"{BlockId.ACTION_OWNER_PREFIX}{row}") or "mentee",
+                due_date=_date(
+                    field(values, f"{BlockId.ACTION_DUE_PREFIX}{row}").get("selected_date")
+                ),
+            )
+        )
+    return FollowupSubmission(outcomes, tuple(drafts))
+
+
+@dataclass(frozen=True)
+class SunsetSubmission:
+    keep_open: bool
+    usefulness: int
+    comment: str
+
+
+def parse_sunset_submission(values: Values) -> SunsetSubmission:
+    score = selected_value(values, BlockId.USEFULNESS) or "0"
+    return SunsetSubmission(
+        keep_open=selected_value(values, BlockId.KEEP_OPEN) == "yes",
+        usefulness=int(score) if score.isdigit() else 0,
+        comment=text_value(values, BlockId.COMMENT),
+    )
+
+
+FOLLOWUP_FIELDS = {
+    "actions": f"{BlockId.ACTION_TEXT_PREFIX}1",
+    "questions": BlockId.AGENDA_QUESTIONS,
+    "date": BlockId.SESSION_DATE,
+    "usefulness": BlockId.USEFULNESS,
+}

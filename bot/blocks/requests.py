@@ -22,7 +22,7 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.conversations import RequestSnapshot, Suggested
+from bot.conversations import RequestForm, RequestSnapshot, Suggested, split_questions
 from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 
 FORMATS: dict[str, str] = {
@@ -379,3 +379,49 @@ def build_request_expired(
 def format_since(moment: datetime) -> str:
     """A date Slack renders in the reader's own time zone."""
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>"
+
+
+# --- parsing submissions (state.values → plain values) ---------------------------------------
+
+Values = dict[str, dict[str, dict[str, Any]]]
+
+
+def field(values: Values, block_id: str) -> dict[str, Any]:
+    """The state of the input element in ``block_id`` (its action_id is the block_id)."""
+    block = values.get(block_id) or {}
+    return block.get(block_id) or next(iter(block.values()), {})
+
+
+def text_value(values: Values, block_id: str) -> str:
+    return str(field(values, block_id).get("value") or "").strip()
+
+
+def selected_value(values: Values, block_id: str) -> str | None:
+    option = field(values, block_id).get("selected_option") or {}
+    value = option.get("value")
+    return str(value) if value else None
+
+
+def parse_request_submission(values: Values) -> RequestForm:
+    """The request modal's answers."""
+    return RequestForm(
+        topic=text_value(values, BlockId.REQUEST_TOPIC),
+        questions=tuple(split_questions(text_value(values, BlockId.REQUEST_QUESTIONS))),
+        context=text_value(values, BlockId.REQUEST_CONTEXT),
+        format=selected_value(values, BlockId.REQUEST_FORMAT) or "call",
+    )
+
+
+REQUEST_FIELDS = {
+    "topic": BlockId.REQUEST_TOPIC,
+    "questions": BlockId.REQUEST_QUESTIONS,
+    "format": BlockId.REQUEST_FORMAT,
+    "info_question": BlockId.INFO_QUESTION,
+    "info_answer": BlockId.INFO_ANSWER,
+    "pass_to": BlockId.PASS_TO,
+}
+
+
+def build_problem_view(title: str, text: str) -> dict[str, Any]:
+    """Replaces a modal when the request can't go ahead (e.g. the mentor became full)."""
+    return modal(CallbackId.CONVERSATION_NOTICE, title, [section(text)], submit=None, close="Close")
