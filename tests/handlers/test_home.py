@@ -1,0 +1,142 @@
+"""The App Home: published when opened, refreshed after changes, with its own buttons."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.offers import apply_offer
+from bot.people import MentorColumns
+from tests.conftest import START, Harness
+from tests.factories import make_person
+
+ALICE = "U0ALICE01"
+
+
+def _home(harness: Harness, user: str = ALICE, count: int = 1) -> dict[str, Any]:
+    calls = harness.fake.wait_for(
+        "views.publish", count, where=lambda c: c.params["user_id"] == user
+    )
+    view: dict[str, Any] = calls[-1].params["view"]
+    return view
+
+
+def _text(view: dict[str, Any]) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def _newcomer(session: Session) -> None:
+    make_person(session, ALICE, area="Engineering", start_date=(START - timedelta(10)).date())
+    session.commit()
+
+
+def test_opening_the_home_publishes_progress_and_the_find_button(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+
+    harness.slack.home_opened(ALICE)
+
+    view = _home(harness)
+    assert view["type"] == "home"
+    text = _text(view)
+    assert "0 of 10" in text and "173 days left" in text
+    assert ActionId.HOME_FIND_MENTOR in text
+    assert "Mentoring conversations" in text  # the conversations part
+    assert "Offer to mentor" in text  # the offer part
+
+
+def test_the_home_of_someone_not_in_the_directory_explains_why_it_is_empty(
+    harness: Harness,
+) -> None:
+    harness.slack.home_opened("U0NEWBIE1")
+
+    assert "not in the mentoring directory" in _text(_home(harness, "U0NEWBIE1"))
+
+
+def test_managers_and_coordinators_see_where_their_views_are(
+    harness: Harness, session: Session
+) -> None:
+    make_person(session, "U0COORD01", area="People")
+    make_person(session, "U0REPORT1", manager="U0COORD01")
+    session.commit()
+
+    harness.slack.home_opened("U0COORD01")
+
+    text = _text(_home(harness, "U0COORD01"))
+    assert "/mentor team" in text and "1 person reports to you" in text
+    assert "/mentor digest" in text
+
+
+def test_marking_a_transition_starts_a_fresh_goal_and_ending_it_removes_it(
+    harness: Harness, session: Session
+) -> None:
+    make_person(session, ALICE, area="Engineering")
+    session.commit()
+    harness.slack.home_opened(ALICE)
+    view = _home(harness)
+    assert "Mark a transition" in _text(view)
+
+    harness.slack.action(
+        ActionId.HOME_TRANSITION,
+        view=view,
+        user=ALICE,
+        actions=[
+            {
+                "type": "static_select",
+                "action_id": ActionId.HOME_TRANSITION,
+                "block_id": BlockId.HOME_TRANSITION,
+                "selected_option": {"value": "first_time_supervisor"},
+                "action_ts": "1700000000.1",
+            }
+        ],
+    )
+
+    text = _text(_home(harness, count=2))
+    assert "First-time supervisor: 3 connections in 90 days" in text
+    assert "0 of 3" in text and "End this goal" in text
+
+    harness.slack.action(
+        ActionId.HOME_TRANSITION_END, "first_time_supervisor", view=view, user=ALICE
+    )
+
+    text = _text(_home(harness, count=3))
+    assert "0 of 3" not in text and "Mark a transition" in text
+
+
+def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+    mentor = make_person(session, "U0MENTOR1", area="Sales", level=4)
+    apply_offer(session, mentor, MentorColumns(topics=("Public speaking",), capacity=2), START)
+    session.commit()
+
+    harness.slack.action(
+        ActionId.HOME_FIND_MENTOR, "find", view={"id": "V0HOME", "type": "home"}, user=ALICE
+    )
+    modal = harness.fake.last("views.open").params["view"]
+    assert modal["callback_id"] == CallbackId.HOME_FIND_MODAL
+
+    empty = harness.slack.submit(
+        modal,
+        {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "  "}}},
+        user=ALICE,
+    )
+    assert empty.json["response_action"] == "errors"
+    assert BlockId.HOME_FIND_TOPIC in empty.json["errors"]
+
+    harness.slack.submit(
+        modal,
+        {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "public speaking"}}},
+        user=ALICE,
+    )
+
+    dm = harness.fake.last("chat.postMessage")
+    text = _text(dm.params)
+    assert "<@U0MENTOR1>" in text and ActionId.REQUEST_CONVERSATION in text
+    assert "public speaking" in text
