@@ -1,4 +1,4 @@
-"""Connections: what counts (sessions, confirmed `met`), once per person, both ways, in the window."""
+"""Connections: what counts (sessions, confirmed `met`), once per person, both ways, in time."""
 
 from __future__ import annotations
 
