@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -88,11 +89,22 @@ def _deps(settings: Settings) -> Deps:
     )
 
 
-def _stop_on_sigterm() -> None:
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+def _stop_event() -> threading.Event:
+    """An event set by SIGTERM or SIGINT; the main thread waits on it, then shuts down cleanly."""
+    stop = threading.Event()
 
-    signal.signal(signal.SIGTERM, stop)
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("Received signal %d, shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop
+
+
+def _wait(stop: threading.Event) -> None:
+    while not stop.wait(0.5):
+        pass
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -107,16 +119,15 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     deps = _deps(settings)
     client = build_client(settings)
     app = create_app(deps, client, socket_mode=True)
-    scheduler = None if args.no_scheduler else build_scheduler(deps, client, blocking=False)
+    scheduler = None if args.no_scheduler else build_scheduler(deps, client)
     handler = SocketModeHandler(app, settings.slack_app_token)
-    _stop_on_sigterm()
+    stop = _stop_event()
     try:
         if scheduler is not None:
             scheduler.start()
+        handler.connect()  # type: ignore[no-untyped-call]
         logger.info("mentorbot is running in Socket Mode")
-        handler.start()  # type: ignore[no-untyped-call]
-    except KeyboardInterrupt:
-        logger.info("Shutting down")
+        _wait(stop)
     finally:
         handler.close()  # type: ignore[no-untyped-call]
         if scheduler is not None and scheduler.running:
@@ -172,13 +183,13 @@ def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.slack import build_client
 
     deps = _deps(settings)
-    scheduler = build_scheduler(deps, build_client(settings), blocking=True)
-    _stop_on_sigterm()
+    scheduler = build_scheduler(deps, build_client(settings))
+    stop = _stop_event()
+    scheduler.start()
     logger.info("mentorbot scheduler started")
     try:
-        scheduler.start()
-    except KeyboardInterrupt:
-        logger.info("Scheduler shutting down")
+        _wait(stop)
+    finally:
         scheduler.shutdown(wait=True)
     return 0
 

@@ -7,8 +7,6 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
@@ -39,7 +37,7 @@ JOBS: tuple[JobSpec, ...] = (
 )
 
 
-def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseScheduler:
+def build_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler:
     """A scheduler whose jobs run through the same WebClient and database as the app."""
     from handlers import jobs
 
@@ -49,9 +47,7 @@ def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseSch
         "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
         "timezone": "UTC",
     }
-    scheduler: BaseScheduler = (
-        BlockingScheduler(**options) if blocking else BackgroundScheduler(**options)
-    )
+    scheduler = BackgroundScheduler(**options)
     for spec in JOBS:
         scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
     return scheduler

@@ -1,0 +1,149 @@
+"""`mentorbot run --http` and `mentorbot scheduler` as real processes, like production."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SIGNING_SECRET
+from tests.fakeslack import FakeSlack
+from tests.slackhttp import SlackSender
+
+ROOT = Path(__file__).parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _mentorbot() -> list[str]:
+    script = Path(sys.executable).parent / "mentorbot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def _env(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+    return env
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early: {process.stdout.read()}")  # type: ignore[union-attr]
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError("server did not become healthy")
+
+
+@pytest.fixture
+def http_server(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*_mentorbot(), "run", "--http", "--port", str(port), "--no-scheduler", "--workers", "2"],
+        cwd=tmp_path,
+        env=_env(fake_slack, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_http_mode_answers_signed_help_and_refuses_bad_signatures(
+    http_server: tuple[str, subprocess.Popen[str]], fake_slack: FakeSlack
+) -> None:
+    url, process = http_server
+    sender = SlackSender(url, SIGNING_SECRET, fake_slack)
+
+    assert sender.command("help").status == 200
+    help_text = str(fake_slack.last("response_url", timeout=10).params["blocks"])
+    assert "/mentor find" in help_text
+
+    assert sender.post_form({"command": "/mentor", "text": "help"}, signature="v0=0").status == 401
+    stale = int(time.time()) - 301
+    assert sender.post_form({"command": "/mentor", "text": "help"}, timestamp=stale).status == 401
+
+    challenge = sender.post_json(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    assert challenge.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in challenge.body
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_healthz_reports_the_database(http_server: tuple[str, subprocess.Popen[str]]) -> None:
+    url, _ = http_server
+    with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert b'"database": "ok"' in response.read()
+
+
+def test_scheduler_process_registers_its_jobs_once_and_stops_on_sigterm(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = _env(fake_slack, tmp_path)
+    for _ in range(2):  # a restart must not duplicate jobs
+        process = subprocess.Popen(
+            [*_mentorbot(), "scheduler"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "scheduler started" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            raise AssertionError(output) from None
+        assert process.returncode == 0, output
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        ids = [row[0] for row in db.execute("SELECT id FROM apscheduler_jobs")]
+    assert "purge-events" in ids
+    assert len(ids) == len(set(ids))
