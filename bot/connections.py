@@ -29,6 +29,7 @@ from storage.connections import (
     add_met_log,
     add_transition,
     connected_ids,
+    delete_met_log,
     end_transition,
     first_connected_at,
     get_met_log,
@@ -149,6 +150,13 @@ def remember_met_dm(session: Session, met_id: int, channel: str, ts: str) -> Non
     log = get_met_log(met_id, session=session)
     if log is not None:
         set_met_dm(log, channel, ts, session=session)
+
+
+def withdraw_met(session: Session, met_id: int) -> None:
+    """Forget a logged meeting whose confirmation request could not be delivered."""
+    log = get_met_log(met_id, session=session)
+    if log is not None and log.status == MetStatus.PENDING:
+        delete_met_log(log, session=session)
 
 
 def answer_met(

@@ -26,6 +26,7 @@ from bot.connections import (
     lapse_met_requests,
     log_met,
     remember_met_dm,
+    withdraw_met,
 )
 from bot.context import Deps
 from bot.errors import MentorbotError, NotInDirectory
@@ -44,6 +45,10 @@ MET_USAGE = (
     "Mention the person you met, then what you talked about, e.g. "
     "`/mentor met @Alex coffee about onboarding`. Type `@` and pick them from the list "
     "so Slack links the name."
+)
+
+MET_NOT_SENT = (
+    "I couldn't reach <@{other}> just now, so nothing was logged. Please try again in a minute."
 )
 
 
@@ -75,8 +80,17 @@ def met(ctx: CommandContext) -> None:
             now=deps.clock(),
             other_is_bot=is_bot,
         )
-    channel = ctx.client.conversations_open(users=request.other_slack_id)["channel"]["id"]
-    posted = ctx.client.chat_postMessage(channel=channel, **build_met_confirmation_request(request))
+    try:
+        channel = ctx.client.conversations_open(users=request.other_slack_id)["channel"]["id"]
+        posted = ctx.client.chat_postMessage(
+            channel=channel, **build_met_confirmation_request(request)
+        )
+    except SlackApiError:
+        logger.exception("Failed to ask %s to confirm a meeting", request.other_slack_id)
+        with unit_of_work(deps.open_session) as session:
+            withdraw_met(session, request.met_id)
+        ctx.notice(MET_NOT_SENT.format(other=request.other_slack_id))
+        return
     with unit_of_work(deps.open_session) as session:
         remember_met_dm(session, request.met_id, str(posted["channel"]), str(posted["ts"]))
     ctx.reply(build_met_logged(request))
@@ -144,8 +158,12 @@ def register(app: App, deps: Deps) -> None:
         respond(**build_met_answered_for_other(result), replace_original=True)
         if result.status == MetStatus.LAPSED:
             return
-        channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
+        try:
+            channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
+            client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
+        except SlackApiError:
+            # The answer is saved; the logger still sees it in their progress and Home.
+            logger.exception("Failed to tell %s how their meeting was answered", user)
         refresh_home(client, deps, result.other_slack_id)
         refresh_home(client, deps, result.logger_slack_id)
 

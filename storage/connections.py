@@ -107,6 +107,11 @@ def set_met_status(log: MetLog, status: MetStatus, *, session: Session, now: dat
     session.flush()
 
 
+def delete_met_log(log: MetLog, *, session: Session) -> None:
+    session.delete(log)
+    session.flush()
+
+
 def set_met_dm(log: MetLog, channel: str, ts: str, *, session: Session) -> None:
     log.dm_channel = channel
     log.dm_ts = ts

@@ -198,3 +198,14 @@ def test_a_met_unconfirmed_for_fourteen_days_lapses(harness: Harness, session: S
     late = harness.fake.last("response_url", where=lambda c: "/response/act" in c.path)
     assert "lapsed" in _text(late.params)
     assert not _connected(session, ALICE, BOB)
+
+
+def test_when_the_other_person_cannot_be_reached_nothing_is_logged(harness: Harness) -> None:
+    harness.fake.fail("chat.postMessage", error="cannot_dm_bot")
+
+    harness.slack.command(f"met <@{BOB}>", user=ALICE)
+
+    assert "couldn't reach" in _reply(harness)
+    harness.slack.command(f"met <@{BOB}>", user=ALICE)
+    _confirmation_dm(harness)
+    _homes_published(harness, 2)
