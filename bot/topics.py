@@ -142,15 +142,19 @@ def normalise(text: str) -> str:
     return " ".join(words)[:MAX_KEY_LENGTH]
 
 
-def tidy_label(text: str) -> str:
-    """A topic label as shown: whitespace collapsed, first letter upper case, length capped."""
-    label = " ".join(text.split()).strip(" ,;.")[:MAX_TOPIC_LENGTH].strip()
+def _tidy(text: str) -> str:
+    label = " ".join(text.split()).strip(" ,;.")
     return label[:1].upper() + label[1:]
 
 
+def tidy_label(text: str) -> str:
+    """A topic label as shown: whitespace collapsed, first letter upper case, length capped."""
+    return _tidy(text)[:MAX_TOPIC_LENGTH].strip()
+
+
 def split_free_topics(text: str) -> list[str]:
-    """Topics typed by hand, separated by commas, semicolons or new lines."""
-    return [tidy_label(part) for part in re.split(r"[,;\n]", text) if tidy_label(part)]
+    """Topics typed by hand, separated by commas, semicolons or new lines (not yet capped)."""
+    return [_tidy(part) for part in re.split(r"[,;\n]", text) if _tidy(part)]
 
 
 @dataclass(frozen=True)
