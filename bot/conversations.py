@@ -494,9 +494,8 @@ def check_mentor_can_answer(
     session: Session, conversation_id: int, actor_slack_id: str, *, info: bool = False
 ) -> RequestSnapshot:
     """Before opening a modal for the mentor: raise when the click is stale or foreign."""
-    statuses = (ConversationStatus.REQUESTED,) if info else OPEN_REQUEST_STATUSES
     conversation, _ = _open_request_for_mentor(
-        session, conversation_id, actor_slack_id, statuses=statuses
+        session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
     )
     if info and conversation.status == ConversationStatus.INFO_REQUESTED:
         raise StaleAction("You already asked for more information; the mentee is answering.")
