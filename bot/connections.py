@@ -41,8 +41,9 @@ from storage.connections import (
     set_met_dm,
     set_met_status,
 )
+from storage.directory import manager_chain
 from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
-from storage.people import get_by_slack_id, get_many
+from storage.people import get_by_slack_id
 
 MET_LAPSE_DAYS = 14
 NOTE_LIMIT = 500
@@ -52,7 +53,6 @@ TRANSITION_LABELS: dict[str, str] = {
     TransitionKind.NEW_DISCIPLINE: "new discipline",
     TransitionKind.WORKING_OVERSEAS: "working overseas",
 }
-MAX_CHAIN_DEPTH = 20  # management chains are never this deep; a loop in the data stops here
 
 
 class MetNotPossible(MentorbotError):
@@ -380,25 +380,14 @@ def _outside_area_ids(session: Session, person: Person, other_ids: Iterable[int]
     if not ids:
         return set()
     others = [p for p in (session.get(Person, i) for i in ids) if p is not None]
-    my_chain = _chain(session, person.manager_slack_id)
+    my_chain = set(manager_chain(person.slack_id, session=session))
     outside: set[int] = set()
     for other in others:
-        in_line = other.slack_id in my_chain or person.slack_id in _chain(
-            session, other.manager_slack_id
+        in_line = other.slack_id in my_chain or person.slack_id in manager_chain(
+            other.slack_id, session=session
         )
         if other.id is not None and outside_area(
             person.area, other.area, in_my_reporting_line=in_line
         ):
             outside.add(other.id)
     return outside
-
-
-def _chain(session: Session, manager_slack_id: str | None) -> set[str]:
-    """Everyone above someone, starting from their manager."""
-    chain: set[str] = set()
-    current = manager_slack_id
-    while current and current not in chain and len(chain) < MAX_CHAIN_DEPTH:
-        chain.add(current)
-        manager = get_many([current], session=session).get(current)
-        current = manager.manager_slack_id if manager is not None else None
-    return chain

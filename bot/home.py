@@ -23,7 +23,7 @@ from bot.connections import (
 )
 from bot.conversations import ConversationsHome, home_state
 from bot.errors import NotInDirectory
-from bot.matching import Suggestion, suggest_mentors
+from bot.matching import FindResult, Suggestion, find_mentors, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
 from storage.connections import connected_ids
@@ -145,23 +145,23 @@ def _next_person(suggestion: Suggestion, topic: str | None) -> NextPerson:
     )
 
 
-def find_people(
-    session: Session,
-    slack_id: str,
-    topic: str,
-    *,
-    settings: Settings,
-    now: datetime,
-    limit: int = 5,
-) -> tuple[NextPerson, ...]:
-    """Who can help ``slack_id`` with ``topic`` (the Home's "Find a mentor")."""
+@dataclass(frozen=True)
+class HomeSearch:
+    """The Home's "Find a mentor": the same search as `/mentor find` (and counted the same)."""
+
+    result: FindResult
+    has_offer: bool
+
+
+def search_mentors(
+    session: Session, slack_id: str, words: str, *, settings: Settings, now: datetime
+) -> HomeSearch:
+    """Who can help ``slack_id`` with ``words``."""
     person = get_by_slack_id(slack_id, session=session)
     if person is None or not person.is_active or person.id is None:
         raise NotInDirectory(slack_id)
-    found = suggest_mentors(
-        session, person, topic, now=now, max_level_gap=settings.max_level_gap, limit=limit
-    )
-    return tuple(_next_person(suggestion, topic) for suggestion in found)
+    result = find_mentors(session, person, words, now=now, max_level_gap=settings.max_level_gap)
+    return HomeSearch(result, offer_summary(session, person, now=now) is not None)
 
 
 def mark_transition(

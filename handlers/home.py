@@ -9,10 +9,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.home import build_find_modal, build_find_results, build_home
+from bot.blocks.home import build_find_answer, build_find_modal, build_home
 from bot.context import Deps
 from bot.errors import MentorbotError
-from bot.home import end_transition_goal, find_people, load_home_state, mark_transition
+from bot.home import end_transition_goal, load_home_state, mark_transition, search_mentors
 from bot.ids import ActionId, BlockId, CallbackId
 from storage.db import unit_of_work
 
@@ -68,11 +68,13 @@ def register(app: App, deps: Deps) -> None:
         user = str(body["user"]["id"])
         try:
             with unit_of_work(deps.open_session) as session:
-                people = find_people(session, user, topic, settings=deps.settings, now=deps.clock())
+                search = search_mentors(
+                    session, user, topic, settings=deps.settings, now=deps.clock()
+                )
         except MentorbotError as exc:
             _dm(client, user, {"text": str(exc)})
             return
-        _dm(client, user, build_find_results(topic, people))
+        _dm(client, user, build_find_answer(search))
 
     @app.action(ActionId.HOME_TRANSITION)
     def handle_transition(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

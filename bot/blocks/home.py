@@ -7,35 +7,30 @@ items anyone has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.common import (
     Block,
     actions,
     button,
-    clip,
     context,
     divider,
-    escape,
     header,
-    message,
     plain,
     section,
 )
 from bot.blocks.conversations import build_home_sections
+from bot.blocks.find import MentorCard, build_find_results, build_no_match
 from bot.blocks.offer import build_offer_home_section
 from bot.blocks.progress import progress_blocks, suggestion_blocks, waiting_lines
 from bot.connections import TRANSITION_LABELS
-from bot.home import HomeState
+from bot.home import HomeSearch, HomeState
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.progress import NextPerson
 
 HOME_BLOCK_LIMIT = 100
 MODAL_TITLE_LIMIT = 24
 OFFER_BLOCK_CAP = 15
 HOME_ITEMS = 5  # per list (conversations, actions, requests); the rest are summarised
-FIND_RESULTS = 5
 
 INTRO = (
     "Find someone *outside your own area* to talk to: bring two or three specific "
@@ -186,16 +181,29 @@ def build_find_modal() -> dict[str, Any]:
     }
 
 
-def build_find_results(topic: str, people: Sequence[NextPerson]) -> dict[str, Any]:
-    """The DM answering the Home's "Find a mentor": who can help with ``topic``."""
-    title = f"Who can help with “{escape(clip(topic, 100))}”"
-    if not people:
-        text = (
-            f"Nobody who fits offers “{escape(clip(topic, 100))}” right now (outside your "
-            "area, with a free slot). Try other words, or a broader topic."
+def build_find_answer(search: HomeSearch) -> dict[str, Any]:
+    """The DM answering the Home's "Find a mentor": the same answer `/mentor find` gives."""
+    result = search.result
+    if not result.suggestions:
+        return build_no_match(
+            result.query,
+            result.closest,
+            topic_exists=result.topic_exists,
+            can_offer=not search.has_offer,
         )
-        return message(text, [section(text)])
-    return message(title, suggestion_blocks(people[:FIND_RESULTS], title=title))
+    cards = [
+        MentorCard(
+            slack_id=s.mentor.slack_id,
+            area=s.mentor.area,
+            matched_topics=s.matched_topics,
+            offered_topics=s.offered_topics,
+            reasons=s.reasons,
+            help_with=s.help_with,
+            out_of_scope=s.out_of_scope,
+        )
+        for s in result.suggestions
+    ]
+    return build_find_results(result.query, cards)
 
 
 def _view(blocks: list[Block]) -> dict[str, Any]:

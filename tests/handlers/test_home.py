@@ -139,4 +139,13 @@ def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
     dm = harness.fake.last("chat.postMessage")
     text = _text(dm.params)
     assert "<@U0MENTOR1>" in text and ActionId.REQUEST_CONVERSATION in text
-    assert "public speaking" in text
+    assert "outside your area for “public speaking”" in text
+
+    harness.slack.submit(
+        modal,
+        {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "juggling"}}},
+        user=ALICE,
+    )
+
+    nobody = harness.fake.last("chat.postMessage", count=2)
+    assert "Nobody offers “juggling” yet" in _text(nobody.params)
