@@ -37,9 +37,10 @@ def email_resolver(client: WebClient) -> Callable[[str], str | None]:
         try:
             response = client.users_lookupByEmail(email=email)
         except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
+            error = exc.response.get("error")
+            if error == "users_not_found":
                 return None
-            raise
+            raise ValueError(f"Slack could not look up {email} ({error})") from exc
         user = response.get("user") or {}
         return str(user["id"]) if user.get("id") else None
 

@@ -104,3 +104,14 @@ def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" not in result.stderr
     assert "MENTORBOT_CONNECTION_GOAL is invalid" in result.stderr
+
+
+def test_every_setting_is_documented_in_env_example_and_readme() -> None:
+    from bot.config import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for field in Settings.model_fields.values():
+        assert field.alias is not None
+        assert field.alias in example, f"{field.alias} missing from .env.example"
+        assert f"`{field.alias}`" in readme, f"{field.alias} missing from README"
