@@ -23,7 +23,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def ensure_installed(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run under any python3
         sys.exit("mentorbot needs Python 3.11 or newer")
     if not (BIN / "python").exists() and not (BIN / "python.exe").exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
