@@ -673,8 +673,9 @@ def register(app: App, deps: Deps) -> None:
             draft = _use_case(deps, lambda s: svc.followup_draft(s, cid, user, now=deps.clock()))
         except MentorbotError:
             return
+        view_id = view.get("id") or body.get("container", {}).get("view_id")
         client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
+            view_id=view_id, hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
         )
 
     @app.view(CallbackId.FOLLOWUP_MODAL)

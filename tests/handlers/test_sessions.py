@@ -1,0 +1,238 @@
+"""Sessions, agendas, follow-ups and closing early, through signed HTTP and the fake Slack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.ids import ActionId, BlockId
+from storage.models import ActionItem, Conversation, ConversationStatus
+from tests.conftest import Harness
+from tests.handlers.journey import (
+    GROUP,
+    MENTEE,
+    MENTOR,
+    OTHER_MENTOR,
+    STRANGER,
+    accept,
+    buttons,
+    command_modal,
+    directory,
+    open_modal,
+    radio,
+    send_request,
+    text_input,
+    text_of,
+    wait_post,
+)
+
+
+def _active(h: Harness, session: Session) -> int:
+    directory(session)
+    cid = send_request(h)
+    accept(h, cid)
+    h.fake.settle(quiet=0.1)
+    return cid
+
+
+def _said(h: Harness, words: str) -> None:
+    h.fake.wait_for("response_url", where=lambda c: words in text_of(c.params))
+
+
+def _status(session: Session, cid: int) -> Conversation:
+    session.expire_all()
+    row = session.get(Conversation, cid)
+    assert row is not None
+    return row
+
+
+def test_closing_early_sends_a_kind_note_and_asks_both_for_feedback(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    cid = _active(h, session)
+    modal = open_modal(h, ActionId.CLOSE_EARLY, str(cid), user=MENTOR, channel=GROUP)
+    reply = h.slack.submit(
+        modal,
+        {BlockId.CLOSE_NOTE: text_input(BlockId.CLOSE_NOTE, "Changing teams, sorry!")},
+        user=MENTOR,
+    )
+    assert not reply.body
+    note = wait_post(
+        h,
+        lambda c: (
+            str(c.params["channel"]).startswith("D0AL")
+            and "has closed your mentoring conversation" in text_of(c.params)
+        ),
+    )
+    assert "Changing teams, sorry!" in text_of(note.params)
+    h.fake.wait_for(
+        "chat.postMessage", 2, where=lambda c: ActionId.OPEN_SUNSET in buttons(c.params)
+    )
+    row = _status(session, cid)
+    assert row.status == ConversationStatus.CLOSED and row.close_reason == "early"
+
+    # the buttons in the group DM are stale now
+    h.slack.action(ActionId.LOG_SESSION, f"{cid}:1", user=MENTEE, channel=GROUP)
+    _said(h, "is closed")
+    h.slack.command("agenda", user=MENTEE)
+    _said(h, "no active mentoring conversation")
+
+
+def test_someone_outside_the_pair_cannot_log_a_session(harness: Harness, session: Session) -> None:
+    h = harness
+    cid = _active(h, session)
+    h.slack.action(ActionId.LOG_SESSION, f"{cid}:1", user=STRANGER, channel=GROUP)
+    _said(h, "belongs to two other people")
+    h.slack.action(ActionId.CLOSE_EARLY, str(cid), user=STRANGER, channel=GROUP)
+    _said(h, "belongs to two other people")
+    assert _status(session, cid).status == ConversationStatus.ACTIVE
+
+
+def test_only_the_mentee_posts_the_agenda(harness: Harness, session: Session) -> None:
+    h = harness
+    cid = _active(h, session)
+    h.slack.action(ActionId.OPEN_AGENDA, str(cid), user=MENTOR, channel=GROUP)
+    _said(h, "The mentee owns the relationship")
+
+
+def test_the_agenda_modal_refuses_too_many_questions_and_a_time_without_a_day(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _active(h, session)
+    view = command_modal(h, "agenda", user=MENTEE)
+    four = "\n".join(f"Question number {n} about speaking?" for n in range(1, 5))
+    reply = h.slack.submit(
+        view,
+        {
+            BlockId.AGENDA_QUESTIONS: text_input(BlockId.AGENDA_QUESTIONS, four),
+            BlockId.SESSION_TIME: {
+                BlockId.SESSION_TIME: {"type": "timepicker", "selected_time": "10:00"}
+            },
+        },
+        user=MENTEE,
+    )
+    assert reply.json["response_action"] == "errors"
+    assert "at most 3" in reply.json["errors"][BlockId.AGENDA_QUESTIONS]
+    assert BlockId.SESSION_DATE in reply.json["errors"]
+
+
+def test_follow_ups_need_at_least_one_action_and_rows_can_be_added(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _active(h, session)
+    view = command_modal(h, "followup", user=MENTEE)
+    rows = [b for b in view["blocks"] if b.get("block_id", "").startswith("action_text_")]
+    assert len(rows) == 3
+
+    stored = next(v for v in h.fake.views.values() if v["callback_id"] == "followup_modal")
+    h.slack.action(ActionId.ADD_ACTION_ROW, "3", user=MENTEE, view=stored)
+    updated = h.fake.wait_for("views.update")[-1].params["view"]
+    assert (
+        len([b for b in updated["blocks"] if b.get("block_id", "").startswith("action_text_")]) == 4
+    )
+
+    values: dict[str, Any] = {
+        f"{BlockId.OUTCOME_PREFIX}1": radio(f"{BlockId.OUTCOME_PREFIX}1", "answered"),
+        f"{BlockId.OUTCOME_PREFIX}2": radio(f"{BlockId.OUTCOME_PREFIX}2", "partly"),
+        f"{BlockId.ACTION_TEXT_PREFIX}1": text_input(f"{BlockId.ACTION_TEXT_PREFIX}1", None),
+    }
+    reply = h.slack.submit(view, values, user=MENTEE)
+    assert reply.json["response_action"] == "errors"
+    assert f"{BlockId.ACTION_TEXT_PREFIX}1" in reply.json["errors"]
+    session.expire_all()
+    assert not session.exec(select(ActionItem)).all()
+
+
+def test_with_several_conversations_the_mentee_chooses_which(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _active(h, session)
+    second = send_request(h, mentor=OTHER_MENTOR)
+    accept(h, second, mentor=OTHER_MENTOR)
+    h.fake.settle(quiet=0.1)
+    choose = command_modal(h, "agenda", user=MENTEE)
+    assert choose["callback_id"] == "choose_conversation_modal"
+    reply = h.slack.submit(
+        choose,
+        {
+            BlockId.CHOOSE_CONVERSATION: {
+                BlockId.CHOOSE_CONVERSATION: {"selected_option": {"value": str(second)}}
+            }
+        },
+        user=MENTEE,
+    )
+    assert reply.json["response_action"] == "update"
+    assert reply.json["view"]["callback_id"] == "agenda_modal"
+    assert f"<@{OTHER_MENTOR}>" in text_of(reply.json["view"])
+
+
+def test_an_action_ticked_from_the_home_tab_refreshes_it_and_a_stale_tick_is_told_by_dm(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    cid = _active(h, session)
+    view = command_modal(h, "followup", user=MENTEE)
+    h.slack.submit(
+        view,
+        {
+            f"{BlockId.OUTCOME_PREFIX}1": radio(f"{BlockId.OUTCOME_PREFIX}1", "answered"),
+            f"{BlockId.OUTCOME_PREFIX}2": radio(f"{BlockId.OUTCOME_PREFIX}2", "answered"),
+            f"{BlockId.ACTION_TEXT_PREFIX}1": text_input(
+                f"{BlockId.ACTION_TEXT_PREFIX}1", "Record a practice talk"
+            ),
+        },
+        user=MENTEE,
+    )
+    wait_post(h, lambda c: "posted the follow-ups" in text_of(c.params))
+    h.fake.settle(quiet=0.1)
+    session.expire_all()
+    item = session.exec(select(ActionItem)).one()
+    home = {"id": "V0HOME001", "type": "home", "blocks": []}
+    published = len(h.fake.calls_to("views.publish"))
+    h.slack.action(ActionId.ACTION_DONE, str(item.id), user=MENTEE, view=home)
+    h.fake.wait_for("views.publish", published + 1)
+    session.expire_all()
+    assert session.exec(select(ActionItem)).one().done_at is not None
+
+    h.slack.action(ActionId.ACTION_DONE, str(item.id), user=MENTEE, view=home)
+    wait_post(
+        h,
+        lambda c: (
+            str(c.params["channel"]).startswith("D0AL") and "already ticked" in text_of(c.params)
+        ),
+    )
+    assert _status(session, cid).status == ConversationStatus.ACTIVE
+
+
+@pytest.mark.parametrize("settings_overrides", [{"MENTORBOT_MAX_SESSIONS": "1"}])
+def test_the_sunset_follows_the_configured_number_of_sessions(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    cid = _active(h, session)
+    h.slack.action(ActionId.LOG_SESSION, f"{cid}:1", user=MENTEE, channel=GROUP)
+    wait_post(h, lambda c: "last conversation" in text_of(c.params))
+    assert _status(session, cid).status == ConversationStatus.CLOSED
+    h.fake.wait_for(
+        "chat.postMessage", 2, where=lambda c: ActionId.OPEN_SUNSET in buttons(c.params)
+    )
+    # the follow-ups of the last session can still be posted
+    view = command_modal(h, "followup", user=MENTEE)
+    assert view["callback_id"] == "followup_modal"
+
+
+def test_a_mentee_without_conversations_is_told_how_to_start(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    h.slack.command("agenda", user=MENTEE)
+    _said(h, "/mentor find")
+    h.slack.command("followup", user=MENTEE)
+    _said(h, "no follow-ups to post")
