@@ -8,6 +8,12 @@ import storage.models  # noqa: F401  (registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
+# APScheduler creates and owns its job table; Alembic must never try to drop it.
+UNMANAGED_TABLES = {"apscheduler_jobs"}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and name in UNMANAGED_TABLES)
 
 
 def _configure(connection) -> None:
@@ -16,6 +22,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 

@@ -50,3 +50,22 @@ def test_healthz_answers_ok(harness: Harness) -> None:
 
     with urllib.request.urlopen(harness.url + "/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from bot.server import build_wsgi
+    from storage.db import make_engine
+
+    broken = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+    wsgi = build_wsgi(object(), broken)  # type: ignore[arg-type]
+    statuses: list[str] = []
+    body = b"".join(
+        wsgi(
+            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()},
+            lambda status, headers: statuses.append(status),  # type: ignore[arg-type,return-value]
+        )
+    )
+    assert statuses == ["503 Service Unavailable"]
+    assert b'"database": "down"' in body
