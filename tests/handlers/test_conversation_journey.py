@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sqlmodel import Session, select
 
 from bot.ids import ActionId, BlockId
@@ -75,7 +77,7 @@ def _conversation(session: Session) -> Conversation:
 
 
 def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
-    harness: Harness, session: Session
+    harness: Harness, session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
     directory(session)
@@ -268,6 +270,10 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
     h.slack.action(ActionId.OPEN_SUNSET, str(cid), user=MENTEE, channel="D0AL0000")
     h.fake.wait_for("response_url", where=lambda c: "already answered" in text_of(c.params))
     assert all("Thank you!" not in text for text in ephemeral_answers(h))
+
+    # privacy: no question, action or comment ever reached the logs
+    for secret in (*QUESTIONS, "Rehearse the talk twice", "Thank you!"):
+        assert secret not in caplog.text
 
 
 def _count(session: Session) -> int:

@@ -1,0 +1,149 @@
+"""The conversation builders: valid Block Kit, summaries beyond the limit, what people read."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.blocks.conversations import (
+    build_agenda_modal,
+    build_followup_modal,
+    build_followups,
+    build_home_sections,
+    build_pair_welcome,
+    build_request_status_lines,
+    build_sunset_modal,
+    parse_followup_submission,
+)
+from bot.blocks.requests import build_request_card, build_request_declined, build_request_modal
+from bot.conversations import (
+    ActionView,
+    ActiveLine,
+    AgendaView,
+    ConversationsHome,
+    FollowupView,
+    OpenAction,
+    QuestionOutcome,
+    RequestLine,
+    RequestSnapshot,
+    Suggested,
+    WaitingRequest,
+)
+from bot.ids import ActionId
+from tests.blockkit import assert_valid_message, assert_valid_view
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _texts(blocks: list[dict]) -> str:
+    return str(blocks)
+
+
+def _home(n: int) -> ConversationsHome:
+    return ConversationsHome(
+        requests=tuple(RequestLine(i, "U0BOB0001", f"topic {i}", "sent", NOW) for i in range(n)),
+        active=tuple(
+            ActiveLine(i, "mentee", "U0BOB0001", "t", 1, 3, "post_agenda", None, "G0AB")
+            for i in range(n)
+        ),
+        actions=tuple(
+            OpenAction(i, 1, f"action {i}", "mentee", True, "U0BOB0001", date(2026, 12, 1))
+            for i in range(n)
+        ),
+        waiting=tuple(WaitingRequest(i, "U0ALICE01", "t", "requested", NOW) for i in range(n)),
+    )
+
+
+def test_the_home_sections_summarise_beyond_max_items() -> None:
+    blocks = build_home_sections(_home(12), max_items=5)
+    assert_valid_view({"type": "home", "blocks": blocks})
+    assert _texts(blocks).count("and 7 more") == 4
+    assert len(blocks) < 100
+
+
+def test_an_empty_home_says_how_to_start() -> None:
+    blocks = build_home_sections(ConversationsHome())
+    assert_valid_view({"type": "home", "blocks": blocks})
+    assert "/mentor find" in _texts(blocks)
+
+
+def test_request_status_lines_say_where_each_request_stands_and_since_when() -> None:
+    state = ConversationsHome(
+        requests=(
+            RequestLine(1, "U0BOB0001", "speaking", "passed_on", NOW, "U0CAROL01"),
+            RequestLine(2, "U0DAN0001", "hiring", "expired", NOW),
+        )
+    )
+    blocks = build_request_status_lines(state)
+    assert_valid_message({"blocks": blocks})
+    text = _texts(blocks)
+    assert "passed on" in text and "expired" in text and "<!date^" in text
+
+
+def test_request_builders_are_valid_and_show_questions_to_the_mentor() -> None:
+    snapshot = RequestSnapshot(
+        7,
+        "requested",
+        "U0ALICE01",
+        "U0BOB0001",
+        "speaking",
+        ("How do I start well?", "What should I avoid?"),
+        "",
+        "coffee",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    card = build_request_card(snapshot)
+    assert_valid_message(card)
+    assert "How do I start well?" in _texts(card["blocks"])
+    assert_valid_view(build_request_modal("U0BOB0001", "x" * 300))
+    declined = build_request_declined(
+        "U0BOB0001", "speaking", "busy", [Suggested("U0CAROL01", "topic match")]
+    )
+    assert_valid_message(declined)
+    assert ActionId.REQUEST_CONVERSATION in _texts(declined["blocks"])
+
+
+def test_session_builders_are_valid() -> None:
+    agenda = AgendaView(
+        1, "U0ALICE01", "U0BOB0001", "t", 1, 3, ("A question here?",), NOW, "G0AB", "Europe/London"
+    )
+    assert_valid_message(build_pair_welcome(agenda))
+    assert_valid_view(build_agenda_modal(agenda))
+    followups = FollowupView(
+        1,
+        1,
+        1,
+        "U0ALICE01",
+        "U0BOB0001",
+        "t",
+        (QuestionOutcome(1, "A question here?", "partly"),),
+        tuple(ActionView(i, f"do {i}", "mentor", None, i % 2 == 0) for i in range(10)),
+        "G0AB",
+        None,
+        None,
+        "U0ALICE01",
+    )
+    message = build_followups(followups, active=True)
+    assert_valid_message(message)
+    assert _texts(message["blocks"]).count(ActionId.ACTION_DONE) == 5
+    assert_valid_view(build_followup_modal(followups, rows=10))
+    assert_valid_view(build_sunset_modal(1, "U0BOB0001"))
+
+
+def test_follow_up_submission_keeps_rows_with_text_only() -> None:
+    values = {
+        "outcome_1": {"outcome_1": {"selected_option": {"value": "answered"}}},
+        "action_text_1": {"action_text_1": {"value": "Rehearse"}},
+        "action_owner_1": {"action_owner_1": {"selected_option": {"value": "mentor"}}},
+        "action_due_1": {"action_due_1": {"selected_date": "2026-12-01"}},
+        "action_text_2": {"action_text_2": {"value": None}},
+    }
+    parsed = parse_followup_submission(values, rows=3)
+    assert parsed.outcomes == {1: "answered"}
+    assert [(a.text, a.owner, a.due_date) for a in parsed.actions] == [
+        ("Rehearse", "mentor", date(2026, 12, 1))
+    ]
