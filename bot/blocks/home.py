@@ -66,10 +66,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
     top: list[Block] = [
         header("Mentors on Call"),
         section(INTRO),
-        actions(
-            button("Find a mentor", ActionId.HOME_FIND_MENTOR, "find", style="primary"),
-            block_id="home_find",
-        ),
+        actions(button("Find a mentor", ActionId.HOME_FIND_MENTOR, "find", style="primary")),
         divider(),
         header("Your connections"),
         *progress_blocks(state.progress.progress),
