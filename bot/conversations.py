@@ -627,9 +627,14 @@ def decline_request(
 def expire_stale_requests(
     session: Session, *, now: datetime, max_level_gap: int = 2
 ) -> list[Answered]:
-    """Requests unanswered for 7 days expire; each comes with other mentors to ask."""
+    """Requests unanswered for 7 days expire; each comes with other mentors to ask.
+
+    The seven days run from the request (or from its passing on to a colleague).
+    """
     expired = []
     for conversation in store.stale_open_requests(now - REQUEST_TTL, session=session):
+        if conversation.passed_at is not None and conversation.passed_at > now - REQUEST_TTL:
+            continue  # the colleague it was passed to gets their own seven days
         _set_status(conversation, ConversationStatus.EXPIRED, now)
         mentee = _by_id(session, conversation.mentee_id)
         assert mentee is not None
@@ -1312,3 +1317,12 @@ def home_state(
         for c in store.as_mentor(pid, list(OPEN_REQUEST_STATUSES), session=session)
     )
     return ConversationsHome(requests, tuple(active), tuple(actions), waiting)
+
+
+# --- for the coordinators' digest (counts only, never content) --------------------------------
+
+
+def question_outcomes(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Agenda questions marked answered / partly / not yet in follow-ups posted in [start, end)."""
+    counts = store.outcome_counts(start, end, session=session)
+    return {outcome.value: counts.get(outcome.value, 0) for outcome in SessionOutcome}

@@ -197,3 +197,18 @@ def add_rating(rating: Rating, *, session: Session) -> Rating:
     session.add(rating)
     session.flush()
     return rating
+
+
+def outcome_counts(start: datetime, end: datetime, *, session: Session) -> dict[str, int]:
+    """How many agenda questions were marked answered / partly / not yet in [start, end)."""
+    statement = (
+        select(AgendaItem.outcome, func.count())
+        .join(MentoringSession, col(MentoringSession.id) == col(AgendaItem.session_id))
+        .where(
+            col(AgendaItem.outcome).is_not(None),
+            col(MentoringSession.followups_posted_at) >= start,
+            col(MentoringSession.followups_posted_at) < end,
+        )
+        .group_by(col(AgendaItem.outcome))
+    )
+    return {str(outcome): int(count) for outcome, count in session.exec(statement).all()}

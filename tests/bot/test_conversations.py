@@ -171,3 +171,28 @@ def test_both_keeping_the_door_open_puts_the_pair_on_call(
         svc.record_rating(
             session, cid, "U0BOB0001", keep_open=False, usefulness=1, comment="", now=NOW
         )
+
+
+def test_question_outcomes_are_counted_for_the_digest_without_content(
+    session: Session, pair: tuple[Person, Person]
+) -> None:
+    cid = _request(session)
+    svc.accept_request(session, cid, "U0BOB0001", now=NOW, max_sessions=3)
+    svc.post_followups(
+        session,
+        cid,
+        "U0ALICE01",
+        1,
+        {1: "answered", 2: "partly"},
+        [svc.ActionDraft("Rehearse")],
+        now=NOW,
+        max_sessions=3,
+    )
+    week = svc.question_outcomes(
+        session, start=NOW - timedelta(days=7), end=NOW + timedelta(days=1)
+    )
+    assert week == {"answered": 1, "partly": 1, "not_yet": 0}
+    later = svc.question_outcomes(
+        session, start=NOW + timedelta(days=1), end=NOW + timedelta(days=8)
+    )
+    assert later == {"answered": 0, "partly": 0, "not_yet": 0}
