@@ -133,7 +133,7 @@ def log_met(
     if waiting is not None and waiting.logger_id == me.id:
         raise MetNotPossible(
             f"You already logged meeting <@{other_slack_id}> on "
-            f"{waiting.created_at:%-d %b}; it's waiting for them to confirm "
+            f"{waiting.created_at:%Y-%m-%d}; it's waiting for them to confirm "
             f"(it lapses after {MET_LAPSE_DAYS} days without an answer)."
         )
     if waiting is not None:

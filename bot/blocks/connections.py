@@ -6,10 +6,10 @@ person sees it too; nobody else does.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.blocks.common import actions, button, clip, context, escape, message, section
+from bot.blocks.progress import slack_day
 from bot.connections import MET_LAPSE_DAYS, MetAnswer, MetRequest
 from bot.ids import ActionId
 from storage.models import MetStatus
@@ -34,8 +34,8 @@ def build_met_confirmation_request(request: MetRequest) -> dict[str, Any]:
             button("Not me", ActionId.MET_DECLINE, str(request.met_id)),
         ),
         context(
-            f"Only the two of you see this. Unanswered, it lapses on {_day(request.lapses_at)} "
-            f"({MET_LAPSE_DAYS} days)."
+            "Only the two of you see this. Unanswered, it lapses on "
+            f"{slack_day(request.lapses_at)} ({MET_LAPSE_DAYS} days)."
         ),
     ]
     return message(f"<@{request.logger_slack_id}> logged meeting you: confirm?", blocks)
@@ -46,7 +46,7 @@ def build_met_logged(request: MetRequest) -> dict[str, Any]:
     text = (
         f":outbox_tray: I've asked <@{request.other_slack_id}> to confirm you met. It counts "
         "for both of you as soon as they do; unanswered, it lapses on "
-        f"{_day(request.lapses_at)}."
+        f"{slack_day(request.lapses_at)}."
     )
     return message(text, [section(text)])
 
@@ -95,7 +95,3 @@ def _lapsed_text(logger_slack_id: str) -> str:
         "without an answer, so it wasn't counted. If you did meet, either of you can log it "
         "again with `/mentor met @person`."
     )
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment:%-d %b %Y}"

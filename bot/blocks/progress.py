@@ -103,7 +103,7 @@ def waiting_lines(slack_id: str, waiting: Sequence[MetRequest]) -> list[str]:
         if request.logger_slack_id == slack_id:
             lines.append(
                 f":hourglass_flowing_sand: Waiting for <@{request.other_slack_id}> to confirm "
-                f"you met (until {_day(request.lapses_at)})."
+                f"you met (until {slack_day(request.lapses_at)})."
             )
         else:
             lines.append(
@@ -143,5 +143,6 @@ def _fallback(progress: Progress) -> str:
     return f"{goal.count} of {goal.goal} connections, {goal.pace.label}."
 
 
-def _day(moment: datetime) -> str:
-    return f"{moment:%-d %b}"
+def slack_day(moment: datetime) -> str:
+    """A date Slack shows in the reader's own locale and time zone, with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>"
