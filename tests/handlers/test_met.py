@@ -209,3 +209,18 @@ def test_when_the_other_person_cannot_be_reached_nothing_is_logged(harness: Harn
     harness.slack.command(f"met <@{BOB}>", user=ALICE)
     _confirmation_dm(harness)
     _homes_published(harness, 2)
+
+
+def test_a_home_that_cannot_be_published_does_not_undo_the_confirmation(
+    harness: Harness, session: Session
+) -> None:
+    harness.slack.command(f"met <@{BOB}>", user=ALICE)
+    dm = _confirmation_dm(harness)
+    _homes_published(harness, 2)
+    harness.fake.fail("views.publish", error="internal_error", times=2)
+
+    harness.slack.action(ActionId.MET_CONFIRM, _met_id(dm), user=BOB)
+
+    harness.fake.last("chat.postMessage", where=lambda c: "confirmed you met" in _text(c.params))
+    _homes_published(harness, 4)
+    assert _connected(session, ALICE, BOB)
