@@ -66,6 +66,21 @@ def parse_met(args: str) -> MetCommand:
     return MetCommand(other_slack_id=found.group(1), note=found.group(2).strip())
 
 
+@dataclass(frozen=True)
+class MetClick:
+    """A Confirm / Not me click: who clicked, on which logged meeting."""
+
+    user_id: str
+    met_id: int
+
+
+def parse_met_click(body: dict[str, Any]) -> MetClick | None:
+    try:
+        return MetClick(str(body["user"]["id"]), int(str(body["actions"][0].get("value", ""))))
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
 def met(ctx: CommandContext) -> None:
     """`/mentor met @person [note]`: ask the other person to confirm."""
     command = parse_met(ctx.args)
@@ -139,10 +154,8 @@ def register(app: App, deps: Deps) -> None:
     """Actions of the connections surface."""
 
     def answer(confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        user = str(body["user"]["id"])
-        try:
-            met_id = int(str(body["actions"][0].get("value", "")))
-        except ValueError:
+        click = parse_met_click(body)
+        if click is None:
             respond(
                 **build_notice("That button is out of date; nothing was changed."),
                 response_type="ephemeral",
@@ -151,7 +164,9 @@ def register(app: App, deps: Deps) -> None:
             return
         try:
             with unit_of_work(deps.open_session) as session:
-                result = answer_met(session, met_id, user, confirm=confirm, now=deps.clock())
+                result = answer_met(
+                    session, click.met_id, click.user_id, confirm=confirm, now=deps.clock()
+                )
         except MetNotPossible as exc:
             respond(**build_notice(str(exc)), response_type="ephemeral", replace_original=False)
             return
@@ -163,7 +178,9 @@ def register(app: App, deps: Deps) -> None:
             client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
         except SlackApiError:
             # The answer is saved; the logger still sees it in their progress and Home.
-            logger.exception("Failed to tell %s how their meeting was answered", user)
+            logger.exception(
+                "Failed to tell %s how their meeting was answered", result.logger_slack_id
+            )
         refresh_home(client, deps, result.other_slack_id)
         refresh_home(client, deps, result.logger_slack_id)
 
