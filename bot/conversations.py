@@ -341,7 +341,23 @@ def _open_request_for_mentor(
     return conversation, actor
 
 
-def _set_status(conversation: Conversation, status: ConversationStatus, now: datetime) -> None:
+def _set_status(
+    session: Session, conversation: Conversation, status: ConversationStatus, now: datetime
+) -> None:
+    """Move to ``status`` only if nobody else moved the conversation since it was read.
+
+    Two clicks handled at the same time (a double click, both mentors of a passed
+    request) both pass the checks; the database lets exactly one of them through.
+    """
+    if not store.compare_and_set_status(
+        _cid(conversation),
+        expected_status=conversation.status,
+        expected_mentor_id=conversation.mentor_id,
+        status=status,
+        session=session,
+        now=now,
+    ):
+        raise StaleAction("Someone else just answered this, so nothing was changed.")
     conversation.status = status
     conversation.status_changed_at = now
 
@@ -509,7 +525,7 @@ def accept_request(
     conversation, _ = _open_request_for_mentor(
         session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
     )
-    _set_status(conversation, ConversationStatus.ACTIVE, now)
+    _set_status(session, conversation, ConversationStatus.ACTIVE, now)
     conversation.responded_at = conversation.accepted_at = now
     first = store.add_session(_cid(conversation), 1, session=session, now=now)
     store.replace_agenda(_sid(first), list(conversation.questions), session=session)
@@ -526,7 +542,7 @@ def ask_for_info(
     conversation, _ = _open_request_for_mentor(
         session, conversation_id, actor_slack_id, statuses=(ConversationStatus.REQUESTED,)
     )
-    _set_status(conversation, ConversationStatus.INFO_REQUESTED, now)
+    _set_status(session, conversation, ConversationStatus.INFO_REQUESTED, now)
     conversation.info_question = question[:1000]
     conversation.info_answer = None
     return snapshot(session, conversation)
@@ -555,7 +571,7 @@ def answer_info(
         raise FieldErrors({"info_answer": "Write your answer."})
     check_mentee_can_answer_info(session, conversation_id, actor_slack_id)
     conversation = _conversation(session, conversation_id)
-    _set_status(conversation, ConversationStatus.REQUESTED, now)
+    _set_status(session, conversation, ConversationStatus.REQUESTED, now)
     conversation.info_answer = answer[:2000]
     return snapshot(session, conversation)
 
@@ -588,11 +604,11 @@ def pass_request(
         session=session,
     ):
         raise FieldErrors({"pass_to": f"<@{to_slack_id}> already has a request from them."})
+    _set_status(session, conversation, ConversationStatus.REQUESTED, now)
     conversation.passed_from_id = actor.id
     conversation.mentor_id = _pid(target)
     conversation.passed_at = now
     conversation.mentor_dm_channel = conversation.mentor_dm_ts = None
-    _set_status(conversation, ConversationStatus.REQUESTED, now)
     return Passed(snapshot(session, conversation), actor.slack_id)
 
 
@@ -608,7 +624,7 @@ def decline_request(
     conversation, actor = _open_request_for_mentor(
         session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
     )
-    _set_status(conversation, ConversationStatus.DECLINED, now)
+    _set_status(session, conversation, ConversationStatus.DECLINED, now)
     conversation.responded_at = now
     conversation.decline_reason = (reason or "").strip()[:500] or None
     mentee = _by_id(session, conversation.mentee_id)
@@ -635,7 +651,10 @@ def expire_stale_requests(
     for conversation in store.stale_open_requests(now - REQUEST_TTL, session=session):
         if conversation.passed_at is not None and conversation.passed_at > now - REQUEST_TTL:
             continue  # the colleague it was passed to gets their own seven days
-        _set_status(conversation, ConversationStatus.EXPIRED, now)
+        try:
+            _set_status(session, conversation, ConversationStatus.EXPIRED, now)
+        except StaleAction:
+            continue  # answered at this very moment
         mentee = _by_id(session, conversation.mentee_id)
         assert mentee is not None
         suggestions = next_best_mentors(
@@ -828,7 +847,7 @@ def _mark_held(
     )
     held = len(_held(store.sessions_of(_cid(conversation), session=session)))
     if held >= max_sessions:
-        _set_status(conversation, ConversationStatus.CLOSED, now)
+        _set_status(session, conversation, ConversationStatus.CLOSED, now)
         conversation.closed_at = now
         conversation.close_reason = CloseReason.SUNSET
         return True
@@ -1042,7 +1061,7 @@ def close_early(
     conversation = _conversation(session, conversation_id)
     actor = _member(session, conversation, actor_slack_id)
     _require_active(conversation)
-    _set_status(conversation, ConversationStatus.CLOSED, now)
+    _set_status(session, conversation, ConversationStatus.CLOSED, now)
     conversation.closed_at = now
     conversation.close_reason = CloseReason.EARLY
     conversation.closed_by_id = actor.id

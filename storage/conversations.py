@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, or_, select
 
 from storage.models import (
@@ -212,3 +213,27 @@ def outcome_counts(start: datetime, end: datetime, *, session: Session) -> dict[
         .group_by(col(AgendaItem.outcome))
     )
     return {str(outcome): int(count) for outcome, count in session.exec(statement).all()}
+
+
+def compare_and_set_status(
+    conversation_id: int,
+    *,
+    expected_status: str,
+    expected_mentor_id: int,
+    status: str,
+    session: Session,
+    now: datetime,
+) -> bool:
+    """Change the status only if it (and the mentor) are still what the caller read."""
+    statement = (
+        update(Conversation)
+        .where(
+            col(Conversation.id) == conversation_id,
+            col(Conversation.status) == expected_status,
+            col(Conversation.mentor_id) == expected_mentor_id,
+        )
+        .values(status=status, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(statement)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

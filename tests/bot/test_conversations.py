@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import conversations as svc
+from bot.context import Deps
 from storage.models import Connection, ConversationStatus, Person
 from tests.factories import make_person
 from tests.mentors import offer
@@ -196,3 +197,22 @@ def test_question_outcomes_are_counted_for_the_digest_without_content(
         session, start=NOW + timedelta(days=1), end=NOW + timedelta(days=8)
     )
     assert later == {"answered": 0, "partly": 0, "not_yet": 0}
+
+
+def test_two_clicks_handled_at_once_let_exactly_one_through(
+    deps: Deps, session: Session, pair: tuple[Person, Person]
+) -> None:
+    cid = _request(session)
+    session.commit()
+    with deps.open_session() as first, deps.open_session() as second:
+        # both read the open request (the checks pass for both) ...
+        svc.request_snapshot(first, cid)
+        svc.request_snapshot(second, cid)
+        svc.accept_request(first, cid, "U0BOB0001", now=NOW, max_sessions=3)
+        first.commit()
+        # ... but only the first one changes it
+        with pytest.raises(svc.StaleAction):
+            svc.decline_request(second, cid, "U0BOB0001", None, now=NOW, max_level_gap=2)
+        second.rollback()
+    session.expire_all()
+    assert svc.request_snapshot(session, cid).status == ConversationStatus.ACTIVE
