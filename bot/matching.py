@@ -72,11 +72,7 @@ def is_paused(offer: MentorOffer, today: date) -> bool:
 
 
 def catalogue(session: Session) -> list[CatalogueTopic]:
-    return [
-        CatalogueTopic(topic.id, topic.key, topic.label)
-        for topic in offers_store.all_topics(session=session)
-        if topic.id is not None
-    ]
+    return [CatalogueTopic(i, k, label) for i, k, label in offers_store.topic_keys(session=session)]
 
 
 def suggest_mentors(
@@ -113,56 +109,60 @@ def _suggest(
 ) -> list[Suggestion]:
     if mentee.id is None or limit <= 0 or matches == []:
         return []
-    chain = directory_store.manager_chain(mentee.slack_id, session=session)
-    rows = offers_store.candidates(
-        session=session,
-        today=now.date(),
-        mentee_id=mentee.id,
-        mentee_slack_id=mentee.slack_id,
-        mentee_area_key=area_key(mentee.area),
-        mentee_level=mentee.level,
-        max_level_gap=max_level_gap,
-        chain_slack_ids=chain,
-        exclude_ids=exclude_ids,
-        topic_ids=None if matches is None else [m.topic.id for m in matches],
-    )
-    mentee_area = area_key(mentee.area)
-    rows = [r for r in rows if mentee_area is None or area_key(r.area) != mentee_area]
-    if not rows:
-        return []
-    loads = conversations_store.active_load((r.person_id for r in rows), session=session)
-    rows = [r for r in rows if loads.get(r.person_id, 0) < r.capacity]
-    if not rows:
-        return []
-    connected = connections_store.connected_ids(mentee.id, session=session)
-    delays = directory_store.response_delays((r.person_id for r in rows), session=session)
     by_topic = {m.topic.id: m for m in matches or ()}
-    query_words = frozenset(key.split())
-
-    def rank(row: CandidateRow) -> tuple[object, ...]:
-        topic_matches = [by_topic[t] for t in row.topic_ids if t in by_topic]
-        covered = frozenset().union(*(m.covered for m in topic_matches)) & query_words
-        closeness = max((m.closeness for m in topic_matches), default=0.0)
-        gap = _gap(mentee.level, row.level)
-        return (
-            -len(covered),
-            -round(closeness, 6),
-            row.person_id in connected,
-            round(loads.get(row.person_id, 0) / row.capacity, 6),
-            _speed_rank(delays.get(row.person_id)),
-            abs(gap) if gap is not None else max_level_gap + 1,
-            row.slack_id,
-        )
-
-    rows.sort(key=rank)
-    has_reports = bool(directory_store.reports_exist(mentee.slack_id, session=session))
+    topics_of: dict[int, set[int]] = {}
+    tiers: list[list[int]] | list[None]
+    if matches is None:
+        tiers = [None]  # every offer, one tier
+    else:
+        for offer_id, topic_id in offers_store.offer_topic_pairs(list(by_topic), session=session):
+            topics_of.setdefault(offer_id, set()).add(topic_id)
+        tiers = _topic_tiers(topics_of, by_topic, frozenset(key.split()))
+    chain = directory_store.manager_chain(mentee.slack_id, session=session)
+    connected = connections_store.connected_ids(mentee.id, session=session)
+    has_reports = directory_store.reports_exist(mentee.slack_id, session=session)
+    mentee_area = area_key(mentee.area)
+    delays: dict[int, list[timedelta]] = {}
     chosen: list[CandidateRow] = []
-    for row in rows:
-        # Indirect reports are rare among candidates: check only the few we show.
-        if has_reports and row.manager_slack_id is not None:
-            if mentee.slack_id in directory_store.manager_chain(row.slack_id, session=session):
-                continue
-        chosen.append(row)
+    # Tiers go from the best topic match down; a lower tier is read only if the higher
+    # ones could not fill the list, so a popular topic never loads every mentor.
+    for tier in tiers:
+        rows = offers_store.candidates(
+            session=session,
+            today=now.date(),
+            mentee_id=mentee.id,
+            mentee_slack_id=mentee.slack_id,
+            mentee_area_key=mentee_area,
+            mentee_level=mentee.level,
+            max_level_gap=max_level_gap,
+            chain_slack_ids=chain,
+            exclude_ids=exclude_ids,
+            offer_ids=tier,
+        )
+        if mentee_area is not None:  # SQL compared trimmed lower case; inner spaces too
+            rows = [r for r in rows if area_key(r.area) != mentee_area]
+        if not rows:
+            continue
+        delays.update(directory_store.response_delays((r.person_id for r in rows), session=session))
+
+        def rank(row: CandidateRow) -> tuple[object, ...]:
+            gap = None if mentee.level is None or row.level is None else row.level - mentee.level
+            return (
+                row.person_id in connected,
+                round(row.load / row.capacity, 6),
+                _speed_rank(delays.get(row.person_id)),
+                abs(gap) if gap is not None else max_level_gap + 1,
+                row.slack_id,
+            )
+
+        for row in sorted(rows, key=rank):
+            # Indirect reports are rare among candidates: check only the few we show.
+            if has_reports and row.manager_slack_id is not None:
+                if mentee.slack_id in directory_store.manager_chain(row.slack_id, session=session):
+                    continue
+            chosen.append(row)
+            if len(chosen) == limit:
+                break
         if len(chosen) == limit:
             break
     people = directory_store.people_by_ids((r.person_id for r in chosen), session=session)
@@ -171,10 +171,10 @@ def _suggest(
     suggestions = []
     for row in chosen:
         topic_matches = sorted(
-            (by_topic[t] for t in row.topic_ids if t in by_topic),
+            (by_topic[t] for t in topics_of.get(row.offer_id, ())),
             key=lambda m: (-m.closeness, m.topic.label.lower()),
         )
-        load = loads.get(row.person_id, 0)
+        load = row.load
         gap = _gap(mentee.level, row.level)
         is_new = row.person_id not in connected
         suggestions.append(
@@ -219,18 +219,53 @@ def find_mentors(
     key = normalise(query)
     if not key:
         return FindResult(query=query, suggestions=(), topic_exists=False)
-    matches = match_topics(key, catalogue(session))
+    topics = catalogue(session)
+    matches = match_topics(key, topics)
     suggestions = _suggest(session, mentee, key, matches, now, max_level_gap, limit, ())
     offers_store.record_demand(
         key, query[:120], matched=bool(suggestions), day=now.date(), session=session
     )
     closest: tuple[str, ...] = ()
     if not suggestions:
-        matched_ids = {m.topic.id for m in matches}
-        supply = offers_store.topic_supply(session=session, today=now.date())
-        labels_by_key = {s.key: s.label for s in supply if s.topic_id not in matched_ids}
-        closest = tuple(closest_labels(key, labels_by_key))
+        closest = tuple(_closest_offered(session, key, topics, matches, now))
     return FindResult(query, tuple(suggestions), bool(matches), closest)
+
+
+def _closest_offered(
+    session: Session,
+    key: str,
+    topics: list[CatalogueTopic],
+    matches: list[TopicMatch],
+    now: datetime,
+    limit: int = 5,
+) -> list[str]:
+    """Topics near the search that have available mentors (nearest 30 checked, in one query)."""
+    matched_ids = {m.topic.id for m in matches}
+    by_key = {t.key: t for t in topics if t.id not in matched_ids}
+    near = closest_labels(key, {k: k for k in by_key}, limit=30)
+    ids = [by_key[k].id for k in near]
+    offered = {
+        s.topic_id
+        for s in offers_store.topic_supply(session=session, today=now.date(), topic_ids=ids)
+    }
+    return [by_key[k].label for k in near if by_key[k].id in offered][:limit]
+
+
+def _topic_tiers(
+    topics_of: dict[int, set[int]], by_topic: dict[int, TopicMatch], query: frozenset[str]
+) -> list[list[int]]:
+    """Offer IDs grouped by how well their topics fit: most search words covered, then closest."""
+    tiers: dict[tuple[int, float], list[int]] = {}
+    for offer_id, topic_ids in topics_of.items():
+        if len(topic_ids) == 1:
+            (only,) = topic_ids
+            score = (len(by_topic[only].covered), round(by_topic[only].closeness, 6))
+        else:
+            fits = [by_topic[t] for t in topic_ids]
+            covered = frozenset().union(*(m.covered for m in fits)) & query
+            score = (len(covered), round(max(m.closeness for m in fits), 6))
+        tiers.setdefault(score, []).append(offer_id)
+    return [sorted(tiers[score]) for score in sorted(tiers, reverse=True)]
 
 
 def _gap(mentee_level: int | None, mentor_level: int | None) -> int | None:

@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.models import MentorOffer, OfferTopic, Person, Topic, TopicDemand
+from storage.models import (
+    Conversation,
+    ConversationStatus,
+    MentorOffer,
+    OfferTopic,
+    Person,
+    Topic,
+    TopicDemand,
+)
 
 
-@dataclass(frozen=True)
-class CandidateRow:
+class CandidateRow(NamedTuple):
     """One possible mentor as the candidate query returns it (columns, not full rows)."""
 
     person_id: int
@@ -26,7 +33,10 @@ class CandidateRow:
     offer_id: int
     capacity: int
     reverse_mentoring: bool
-    topic_ids: frozenset[int]
+    load: int  # active conversations, as storage.conversations.active_load counts them
+
+
+CHUNK = 5000  # ids per IN (...) list, well under SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -108,13 +118,24 @@ def candidates(
     max_level_gap: int,
     chain_slack_ids: Collection[str],
     exclude_ids: Collection[int] = (),
-    topic_ids: Collection[int] | None = None,
+    offer_ids: Collection[int] | None = None,
 ) -> list[CandidateRow]:
-    """Available mentors outside the mentee's area, chain and direct reports, at a fitting level.
+    """Available mentors with a free slot, outside the mentee's area, chain and direct reports,
+    at a fitting level.
 
-    With ``topic_ids`` only offers covering one of them (and ``topic_ids`` lists those
-    covered); without, every available offer. Capacity is checked by the caller.
+    Among ``offer_ids`` when given, else among every offer. Indirect reports are left to
+    the caller (a walk up each candidate's chain is only worth it for the few shown).
     """
+    # Active conversations per candidate (what capacity is about), via the mentor_id index.
+    load = (
+        sa_select(func.count())
+        .where(
+            col(Conversation.mentor_id) == col(Person.id),
+            col(Conversation.status) == ConversationStatus.ACTIVE,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
     columns: tuple[Any, ...] = (
         Person.id,
         Person.slack_id,
@@ -124,6 +145,7 @@ def candidates(
         MentorOffer.id,
         MentorOffer.capacity,
         MentorOffer.reverse_mentoring,
+        load,
     )
     conditions = [
         col(Person.is_active).is_(True),
@@ -133,6 +155,7 @@ def candidates(
         or_(
             col(Person.manager_slack_id).is_(None), col(Person.manager_slack_id) != mentee_slack_id
         ),
+        load < col(MentorOffer.capacity),
     ]
     if mentee_area_key:
         conditions.append(
@@ -153,48 +176,39 @@ def candidates(
     if exclude_ids:
         conditions.append(col(Person.id).not_in(list(exclude_ids)))
 
-    if topic_ids is None:
-        statement = (
-            sa_select(*columns)
-            .select_from(MentorOffer)
-            .join(Person, col(Person.id) == MentorOffer.person_id)
-            .where(*conditions)
-        )
-        return [_candidate(tuple(row), frozenset()) for row in session.execute(statement)]
+    base = (
+        sa_select(*columns)
+        .select_from(MentorOffer)
+        .join(Person, col(Person.id) == MentorOffer.person_id)
+        .where(*conditions)
+    )
+    if offer_ids is None:
+        return [CandidateRow._make(row) for row in session.execute(base)]
+    wanted = list(offer_ids)
+    found: list[CandidateRow] = []
+    for start in range(0, len(wanted), CHUNK):
+        statement = base.where(col(MentorOffer.id).in_(wanted[start : start + CHUNK]))
+        found.extend(CandidateRow._make(row) for row in session.execute(statement))
+    return found
 
+
+def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:
+    """(offer_id, topic_id) for every offer covering one of ``topic_ids`` (index only)."""
     if not topic_ids:
         return []
-    statement = (
-        sa_select(*columns, col(OfferTopic.topic_id))
-        .select_from(OfferTopic)
-        .join(MentorOffer, col(MentorOffer.id) == OfferTopic.offer_id)
-        .join(Person, col(Person.id) == MentorOffer.person_id)
-        .where(col(OfferTopic.topic_id).in_(list(topic_ids)), *conditions)
+    statement = sa_select(col(OfferTopic.offer_id), col(OfferTopic.topic_id)).where(
+        col(OfferTopic.topic_id).in_(list(topic_ids))
     )
-    rows: dict[int, tuple[tuple[Any, ...], set[int]]] = {}
-    for row in session.execute(statement):
-        values = tuple(row)
-        entry = rows.setdefault(int(values[0]), (values[:-1], set()))
-        entry[1].add(int(values[-1]))
-    return [_candidate(values, frozenset(topics)) for values, topics in rows.values()]
-
-
-def _candidate(values: tuple[Any, ...], topic_ids: frozenset[int]) -> CandidateRow:
-    person_id, slack_id, area, level, manager, offer_id, capacity, reverse = values
-    return CandidateRow(
-        person_id=int(person_id),
-        slack_id=str(slack_id),
-        area=area,
-        level=level,
-        manager_slack_id=manager,
-        offer_id=int(offer_id),
-        capacity=int(capacity),
-        reverse_mentoring=bool(reverse),
-        topic_ids=topic_ids,
-    )
+    return [(int(o), int(t)) for o, t in session.execute(statement)]
 
 
 # --- the topic catalogue ----------------------------------------------------------------
+
+
+def topic_keys(*, session: Session) -> list[tuple[int, str, str]]:
+    """(id, key, label) of every catalogue topic: what matching reads on each search."""
+    statement = sa_select(col(Topic.id), col(Topic.key), col(Topic.label))
+    return [(int(i), str(k), str(label)) for i, k, label in session.execute(statement)]
 
 
 def all_topics(*, session: Session) -> list[Topic]:
@@ -217,8 +231,11 @@ def add_topic(key: str, label: str, kind: str, *, session: Session, now: datetim
     return topic
 
 
-def topic_supply(*, session: Session, today: date) -> list[TopicSupply]:
-    """Every topic with at least one available (active, unpaused) mentor, most offered first."""
+def topic_supply(
+    *, session: Session, today: date, topic_ids: Collection[int] | None = None
+) -> list[TopicSupply]:
+    """Topics (all, or those in ``topic_ids``) with available (active, unpaused) mentors,
+    most offered first."""
     mentors = func.count(col(OfferTopic.offer_id))
     statement = (
         sa_select(col(Topic.id), col(Topic.key), col(Topic.label), mentors)
@@ -230,6 +247,7 @@ def topic_supply(*, session: Session, today: date) -> list[TopicSupply]:
             col(Person.is_active).is_(True),
             col(MentorOffer.paused).is_(False),
             or_(col(MentorOffer.paused_until).is_(None), col(MentorOffer.paused_until) <= today),
+            *([col(OfferTopic.topic_id).in_(list(topic_ids))] if topic_ids is not None else []),
         )
         .group_by(col(Topic.id), col(Topic.key), col(Topic.label))
         .order_by(mentors.desc(), func.lower(Topic.label))

@@ -35,8 +35,6 @@ class Topic(SQLModel, table=True):
 class MentorOffer(SQLModel, table=True):
     """What a mentor offers. Paused while ``paused`` is set, or until ``paused_until``."""
 
-    __table_args__ = (Index("ix_mentoroffer_available", "paused", "paused_until"),)
-
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True, index=True, ondelete="CASCADE")
     help_with: str = Field(default="", max_length=2000)

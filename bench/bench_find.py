@@ -1,0 +1,305 @@
+"""Benchmark `/mentor find` on a company-sized directory, through the real handler path.
+
+Builds a SQLite database with 50,000 people (12 areas, levels 1–8, a management tree)
+and 5,000 mentor offers over a catalogue of ~200 topics (with active conversations so
+capacity matters), then times `/mentor find <words>` the way Slack delivers it: a
+slash-command request dispatched through the Bolt app built by ``bot.app.create_app``
+(routing table, ``handlers.directory.find``, matching, Block Kit rendering), until the
+answer is posted to the ``response_url``. The fake Slack from the tests answers
+``auth.test`` and records the answers.
+
+Run from the repository root:
+
+    .venv/bin/python -m bench.bench_find            # 50,000 people, 5,000 mentors, 300 finds
+    .venv/bin/python -m bench.bench_find --people 10000 --mentors 1000 --runs 100
+
+It prints the build time, then p50/p95/max of the whole path and of the matching
+service alone. Target: p95 under 50 ms on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt.request import BoltRequest
+from sqlalchemy import insert
+from sqlmodel import SQLModel
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.context import Deps
+from bot.matching import find_mentors
+from bot.offers import ensure_catalogue, resolve_topics
+from bot.slack import build_client
+from storage.db import make_engine, session_factory, unit_of_work
+from storage.models import Conversation, MentorOffer, OfferTopic, Person
+from storage.people import get_by_slack_id
+from tests.blockkit import message_errors
+from tests.fakeslack import FakeSlack
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+AREAS = (
+    "Engineering Finance Sales Marketing Design People Legal Operations Support Data "
+    "Product Security"
+).split()
+TOPIC_WORDS = (
+    "presentations negotiation kubernetes budgeting hiring interviewing roadmaps pricing "
+    "accessibility sql python leadership feedback coaching writing storytelling analytics "
+    "forecasting compliance privacy onboarding delegation prioritisation networking "
+    "facilitation research testing architecture cloud security"
+).split()
+QUERIES = (
+    "public speaking",
+    "negotiation",
+    "first-time supervisor",
+    "career planning",
+    "kubernetes",
+    "working abroad",
+    "self confidence",
+    "decision making",
+    "python testing",
+    "budgeting for a new team",
+    "underwater basket weaving",
+    "leadership feedback",
+)
+
+
+def slack_id(n: int) -> str:
+    return f"U{n:08d}"
+
+
+def build(database: Path, people: int, mentors: int, seed: int = 7) -> None:
+    """Fill ``database`` with a directory of realistic shape, in bulk."""
+    rng = random.Random(seed)
+    engine = make_engine(f"sqlite:///{database}")
+    SQLModel.metadata.create_all(engine)
+    rows: list[dict[str, Any]] = []
+    for n in range(people):
+        level = min(8, 1 + int(rng.expovariate(0.6)))
+        manager = None if n < 12 else slack_id(rng.randrange(max(1, n // 8)))
+        rows.append(
+            {
+                "slack_id": slack_id(n),
+                "email": f"person{n}@example.com",
+                "name": f"Person {n}",
+                "area": AREAS[n % len(AREAS)] if n >= 12 else AREAS[n],
+                "title": "",
+                "level": level,
+                "manager_slack_id": manager,
+                "start_date": date(2020, 1, 1) + timedelta(days=n % 2000),
+                "location": "London",
+                "tz": "Europe/London",
+                "is_active": rng.random() > 0.01,
+                "nudges_muted": False,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+    with engine.begin() as connection:
+        connection.execute(insert(Person), rows)
+    open_session = session_factory(engine)
+    with unit_of_work(open_session) as session:
+        ensure_catalogue(session, now=NOW)
+        labels = [w.title() for w in TOPIC_WORDS]
+        labels += [f"{a} {w}" for a in AREAS for w in TOPIC_WORDS[:14]]
+        labels += [
+            "Public speaking",
+            "Career planning",
+            "First-time supervisor",
+            "Working overseas",
+        ]
+        rng.shuffle(labels)  # which topics are popular is down to chance
+        topic_ids = [t.id for t in resolve_topics(session, labels, now=NOW) if t.id is not None]
+    mentor_ids = rng.sample(range(1, people + 1), mentors)
+    offers = [
+        {
+            "person_id": pid,
+            "help_with": "Happy to help with practical questions.",
+            "out_of_scope": "",
+            "capacity": rng.randint(1, 4),
+            "reverse_mentoring": rng.random() < 0.15,
+            "paused": rng.random() < 0.05,
+            "paused_until": None,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for pid in mentor_ids
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(MentorOffer), offers)
+    links = []
+    for offer_id in range(1, mentors + 1):
+        # Popular topics are popular: a skewed pick.
+        chosen = {topic_ids[min(int(rng.expovariate(0.05)), len(topic_ids) - 1)] for _ in range(4)}
+        links += [{"offer_id": offer_id, "topic_id": t} for t in chosen]
+    conversations = []
+    for _ in range(mentors):
+        mentor = rng.choice(mentor_ids)
+        mentee = rng.randrange(1, people + 1)
+        created = NOW - timedelta(days=rng.randint(1, 200))
+        status = rng.choice(["active", "active", "closed", "declined", "requested"])
+        conversations.append(
+            {
+                "mentee_id": mentee,
+                "mentor_id": mentor,
+                "status": status,
+                "topic": "",
+                "created_at": created,
+                "status_changed_at": created,
+                "responded_at": created + timedelta(hours=rng.randint(1, 150))
+                if status != "requested"
+                else None,
+                "on_call": False,
+                "questions": [],
+                "context": "",
+                "format": "call",
+            }
+        )
+    with engine.begin() as connection:
+        connection.execute(insert(OfferTopic), links)
+        connection.execute(insert(Conversation), conversations)
+    engine.dispose()
+
+
+class Answers:
+    """A bare response_url receiver: records when each answer arrives (no validation cost)."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.bodies: list[bytes] = []
+        answers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "11")
+                self.end_headers()
+                self.wfile.write(b'{"ok":true}')
+                with answers.cond:
+                    answers.bodies.append(body)
+                    answers.cond.notify_all()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/response"
+
+    def wait(self, count: int, timeout: float = 10.0) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.bodies) >= count, timeout):
+                raise TimeoutError(f"answer {count} never arrived")
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def report(name: str, values: list[float]) -> None:
+    print(
+        f"{name:<34} p50 {percentile(values, 50):6.1f} ms   p95 {percentile(values, 95):6.1f} ms"
+        f"   max {max(values):6.1f} ms   (n={len(values)})"
+    )
+
+
+def run(people: int, mentors: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / "bench.db"
+        started = time.perf_counter()
+        build(database, people, mentors)
+        print(
+            f"built {people:,} people, {mentors:,} mentors in {time.perf_counter() - started:.1f} s"
+        )
+
+        fake = FakeSlack().start()  # answers auth.test when the app is built
+        answers = Answers()
+        try:
+            settings = Settings.model_validate(
+                {
+                    "SLACK_BOT_TOKEN": "xoxb-bench",
+                    "SLACK_SIGNING_SECRET": "bench",
+                    "SLACK_API_URL": fake.base_url,
+                    "DATABASE_URL": f"sqlite:///{database}",
+                }
+            )
+            engine = make_engine(settings.database_url)
+            deps = Deps(settings, engine, session_factory(engine), lambda: NOW)
+            app = create_app(deps, build_client(settings), socket_mode=True)
+            rng = random.Random(11)
+            mentees = [slack_id(rng.randrange(12, people)) for _ in range(runs)]
+
+            # The matching service alone (one session per find, as the handler does).
+            service: list[float] = []
+            for n in range(runs):
+                words = QUERIES[n % len(QUERIES)]
+                t0 = time.perf_counter()
+                with unit_of_work(deps.open_session) as session:
+                    mentee = get_by_slack_id(mentees[n], session=session)
+                    assert mentee is not None
+                    find_mentors(session, mentee, words, now=NOW, max_level_gap=2)
+                service.append((time.perf_counter() - t0) * 1000)
+
+            # The real handler path: Bolt dispatch -> /mentor router -> find -> respond().
+            handler: list[float] = []
+            for n in range(runs):
+                body = urlencode(
+                    {
+                        "command": "/mentor",
+                        "text": f"find {QUERIES[n % len(QUERIES)]}",
+                        "user_id": mentees[n],
+                        "team_id": "T0TEST001",
+                        "channel_id": "C0BENCH01",
+                        "trigger_id": f"{n}.1.bench",
+                        "response_url": f"{answers.url}/{n}",
+                    }
+                )
+                t0 = time.perf_counter()
+                app.dispatch(BoltRequest(body=body, headers={}, mode="socket_mode"))
+                answers.wait(n + 1)
+                handler.append((time.perf_counter() - t0) * 1000)
+            invalid = [
+                error
+                for body in answers.bodies[:: max(1, runs // 25)]
+                for error in message_errors(json.loads(body).get("blocks", []))
+            ]
+        finally:
+            fake.stop()
+            answers.stop()
+        report("matching service (find_mentors)", service)
+        report("/mentor find, Bolt → response_url", handler)
+        if invalid:
+            print(f"WARNING: invalid Block Kit in the answers: {invalid[:3]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--mentors", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=300)
+    args = parser.parse_args()
+    run(args.people, args.mentors, args.runs)
+
+
+if __name__ == "__main__":
+    main()
