@@ -829,6 +829,8 @@ def _mark_held(
     max_sessions: int,
 ) -> bool:
     """Mark ``row`` held, record the connection; True when this closes the conversation."""
+    if not store.claim_timestamp(MentoringSession, _sid(row), "held_at", session=session, now=now):
+        raise StaleAction(f"Session {row.number} is already logged, so nothing was changed.")
     row.held_at = now
     row.logged_by_id = actor.id
     if not store.agenda_of(_sid(row), session=session):
@@ -1009,6 +1011,14 @@ def post_followups(
             sunset=sunset,
             already_followed_up=True,
         )
+    if not store.claim_timestamp(
+        MentoringSession, _sid(row), "followups_posted_at", session=session, now=now
+    ):
+        raise StaleAction(
+            f"The follow-ups of session {row.number} are already posted; nothing was changed."
+        )
+    row.followups_posted_at = now
+    row.followups_posted_by_id = actor.id
     for item in store.agenda_of(_sid(row), session=session):
         if item.position in outcomes:
             item.outcome = outcomes[item.position]
@@ -1026,8 +1036,6 @@ def post_followups(
         ],
         session=session,
     )
-    row.followups_posted_at = now
-    row.followups_posted_by_id = actor.id
     return FollowupsPosted(_followup_view(session, conversation, row), logged)
 
 
@@ -1048,7 +1056,9 @@ def mark_action_done(
     assert row is not None
     conversation = _conversation(session, row.conversation_id)
     actor = _member(session, conversation, actor_slack_id)
-    if item.done_at is not None:
+    if item.done_at is not None or not store.claim_timestamp(
+        ActionItem, action_id, "done_at", session=session, now=now
+    ):
         raise StaleAction("That action is already ticked off.")
     item.done_at = now
     item.done_by_id = actor.id

@@ -237,3 +237,23 @@ def compare_and_set_status(
     )
     result = session.execute(statement)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim_timestamp(
+    table: type[MentoringSession] | type[ActionItem],
+    row_id: int,
+    column: str,
+    *,
+    session: Session,
+    now: datetime,
+) -> bool:
+    """Set ``column`` to ``now`` only if it is still empty (held, followed up, done)."""
+    target = getattr(table, column)
+    statement = (
+        update(table)
+        .where(col(table.id) == row_id, col(target).is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(statement)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
