@@ -300,3 +300,24 @@ def test_the_mentee_sees_where_each_request_stands_in_progress(
     ]
     assert "sent" in text_of(answer.params)
     assert f"<@{MENTOR}>" in text_of(answer.params)
+
+
+def test_accepting_from_the_home_tab_opens_the_group_dm_and_refreshes_both_homes(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    channel, ts = card_message(h)
+    h.fake.settle(quiet=0.1)
+    home = {"id": "V0HOME001", "type": "home", "blocks": []}
+    published = len(h.fake.calls_to("views.publish"))
+    h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, view=home)
+    wait_post(h, lambda c: str(c.params["channel"]).startswith("G"))
+    h.fake.wait_for("chat.update", where=lambda c: c.params.get("ts") == ts)
+    h.fake.wait_for("views.publish", published + 2)
+    assert _status(session, cid) == ConversationStatus.ACTIVE
+
+    # a second Accept from a stale Home tab is answered by DM
+    h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, view=home)
+    _dm_to(h, MENTOR, "already accepted")
