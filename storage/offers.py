@@ -155,7 +155,6 @@ def candidates(
         or_(
             col(Person.manager_slack_id).is_(None), col(Person.manager_slack_id) != mentee_slack_id
         ),
-        load < col(MentorOffer.capacity),
     ]
     if mentee_area_key:
         conditions.append(
@@ -182,14 +181,16 @@ def candidates(
         .join(Person, col(Person.id) == MentorOffer.person_id)
         .where(*conditions)
     )
+    # Capacity is compared here rather than in SQL, so the count runs once per row.
     if offer_ids is None:
-        return [CandidateRow._make(row) for row in session.execute(base)]
+        rows = [CandidateRow._make(row) for row in session.execute(base)]
+        return [row for row in rows if row.load < row.capacity]
     wanted = list(offer_ids)
     found: list[CandidateRow] = []
     for start in range(0, len(wanted), CHUNK):
         statement = base.where(col(MentorOffer.id).in_(wanted[start : start + CHUNK]))
         found.extend(CandidateRow._make(row) for row in session.execute(statement))
-    return found
+    return [row for row in found if row.load < row.capacity]
 
 
 def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:

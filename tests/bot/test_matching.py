@@ -7,7 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from bot.matching import check_mentor, eligibility_problems, find_mentors, suggest_mentors
+from bot.matching import (
+    Eligibility,
+    check_mentor,
+    eligibility_problems,
+    find_mentors,
+    suggest_mentors,
+)
 from storage import offers as offers_store
 from storage.models import ConversationStatus, Person
 from tests.factories import make_person
@@ -199,7 +205,7 @@ def test_ask_checks_block_paused_and_full_and_warn_about_my_own_area(
 ) -> None:
     alice = people["U0ALICE01"]
 
-    def check(slack_id: str):  # noqa: ANN202
+    def check(slack_id: str) -> Eligibility:
         return check_mentor(session, alice, people[slack_id], now=NOW, max_level_gap=2)
 
     assert check("U0BOB0001").allowed and check("U0BOB0001").warnings == ()
