@@ -12,12 +12,14 @@ from bot.blocks.common import (
     Block,
     actions,
     button,
+    clip,
     context,
     divider,
     escape,
     header,
     mention,
     message,
+    mrkdwn,
     plain,
     section,
 )
@@ -183,19 +185,21 @@ PURPOSES = {"agenda": "Post an agenda", "followup": "Post follow-ups"}
 
 
 def build_choose_modal(purpose: str, choices: Sequence[Choice]) -> dict[str, Any]:
-    """With several conversations: which one?"""
+    """With several conversations: which one? (radio options can show people as mentions)"""
     options = [
-        option(str(c.conversation_id), f"{c.topic or 'conversation'}"[:60]) for c in choices[:100]
+        {
+            "text": mrkdwn(f"{mention(c.label_slack_id)} · {escape(clip(c.topic, 100)) or '—'}"),
+            "value": str(c.conversation_id),
+        }
+        for c in choices[:10]
     ]
-    who = "\n".join(f"• {mention(c.label_slack_id)}: {escape(c.topic)}" for c in choices[:20])
     blocks: list[Block] = [
-        section(f"You have several conversations:\n{who}"),
         {
             "type": "input",
             "block_id": BlockId.CHOOSE_CONVERSATION,
             "label": plain("Which conversation?"),
             "element": {
-                "type": "static_select",
+                "type": "radio_buttons",
                 "action_id": BlockId.CHOOSE_CONVERSATION,
                 "options": options,
             },
