@@ -385,6 +385,8 @@ def mentor_problems(
         ).blockers
     )
     if blockers and store.is_on_call(_pid(mentee), _pid(mentor), session=session):
+        # Matching reports capacity only as text; the on-call test in
+        # tests/handlers/test_requests.py fails loudly if that wording changes.
         blockers = [b for b in blockers if "at capacity" not in b]
     return [b[0].upper() + b[1:] + "." for b in blockers]
 
