@@ -340,6 +340,20 @@ def register(app: App, deps: Deps) -> None:
 
     # --- the mentor answers ----------------------------------------------------------------
 
+    def _open_pair_channel(client: WebClient, agenda_view: svc.AgendaView) -> None:
+        """The pair's group DM with the bot; if Slack refuses it, each gets the welcome by DM."""
+        cid = agenda_view.conversation_id
+        users = f"{agenda_view.mentee_slack_id},{agenda_view.mentor_slack_id}"
+        try:
+            channel = str(client.conversations_open(users=users)["channel"]["id"])
+        except SlackApiError:
+            logger.exception("Failed to open a group DM; sending the welcome by DM instead")
+            for slack_id in (agenda_view.mentee_slack_id, agenda_view.mentor_slack_id):
+                _dm(client, slack_id, build_pair_welcome(agenda_view))
+            return
+        _use_case(deps, lambda s: svc.remember_group_channel(s, cid, channel))
+        client.chat_postMessage(channel=channel, **build_pair_welcome(agenda_view))
+
     @app.action(ActionId.ACCEPT_REQUEST)
     def handle_accept(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Accept: open the pair's group DM and post the agenda there."""
@@ -354,12 +368,13 @@ def register(app: App, deps: Deps) -> None:
                     s, cid, user, now=deps.clock(), max_sessions=deps.settings.max_sessions
                 ),
             )
-            users = f"{agenda_view.mentee_slack_id},{agenda_view.mentor_slack_id}"
-            channel = str(client.conversations_open(users=users)["channel"]["id"])
-            _use_case(deps, lambda s: svc.remember_group_channel(s, cid, channel))
-            client.chat_postMessage(channel=channel, **build_pair_welcome(agenda_view))
+            _open_pair_channel(client, agenda_view)
             request = _use_case(deps, lambda s: svc.request_snapshot(s, cid))
-            _answered_card(client, request, f"Accepted: your group DM is <#{channel}>.")
+            _answered_card(
+                client,
+                request,
+                f"Accepted: the agenda is in your group DM with <@{request.mentee_slack_id}>.",
+            )
             _refresh(client, deps, [agenda_view.mentee_slack_id, agenda_view.mentor_slack_id])
 
         guarded(client, body, respond, run)

@@ -321,3 +321,18 @@ def test_accepting_from_the_home_tab_opens_the_group_dm_and_refreshes_both_homes
     # a second Accept from a stale Home tab is answered by DM
     h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, view=home)
     _dm_to(h, MENTOR, "already accepted")
+
+
+def test_when_slack_refuses_the_group_dm_both_still_get_the_agenda(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    channel, ts = card_message(h)
+    h.fake.settle(quiet=0.1)
+    h.fake.fail("conversations.open", error="method_not_supported_for_channel_type")
+    h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, channel=channel, message_ts=ts)
+    for user in (MENTEE, MENTOR):
+        _dm_to(h, user, "Agenda for conversation 1")
+    assert _status(session, cid) == ConversationStatus.ACTIVE
