@@ -22,6 +22,7 @@ from storage import connections as connections_store
 from storage import conversations as conversations_store
 from storage import directory as directory_store
 from storage import offers as offers_store
+from storage.directory import AnswerSpeed
 from storage.models import MentorOffer, Person
 from storage.offers import CandidateRow
 
@@ -122,7 +123,7 @@ def _suggest(
     connected = connections_store.connected_ids(mentee.id, session=session)
     has_reports = directory_store.reports_exist(mentee.slack_id, session=session)
     mentee_area = area_key(mentee.area)
-    delays: dict[int, list[timedelta]] = {}
+    speeds: dict[int, AnswerSpeed] = {}
     chosen: list[CandidateRow] = []
     # Tiers go from the best topic match down; a lower tier is read only if the higher
     # ones could not fill the list, so a popular topic never loads every mentor.
@@ -143,14 +144,14 @@ def _suggest(
             rows = [r for r in rows if area_key(r.area) != mentee_area]
         if not rows:
             continue
-        delays.update(directory_store.response_delays((r.person_id for r in rows), session=session))
+        speeds.update(directory_store.answer_speeds((r.person_id for r in rows), session=session))
 
         def rank(row: CandidateRow) -> tuple[object, ...]:
             gap = None if mentee.level is None or row.level is None else row.level - mentee.level
             return (
                 row.person_id in connected,
                 round(row.load / row.capacity, 6),
-                _speed_rank(delays.get(row.person_id)),
+                _speed_rank(speeds.get(row.person_id)),
                 abs(gap) if gap is not None else max_level_gap + 1,
                 row.slack_id,
             )
@@ -165,6 +166,8 @@ def _suggest(
                 break
         if len(chosen) == limit:
             break
+    # Exact medians only for the few shown, to say how quickly they usually answer.
+    delays = directory_store.response_delays((r.person_id for r in chosen), session=session)
     people = directory_store.people_by_ids((r.person_id for r in chosen), session=session)
     labels = offers_store.offer_topic_labels((r.offer_id for r in chosen), session=session)
     offers = offers_store.offers_by_ids((r.offer_id for r in chosen), session=session)
@@ -280,13 +283,16 @@ def _median(delays: list[timedelta] | None) -> timedelta | None:
     return timedelta(seconds=statistics.median(d.total_seconds() for d in delays))
 
 
-def _speed_rank(delays: list[timedelta] | None) -> int:
-    median = _median(delays)
-    if median is None:
+def _speed_rank(speed: AnswerSpeed | None) -> int:
+    """Fast when most past answers came within a day, slow when most took over three days.
+
+    "Most" is more than half, i.e. the median's side; no answers yet ranks neutral.
+    """
+    if speed is None or speed.answered == 0:
         return SPEED_NEUTRAL
-    if median <= FAST_ANSWER:
+    if speed.within_a_day * 2 > speed.answered:
         return SPEED_FAST
-    return SPEED_SLOW if median > SLOW_ANSWER else SPEED_NEUTRAL
+    return SPEED_SLOW if speed.after_three_days * 2 > speed.answered else SPEED_NEUTRAL
 
 
 def _reasons(
