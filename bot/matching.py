@@ -17,11 +17,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.errors import MentorbotError, NotInDirectory
 from bot.topics import CatalogueTopic, TopicMatch, closest_labels, match_topics, normalise
 from storage import connections as connections_store
 from storage import conversations as conversations_store
 from storage import directory as directory_store
 from storage import offers as offers_store
+from storage import people as people_store
 from storage.directory import AnswerSpeed
 from storage.models import MentorOffer, Person
 from storage.offers import CandidateRow
@@ -381,6 +383,57 @@ def check_mentor(
             f"<@{mentor.slack_id}> is {_levels(gap)} below you and hasn't offered reverse mentoring"
         )
     return Eligibility(tuple(blockers), tuple(warnings))
+
+
+def directory_person(session: Session, slack_id: str) -> Person:
+    """The person using the bot; NotInDirectory (with how to get added) when unknown or gone."""
+    person = people_store.get_by_slack_id(slack_id, session=session)
+    if person is None or not person.is_active:
+        raise NotInDirectory(slack_id)
+    return person
+
+
+@dataclass(frozen=True)
+class AskCheck:
+    """`/mentor ask @person`: whether the mentee may ask, and who else has a free slot."""
+
+    mentor_slack_id: str
+    eligibility: Eligibility
+    alternatives: tuple[Suggestion, ...] = ()
+
+
+def check_ask(
+    session: Session,
+    mentee_slack_id: str,
+    mentor_slack_id: str,
+    topic: str | None,
+    *,
+    now: datetime,
+    max_level_gap: int,
+    alternatives: int = 3,
+) -> AskCheck:
+    """Check a direct request; when it is refused, suggest people available instead."""
+    mentee = directory_person(session, mentee_slack_id)
+    mentor = people_store.get_by_slack_id(mentor_slack_id, session=session)
+    if mentor is None:
+        raise MentorbotError(
+            f"<@{mentor_slack_id}> isn't in the mentoring directory yet, so I can't send "
+            "them a request. A programme coordinator can add them; meanwhile "
+            "`/mentor find <topic>` shows who can help."
+        )
+    eligibility = check_mentor(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
+    others: list[Suggestion] = []
+    if not eligibility.allowed and mentor.id != mentee.id:
+        others = suggest_mentors(
+            session,
+            mentee,
+            topic,
+            now=now,
+            max_level_gap=max_level_gap,
+            limit=alternatives,
+            exclude_ids=[mentor.id] if mentor.id is not None else [],
+        )
+    return AskCheck(mentor.slack_id, eligibility, tuple(others))
 
 
 def eligibility_problems(

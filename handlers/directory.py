@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from bot.blocks.find import (
     MentorCard,
@@ -32,9 +31,9 @@ from bot.blocks.offer import (
 )
 from bot.context import Deps
 from bot.directory import apply_slack_user
-from bot.errors import MentorbotError, NotInDirectory
+from bot.errors import MentorbotError
 from bot.ids import ActionId, CallbackId
-from bot.matching import Suggestion, check_mentor, find_mentors, suggest_mentors
+from bot.matching import Suggestion, check_ask, directory_person, find_mentors
 from bot.offers import (
     OfferInvalid,
     form_data,
@@ -53,22 +52,13 @@ from bot.topics import normalise
 from handlers.command_context import CommandContext
 from handlers.conversations import open_request_modal
 from handlers.home import refresh_home
-from storage import people as people_store
 from storage.db import unit_of_work
-from storage.models import Person
 
 logger = logging.getLogger(__name__)
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
 FIND_TOPIC_ACTION = re.compile(rf"^{re.escape(ActionId.FIND_TOPIC)}(?::\d+)?$")
 ALTERNATIVES = 3
-
-
-def _mentee(session: Session, slack_id: str) -> Person:
-    person = people_store.get_by_slack_id(slack_id, session=session)
-    if person is None or not person.is_active:
-        raise NotInDirectory(slack_id)
-    return person
 
 
 def _cards(suggestions: Sequence[Suggestion]) -> list[MentorCard]:
@@ -90,7 +80,7 @@ def _find_payload(deps: Deps, user_id: str, words: str) -> dict[str, Any]:
     """The answer to a search: results, the topic prompt, or no match."""
     now = deps.clock()
     with unit_of_work(deps.open_session) as session:
-        mentee = _mentee(session, user_id)
+        mentee = directory_person(session, user_id)
         if not normalise(words):
             return build_find_prompt(popular_topics(session, now=now, limit=8))
         result = find_mentors(
@@ -130,48 +120,37 @@ def ask(ctx: CommandContext) -> None:
     if request is None:
         ctx.reply(build_ask_usage(ctx.args))
         return
-    now = ctx.deps.clock()
     with unit_of_work(ctx.deps.open_session) as session:
-        mentee = _mentee(session, ctx.user_id)
-        mentor = people_store.get_by_slack_id(request.mentor_slack_id, session=session)
-        if mentor is None:
-            raise MentorbotError(
-                f"<@{request.mentor_slack_id}> isn't in the mentoring directory yet, so I "
-                "can't send them a request. A programme coordinator can add them; meanwhile "
-                "`/mentor find <topic>` shows who can help."
-            )
-        eligibility = check_mentor(
-            session, mentee, mentor, now=now, max_level_gap=ctx.deps.settings.max_level_gap
+        check = check_ask(
+            session,
+            ctx.user_id,
+            request.mentor_slack_id,
+            request.topic,
+            now=ctx.deps.clock(),
+            max_level_gap=ctx.deps.settings.max_level_gap,
+            alternatives=ALTERNATIVES,
         )
-        alternatives: list[Suggestion] = []
-        if not eligibility.allowed and mentor.is_active and mentor.id != mentee.id:
-            alternatives = suggest_mentors(
-                session,
-                mentee,
-                request.topic,
-                now=now,
-                max_level_gap=ctx.deps.settings.max_level_gap,
-                limit=ALTERNATIVES,
-                exclude_ids=[mentor.id] if mentor.id is not None else [],
-            )
+    eligibility, mentor_slack_id = check.eligibility, check.mentor_slack_id
     if not eligibility.allowed:
-        ctx.reply(build_ask_refused(mentor.slack_id, eligibility.blockers, _cards(alternatives)))
+        ctx.reply(
+            build_ask_refused(mentor_slack_id, eligibility.blockers, _cards(check.alternatives))
+        )
         return
     open_request_modal(
         ctx.client,
         ctx.deps,
         trigger_id=ctx.trigger_id,
         mentee_slack_id=ctx.user_id,
-        mentor_slack_id=mentor.slack_id,
+        mentor_slack_id=mentor_slack_id,
         topic=request.topic,
     )
     if eligibility.warnings:
-        ctx.reply(build_ask_warnings(mentor.slack_id, eligibility.warnings))
+        ctx.reply(build_ask_warnings(mentor_slack_id, eligibility.warnings))
 
 
 def _open_offer_modal(client: WebClient, deps: Deps, user_id: str, trigger_id: str) -> None:
     with unit_of_work(deps.open_session) as session:
-        person = _mentee(session, user_id)
+        person = directory_person(session, user_id)
         data = form_data(session, person, now=deps.clock())
     client.views_open(trigger_id=trigger_id, view=build_offer_modal(data))
 
@@ -186,7 +165,7 @@ def pause(ctx: CommandContext) -> None:
     now = ctx.deps.clock()
     until = parse_pause_date(ctx.args, today=now.date())
     with unit_of_work(ctx.deps.open_session) as session:
-        person = _mentee(session, ctx.user_id)
+        person = directory_person(session, ctx.user_id)
         summary = pause_offer(session, person, until, now=now)
     ctx.reply(build_pause_changed(summary))
     refresh_home(ctx.client, ctx.deps, ctx.user_id)
@@ -195,7 +174,7 @@ def pause(ctx: CommandContext) -> None:
 def resume(ctx: CommandContext) -> None:
     """`/mentor resume`: receive requests again."""
     with unit_of_work(ctx.deps.open_session) as session:
-        person = _mentee(session, ctx.user_id)
+        person = directory_person(session, ctx.user_id)
         summary, was_paused = resume_offer(session, person, now=ctx.deps.clock())
     ctx.reply(build_pause_changed(summary, was_paused=was_paused))
     refresh_home(ctx.client, ctx.deps, ctx.user_id)
@@ -246,7 +225,9 @@ def register(app: App, deps: Deps) -> None:
         failed = False
         try:
             with unit_of_work(deps.open_session) as session:
-                summary = toggle_pause(session, _mentee(session, user_id), now=deps.clock())
+                summary = toggle_pause(
+                    session, directory_person(session, user_id), now=deps.clock()
+                )
             payload = build_pause_changed(summary)
         except MentorbotError as exc:
             payload, failed = build_notice(str(exc)), True
@@ -272,7 +253,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             with unit_of_work(deps.open_session) as session:
-                person = _mentee(session, user_id)
+                person = directory_person(session, user_id)
                 created = offer_summary(session, person, now=now) is None
                 summary = save_offer(session, person, form, now=now)
             payload = build_offer_saved(summary, created=created)
