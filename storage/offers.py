@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -263,11 +264,16 @@ def record_demand(
     key: str, label: str, *, matched: bool, day: date, session: Session
 ) -> TopicDemand:
     """Count one search for ``key`` on ``day`` (and one unmatched search when nobody fit)."""
-    row = session.exec(
-        select(TopicDemand).where(TopicDemand.key == key, TopicDemand.day == day)
-    ).first()
+    statement = select(TopicDemand).where(TopicDemand.key == key, TopicDemand.day == day)
+    row = session.exec(statement).first()
     if row is None:
-        row = TopicDemand(key=key, label=label, day=day)
+        try:
+            with session.begin_nested():  # two first searches of the day may race
+                row = TopicDemand(key=key, label=label, day=day)
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            row = session.exec(statement).one()
     row.searches += 1
     if not matched:
         row.unmatched += 1

@@ -44,6 +44,10 @@ INTRO = (
     "Mentees come with two or three specific questions and own the follow-ups; you can "
     "pause any time."
 )
+PAUSED_NOTE = (
+    ":double_vertical_bar: You're paused until you resume (`/mentor resume`); saving keeps "
+    "you paused unless you pick a date below."
+)
 NOT_MENTORING = (
     "Mentoring is not coaching, therapy, or performance advising: say so in "
     "“out of scope” if you like."
@@ -118,8 +122,10 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
     if current and current.paused_until:
         pause["initial_date"] = current.paused_until.isoformat()
 
-    blocks: list[Block] = [
-        section(INTRO),
+    blocks: list[Block] = [section(INTRO)]
+    if current and current.paused_indefinitely:
+        blocks.append(context(PAUSED_NOTE))
+    blocks += [
         _input(
             BlockId.OFFER_TOPICS,
             "Topics you can help with",

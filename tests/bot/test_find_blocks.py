@@ -101,6 +101,13 @@ def test_offer_modal_caps_options_at_100_and_prefills_the_current_offer() -> Non
     assert len(topics["element"]["options"]) == 100
     assert len(topics["element"]["initial_options"]) == 2
     assert_valid_view(build_offer_modal(OfferFormData(options=options[:3])))
+    paused = build_offer_modal(
+        OfferFormData(
+            options=options[:3], current=_summary(is_paused=True, paused_indefinitely=True)
+        )
+    )
+    assert_valid_view(paused)
+    assert "/mentor resume" in paused["blocks"][1]["elements"][0]["text"]
 
 
 def test_parsing_the_offer_modal_and_mapping_errors_to_blocks() -> None:
