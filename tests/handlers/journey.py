@@ -183,6 +183,7 @@ def send_request(
         ),
         count=before + 1,
     )
+    h.fake.settle(quiet=0.1)  # the app remembers where the card is after posting it
     return int(buttons(deadline_calls[-1].params)[ActionId.ACCEPT_REQUEST])
 
 
