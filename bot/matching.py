@@ -24,14 +24,11 @@ from storage import conversations as conversations_store
 from storage import directory as directory_store
 from storage import offers as offers_store
 from storage import people as people_store
-from storage.directory import AnswerSpeed
 from storage.models import MentorOffer, Person
 from storage.offers import CandidateRow
 
 FAST_ANSWER = timedelta(days=1)
 SLOW_ANSWER = timedelta(days=3)
-# Answer-speed ranks: fast, unknown or ordinary (neutral), slow.
-SPEED_FAST, SPEED_NEUTRAL, SPEED_SLOW = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -125,47 +122,37 @@ def _suggest(
     connected = connections_store.connected_ids(mentee.id, session=session)
     has_reports = directory_store.reports_exist(mentee.slack_id, session=session)
     mentee_area = area_key(mentee.area)
-    speeds: dict[int, AnswerSpeed] = {}
     chosen: list[CandidateRow] = []
-    # Tiers go from the best topic match down; a lower tier is read only if the higher
-    # ones could not fill the list, so a popular topic never loads every mentor.
+    page_size = limit * 2 + 8
+    # Tiers go from the best topic match down; within a tier the database ranks and pages,
+    # so a popular topic never brings every mentor into Python.
     for tier in tiers:
-        rows = offers_store.candidates(
-            session=session,
-            today=now.date(),
-            mentee_id=mentee.id,
-            mentee_slack_id=mentee.slack_id,
-            mentee_area_key=mentee_area,
-            mentee_level=mentee.level,
-            max_level_gap=max_level_gap,
-            chain_slack_ids=chain,
-            exclude_ids=exclude_ids,
-            offer_ids=tier,
-        )
-        if mentee_area is not None:  # SQL compared trimmed lower case; inner spaces too
-            rows = [r for r in rows if area_key(r.area) != mentee_area]
-        if not rows:
-            continue
-        speeds.update(directory_store.answer_speeds((r.person_id for r in rows), session=session))
-
-        def rank(row: CandidateRow) -> tuple[object, ...]:
-            gap = None if mentee.level is None or row.level is None else row.level - mentee.level
-            return (
-                row.person_id in connected,
-                round(row.load / row.capacity, 6),
-                _speed_rank(speeds.get(row.person_id)),
-                abs(gap) if gap is not None else max_level_gap + 1,
-                row.slack_id,
+        offset = 0
+        while len(chosen) < limit:
+            rows = offers_store.ranked_candidates(
+                session=session,
+                today=now.date(),
+                mentee_id=mentee.id,
+                mentee_slack_id=mentee.slack_id,
+                mentee_area_key=mentee_area,
+                mentee_level=mentee.level,
+                max_level_gap=max_level_gap,
+                chain_slack_ids=chain,
+                connected_ids=connected,
+                exclude_ids=exclude_ids,
+                offer_ids=tier,
+                limit=page_size,
+                offset=offset,
             )
-
-        for row in sorted(rows, key=rank):
-            # Indirect reports are rare among candidates: check only the few we show.
-            if has_reports and row.manager_slack_id is not None:
-                if mentee.slack_id in directory_store.manager_chain(row.slack_id, session=session):
+            for row in rows:
+                if not _still_eligible(session, mentee, mentee_area, has_reports, row):
                     continue
-            chosen.append(row)
-            if len(chosen) == limit:
+                chosen.append(row)
+                if len(chosen) == limit:
+                    break
+            if len(rows) < page_size:
                 break
+            offset += page_size
         if len(chosen) == limit:
             break
     # Exact medians only for the few shown, to say how quickly they usually answer.
@@ -256,6 +243,18 @@ def _closest_offered(
     return [by_key[k].label for k in near if by_key[k].id in offered][:limit]
 
 
+def _still_eligible(
+    session: Session, mentee: Person, mentee_area: str | None, has_reports: bool, row: CandidateRow
+) -> bool:
+    """What SQL could not check: inner spaces in area names, and indirect reports."""
+    if mentee_area is not None and area_key(row.area) == mentee_area:
+        return False
+    # Indirect reports are rare among candidates: walk up the chain only for those shown.
+    if has_reports and row.manager_slack_id is not None:
+        return mentee.slack_id not in directory_store.manager_chain(row.slack_id, session=session)
+    return True
+
+
 def _topic_tiers(
     topics_of: dict[int, set[int]], by_topic: dict[int, TopicMatch], query: frozenset[str]
 ) -> list[list[int]]:
@@ -283,18 +282,6 @@ def _median(delays: list[timedelta] | None) -> timedelta | None:
     if not delays:
         return None
     return timedelta(seconds=statistics.median(d.total_seconds() for d in delays))
-
-
-def _speed_rank(speed: AnswerSpeed | None) -> int:
-    """Fast when most past answers came within a day, slow when most took over three days.
-
-    "Most" is more than half, i.e. the median's side; no answers yet ranks neutral.
-    """
-    if speed is None or speed.answered == 0:
-        return SPEED_NEUTRAL
-    if speed.within_a_day * 2 > speed.answered:
-        return SPEED_FAST
-    return SPEED_SLOW if speed.after_three_days * 2 > speed.answered else SPEED_NEUTRAL
 
 
 def _reasons(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import case
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import Conversation, Person
@@ -45,15 +43,7 @@ def response_delays(mentor_ids: Iterable[int], *, session: Session) -> dict[int,
     return delays
 
 
-class AnswerSpeed(NamedTuple):
-    """How many requests a mentor answered, and how many within a day / after three days."""
-
-    answered: int
-    within_a_day: int
-    after_three_days: int
-
-
-def _days_to_answer(session: Session) -> Any | None:
+def days_to_answer(session: Session) -> Any | None:
     """SQL for days between request and answer, or None where the dialect has no way."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -62,37 +52,6 @@ def _days_to_answer(session: Session) -> Any | None:
         seconds = func.extract("epoch", col(Conversation.responded_at) - Conversation.created_at)
         return seconds / 86400.0
     return None
-
-
-def answer_speeds(mentor_ids: Iterable[int], *, session: Session) -> dict[int, AnswerSpeed]:
-    """Counts per mentor, aggregated in the database (mentors with no answers are absent)."""
-    ids = list(set(mentor_ids))
-    if not ids:
-        return {}
-    days = _days_to_answer(session)
-    if days is None:
-        return {
-            mentor: AnswerSpeed(
-                len(delays),
-                sum(1 for d in delays if d <= timedelta(days=1)),
-                sum(1 for d in delays if d > timedelta(days=3)),
-            )
-            for mentor, delays in response_delays(ids, session=session).items()
-        }
-    statement = (
-        sa_select(
-            col(Conversation.mentor_id),
-            func.count(),
-            func.sum(case((days <= 1, 1), else_=0)),
-            func.sum(case((days > 3, 1), else_=0)),
-        )
-        .where(col(Conversation.mentor_id).in_(ids), col(Conversation.responded_at).is_not(None))
-        .group_by(col(Conversation.mentor_id))
-    )
-    return {
-        int(mentor): AnswerSpeed(int(n), int(fast or 0), int(slow or 0))
-        for mentor, n, fast, slow in session.execute(statement)
-    }
 
 
 def active_people(slack_ids: Iterable[str], *, session: Session) -> dict[str, Person]:

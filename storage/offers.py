@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, case, delete, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from storage.directory import days_to_answer
 from storage.models import (
     Conversation,
     ConversationStatus,
@@ -38,6 +39,9 @@ class CandidateRow(NamedTuple):
 
 
 CHUNK = 5000  # ids per IN (...) list, well under SQLite's variable limit
+
+# Answer-speed ranks: most answers within a day, unknown or ordinary, most after 3 days.
+SPEED_FAST, SPEED_NEUTRAL, SPEED_SLOW = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def offer_topic_labels(offer_ids: Iterable[int], *, session: Session) -> dict[in
     return labels
 
 
-def candidates(
+def ranked_candidates(
     *,
     session: Session,
     today: date,
@@ -118,35 +122,63 @@ def candidates(
     mentee_level: int | None,
     max_level_gap: int,
     chain_slack_ids: Collection[str],
+    connected_ids: Collection[int],
     exclude_ids: Collection[int] = (),
     offer_ids: Collection[int] | None = None,
+    limit: int = 20,
+    offset: int = 0,
 ) -> list[CandidateRow]:
     """Available mentors with a free slot, outside the mentee's area, chain and direct reports,
-    at a fitting level.
+    at a fitting level, best first, a page at a time.
 
-    Among ``offer_ids`` when given, else among every offer. Indirect reports are left to
-    the caller (a walk up each candidate's chain is only worth it for the few shown).
+    Among ``offer_ids`` when given, else among every offer. The order is matching's order
+    after the topic: someone new for the mentee, lighter load (share of capacity taken),
+    answer speed (``SPEED_*``: most answers within a day, unknown, most after three days),
+    closer seniority (unknown levels last), Slack ID. It is computed in SQL so a popular
+    topic never brings thousands of rows into Python. Indirect reports are left to the
+    caller (a walk up each candidate's chain is only worth it for the few shown).
     """
-    # Active conversations per candidate (what capacity is about), via the mentor_id index.
-    load = (
-        sa_select(func.count())
-        .where(
-            col(Conversation.mentor_id) == col(Person.id),
-            col(Conversation.status) == ConversationStatus.ACTIVE,
+    mentor = col(Conversation.mentor_id) == col(Person.id)
+
+    def count(*where: Any) -> Any:
+        return sa_select(func.count()).where(mentor, *where).correlate(Person).scalar_subquery()
+
+    # Active conversations are what capacity is about (as conversations.active_load counts).
+    load = count(col(Conversation.status) == ConversationStatus.ACTIVE)
+    answered = col(Conversation.responded_at).is_not(None)
+    days = days_to_answer(session)
+    if days is None:  # a database without date arithmetic: speed ranks neutral
+        speed: Any = literal(SPEED_NEUTRAL)
+    else:
+        n, fast, slow = count(answered), count(answered, days <= 1), count(answered, days > 3)
+        speed = case(
+            (n == 0, SPEED_NEUTRAL),
+            (fast * 2 > n, SPEED_FAST),
+            (slow * 2 > n, SPEED_SLOW),
+            else_=SPEED_NEUTRAL,
         )
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    columns: tuple[Any, ...] = (
-        Person.id,
-        Person.slack_id,
-        Person.area,
-        Person.level,
-        Person.manager_slack_id,
-        MentorOffer.id,
-        MentorOffer.capacity,
-        MentorOffer.reverse_mentoring,
-        load,
+    is_known = literal(False) if not connected_ids else col(Person.id).in_(list(connected_ids))
+    known = case((is_known, 1), else_=0)
+    if mentee_level is None:
+        distance: Any = literal(max_level_gap + 1)
+    else:
+        distance = case(
+            (col(Person.level).is_(None), max_level_gap + 1),
+            else_=func.abs(col(Person.level) - mentee_level),
+        )
+    inner_columns: tuple[Any, ...] = (
+        col(Person.id).label("person_id"),
+        col(Person.slack_id).label("slack_id"),
+        col(Person.area).label("area"),
+        col(Person.level).label("level"),
+        col(Person.manager_slack_id).label("manager_slack_id"),
+        col(MentorOffer.id).label("offer_id"),
+        col(MentorOffer.capacity).label("capacity"),
+        col(MentorOffer.reverse_mentoring).label("reverse_mentoring"),
+        load.label("load"),
+        speed.label("speed"),
+        known.label("known"),
+        distance.label("distance"),
     )
     conditions = [
         col(Person.is_active).is_(True),
@@ -176,22 +208,55 @@ def candidates(
     if exclude_ids:
         conditions.append(col(Person.id).not_in(list(exclude_ids)))
 
-    base = (
-        sa_select(*columns)
-        .select_from(MentorOffer)
-        .join(Person, col(Person.id) == MentorOffer.person_id)
-        .where(*conditions)
-    )
-    # Capacity is compared here rather than in SQL, so the count runs once per row.
+    def page(ids: list[int] | None, size: int, skip: int) -> list[Any]:
+        where = list(conditions)
+        if ids is not None:
+            where.append(col(MentorOffer.id).in_(ids))
+        inner = (
+            sa_select(*inner_columns)
+            .select_from(MentorOffer)
+            .join(Person, col(Person.id) == MentorOffer.person_id)
+            .where(*where)
+            .subquery()
+        )
+        statement = (
+            sa_select(inner)
+            .where(inner.c.load < inner.c.capacity)
+            .order_by(*_order(inner))
+            .limit(size)
+            .offset(skip)
+        )
+        return list(session.execute(statement))
+
     if offer_ids is None:
-        rows = [CandidateRow._make(row) for row in session.execute(base)]
-        return [row for row in rows if row.load < row.capacity]
-    wanted = list(offer_ids)
-    found: list[CandidateRow] = []
-    for start in range(0, len(wanted), CHUNK):
-        statement = base.where(col(MentorOffer.id).in_(wanted[start : start + CHUNK]))
-        found.extend(CandidateRow._make(row) for row in session.execute(statement))
-    return [row for row in found if row.load < row.capacity]
+        rows = page(None, limit, offset)
+    else:
+        wanted = sorted(set(offer_ids))
+        if len(wanted) <= CHUNK:
+            rows = page(wanted, limit, offset) if wanted else []
+        else:  # very large tiers: best of each chunk, merged in the same order
+            merged = [
+                row
+                for start in range(0, len(wanted), CHUNK)
+                for row in page(wanted[start : start + CHUNK], limit + offset, 0)
+            ]
+            merged.sort(key=_python_order)
+            rows = merged[offset : offset + limit]
+    return [CandidateRow._make(tuple(row)[:9]) for row in rows]
+
+
+def _order(inner: Any) -> list[Any]:
+    return [
+        inner.c.known,
+        inner.c.load * 1.0 / inner.c.capacity,
+        inner.c.speed,
+        inner.c.distance,
+        inner.c.slack_id,
+    ]
+
+
+def _python_order(row: Any) -> tuple[Any, ...]:
+    return (row.known, row.load / row.capacity, row.speed, row.distance, row.slack_id)
 
 
 def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:

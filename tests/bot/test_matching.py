@@ -219,3 +219,29 @@ def test_ask_checks_block_paused_and_full_and_warn_about_my_own_area(
     assert not check("U0ALICE01").allowed
     assert not check("U0JUDY001").allowed
     assert eligibility_problems(session, alice, people["U0GRACE01"], now=NOW, max_level_gap=2)
+
+
+def test_mentors_python_must_skip_do_not_hide_the_ones_further_down(session: Session) -> None:
+    # SQL compares trimmed lower case; "Customer  Success" with two spaces is still my area.
+    mentee = make_person(session, "U0MENTEE1", area="Customer Success", level=3)
+    for n in range(25):
+        offer(session, make_person(session, f"U0SAME{n:03d}", area="customer  success", level=3))
+    far = offer(session, make_person(session, "U0OTHER01", area="Finance", level=5))
+    found = suggest_mentors(session, mentee, "presentations", now=NOW, max_level_gap=2, limit=1)
+    assert _ids(found) == [far.slack_id]
+
+
+def test_a_tier_larger_than_one_query_is_ranked_the_same(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mentee = make_person(session, "U0MENTEE1", area="Support", level=3)
+    for n in range(12):
+        mentor = make_person(session, f"U0MENT{n:03d}", area="Sales", level=3 + n % 3)
+        offer(session, mentor, capacity=3)
+        for _ in range(n % 3):
+            conversation(session, make_person(session, f"U0MEE{n:03d}{_}", area="Ops"), mentor)
+    expected = _ids(suggest_mentors(session, mentee, "presentations", now=NOW, max_level_gap=2))
+    monkeypatch.setattr(offers_store, "CHUNK", 4)
+    chunked = _ids(suggest_mentors(session, mentee, "presentations", now=NOW, max_level_gap=2))
+    assert chunked == expected
+    assert expected == ["U0MENT000", "U0MENT003", "U0MENT006", "U0MENT009", "U0MENT001"]
