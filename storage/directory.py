@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import extract
 from sqlmodel import Session, col, func, select
 
 from storage.models import Conversation, Person
@@ -49,7 +50,7 @@ def days_to_answer(session: Session) -> Any | None:
     if dialect == "sqlite":
         return func.julianday(Conversation.responded_at) - func.julianday(Conversation.created_at)
     if dialect == "postgresql":
-        seconds = func.extract("epoch", col(Conversation.responded_at) - Conversation.created_at)
+        seconds = extract("epoch", col(Conversation.responded_at) - col(Conversation.created_at))
         return seconds / 86400.0
     return None
 
