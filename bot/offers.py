@@ -300,12 +300,19 @@ def resume(session: Session, person: Person, *, now: datetime) -> tuple[OfferSum
     return _summary(session, offer, now), was_paused
 
 
-def toggle_pause(session: Session, person: Person, *, now: datetime) -> OfferSummary:
-    """The Home tab's Pause/Resume button: flip between paused (open-ended) and available."""
+def set_paused(
+    session: Session, person: Person, paused: bool, *, now: datetime
+) -> tuple[OfferSummary, bool]:
+    """The Home tab's Pause/Resume button: reach the wanted state; the flag says if it changed.
+
+    The button carries the state it asks for, so a double or stale click changes nothing.
+    """
     offer = _offer_of(session, person)
-    if is_paused(offer, now.date()):
-        return resume(session, person, now=now)[0]
-    return pause(session, person, None, now=now)
+    if is_paused(offer, now.date()) == paused:
+        return _summary(session, offer, now), False
+    if paused:
+        return pause(session, person, None, now=now), True
+    return resume(session, person, now=now)[0], True
 
 
 def _offer_of(session: Session, person: Person) -> MentorOffer:

@@ -41,7 +41,7 @@ from bot.offers import (
     parse_pause_date,
     popular_topics,
     save_offer,
-    toggle_pause,
+    set_paused,
     validate,
 )
 from bot.offers import pause as pause_offer
@@ -219,20 +219,21 @@ def register(app: App, deps: Deps) -> None:
     def handle_toggle_pause(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        """Pause/Resume button: flip the offer, then refresh the Home tab."""
+        """Pause/Resume button: reach the state it asks for, then refresh the Home tab."""
         ack()
         user_id = body["user"]["id"]
-        failed = False
+        wanted_pause = str(body["actions"][0].get("value") or "") != "resume"
+        changed = False
         try:
             with unit_of_work(deps.open_session) as session:
-                summary = toggle_pause(
-                    session, directory_person(session, user_id), now=deps.clock()
+                summary, changed = set_paused(
+                    session, directory_person(session, user_id), wanted_pause, now=deps.clock()
                 )
-            payload = build_pause_changed(summary)
+            payload = build_pause_changed(summary, was_paused=None if changed else wanted_pause)
         except MentorbotError as exc:
-            payload, failed = build_notice(str(exc)), True
+            payload = build_notice(str(exc))
         if _from_view(body):
-            if failed:  # the Home tab has no thread to answer in: say it by DM
+            if not changed:  # the Home tab has no thread to answer in: say it by DM
                 _dm(client, user_id, payload)
         else:
             respond(response_type="ephemeral", replace_original=False, **payload)

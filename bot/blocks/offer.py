@@ -258,15 +258,17 @@ def _pause_hint(summary: OfferSummary) -> str:
 
 
 def build_pause_changed(summary: OfferSummary, *, was_paused: bool | None = None) -> dict[str, Any]:
-    """After `/mentor pause` or `/mentor resume`."""
+    """After `/mentor pause` or `/mentor resume`; ``was_paused`` when nothing changed."""
     if summary.is_paused:
         until = (
             f"until {summary.paused_until.isoformat()}"
             if summary.paused_until
             else "until you resume"
         )
+        paused = "You're already paused" if was_paused is True else "Paused"
         lead = (
-            f"Paused {until}: you won't be suggested or asked. Conversations in progress carry on."
+            f"{paused} {until}: you won't be suggested or asked. Conversations in progress "
+            "carry on."
         )
     elif was_paused is False:
         lead = "Your offer wasn't paused: you're open to requests."

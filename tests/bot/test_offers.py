@@ -19,7 +19,7 @@ from bot.offers import (
     pause,
     resume,
     save_offer,
-    toggle_pause,
+    set_paused,
 )
 from bot.people import ImportReport, MentorColumns, import_people
 from storage import offers as offers_store
@@ -118,8 +118,14 @@ def test_summary_shows_load_and_pause_state(session: Session) -> None:
     assert later is not None and not later.is_paused
     summary, was_paused = resume(session, alice, now=NOW)
     assert was_paused and not summary.is_paused
-    assert toggle_pause(session, alice, now=NOW).is_paused
-    assert not toggle_pause(session, alice, now=NOW).is_paused
+    assert set_paused(session, alice, True, now=NOW)[1] is True
+    summary, changed = set_paused(session, alice, True, now=NOW)  # a double click
+    assert summary.is_paused and changed is False
+    assert set_paused(session, alice, False, now=NOW) == (
+        offer_summary(session, alice, now=NOW),
+        True,
+    )
+    assert set_paused(session, alice, False, now=NOW)[1] is False
 
 
 def test_pausing_without_an_offer_says_how_to_offer(session: Session) -> None:

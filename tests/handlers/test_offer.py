@@ -219,6 +219,24 @@ def test_home_toggle_pauses_and_resumes_and_refreshes_the_home(
     harness.fake.wait_for("views.publish", 2)
     session.expire_all()
     assert not offers_store.get_offer(alice.id or 0, session=session).paused  # type: ignore[union-attr]
+    # A stale "Resume" click (the Home had not refreshed yet) changes nothing and says so.
+    harness.slack.action(ActionId.OFFER_TOGGLE_PAUSE, "resume", user="U0ALICE01", view=home)
+    harness.fake.wait_for("views.publish", 3)
+    assert "wasn't paused" in harness.fake.last("chat.postMessage").params["text"]
+    session.expire_all()
+    assert not offers_store.get_offer(alice.id or 0, session=session).paused  # type: ignore[union-attr]
+
+
+def test_pause_button_in_a_message_answers_in_the_thread(
+    harness: Harness, alice: Person, session: Session
+) -> None:
+    offer(session, alice)
+    session.commit()
+    harness.slack.action(ActionId.OFFER_TOGGLE_PAUSE, "pause", user="U0ALICE01")
+    assert "Paused until you resume" in harness.fake.last("response_url").params["text"]
+    harness.slack.action(ActionId.OFFER_TOGGLE_PAUSE, "pause", user="U0ALICE01")
+    harness.fake.wait_for("response_url", 2)
+    assert "already paused" in harness.fake.last("response_url").params["text"]
 
 
 def test_home_edit_button_opens_the_offer_modal(harness: Harness, alice: Person) -> None:
