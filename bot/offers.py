@@ -375,3 +375,36 @@ def popular_topics(session: Session, *, now: datetime, limit: int = 5) -> list[s
 
 def labels_of(topics: Sequence[Topic]) -> list[str]:
     return [t.label for t in topics]
+
+
+@dataclass(frozen=True)
+class TopicBalance:
+    """One line of the coordinators' supply-and-demand table (counts only, never who)."""
+
+    label: str
+    searches: int
+    unmatched: int  # searches where nobody was available
+    mentors: int  # available mentors offering that very topic now
+
+
+def supply_and_demand(
+    session: Session, *, start: date, end: date, now: datetime, limit: int = 20
+) -> list[TopicBalance]:
+    """What people searched for from ``start`` to ``end`` (exclusive), unmet demand first."""
+    supply = {
+        s.key: s.mentors for s in offers_store.topic_supply(session=session, today=now.date())
+    }
+    demand = offers_store.demand_between(start, end, session=session)
+    # A search that is a catalogue topic shows under the topic's own label.
+    topics = offers_store.topics_by_keys((d.key for d in demand), session=session)
+    rows = [
+        TopicBalance(
+            topics[d.key].label if d.key in topics else d.label,
+            d.searches,
+            d.unmatched,
+            supply.get(d.key, 0),
+        )
+        for d in demand
+    ]
+    rows.sort(key=lambda r: (-r.unmatched, -r.searches, r.label.lower()))
+    return rows[:limit]

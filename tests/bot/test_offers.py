@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.context import Deps
 from bot.errors import MentorbotError
+from bot.matching import find_mentors
 from bot.offers import (
     NoOffer,
     OfferForm,
@@ -20,6 +21,7 @@ from bot.offers import (
     resume,
     save_offer,
     set_paused,
+    supply_and_demand,
 )
 from bot.people import ImportReport, MentorColumns, import_people
 from storage import offers as offers_store
@@ -166,3 +168,20 @@ def test_pause_dates_people_type(text: str, expected: date | None) -> None:
 def test_unreadable_or_past_pause_dates_are_explained(text: str, says: str) -> None:
     with pytest.raises(MentorbotError, match=says):
         parse_pause_date(text, today=TODAY)
+
+
+def test_supply_and_demand_counts_searches_and_available_mentors(session: Session) -> None:
+    mentee = make_person(session, "U0MENTEE1", area="Support", level=3)
+    apply_offer(
+        session,
+        make_person(session, "U0MENTOR1", area="Sales", level=4),
+        MentorColumns(("Presentations",), 2, None),
+        NOW,
+    )
+    for words in ("presentations", "Presentation", "basket weaving", "basket weaving"):
+        find_mentors(session, mentee, words, now=NOW, max_level_gap=2)
+    table = supply_and_demand(session, start=TODAY, end=TODAY + timedelta(days=7), now=NOW)
+    assert [(r.label, r.searches, r.unmatched, r.mentors) for r in table] == [
+        ("basket weaving", 2, 2, 0),
+        ("Presentations", 2, 0, 1),
+    ]
