@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,7 +87,12 @@ def settings_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def engine(tmp_path: Any) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'mentorbot.db'}")
+    """SQLite in a temporary file; or, to run the suite on PostgreSQL, the database at
+    MENTORBOT_TEST_DATABASE_URL (emptied before each test)."""
+    url = os.environ.get("MENTORBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    if not url.startswith("sqlite"):
+        SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
@@ -96,7 +102,8 @@ def engine(tmp_path: Any) -> Iterator[Engine]:
 def deps(
     fake_slack: FakeSlack, engine: Engine, clock: FakeClock, settings_overrides: dict[str, Any]
 ) -> Deps:
-    settings = make_settings(fake_slack, str(engine.url), **settings_overrides)
+    database_url = engine.url.render_as_string(hide_password=False)
+    settings = make_settings(fake_slack, database_url, **settings_overrides)
     return Deps(settings=settings, engine=engine, open_session=session_factory(engine), clock=clock)
 
 

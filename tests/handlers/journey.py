@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.ids import ActionId, BlockId, request_button_value
-from storage.models import Person
+from storage.models import Conversation, Person
 from tests.conftest import Harness
 from tests.factories import make_person
 from tests.fakeslack import Call
@@ -183,8 +184,22 @@ def send_request(
         ),
         count=before + 1,
     )
-    h.fake.settle(quiet=0.1)  # the app remembers where the card is after posting it
-    return int(buttons(deadline_calls[-1].params)[ActionId.ACCEPT_REQUEST])
+    cid = int(buttons(deadline_calls[-1].params)[ActionId.ACCEPT_REQUEST])
+    _wait_until_card_is_remembered(h, cid)
+    return cid
+
+
+def _wait_until_card_is_remembered(h: Harness, cid: int, timeout: float = 5.0) -> None:
+    """The app stores where the card is just after posting it; wait for that, not for time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with h.deps.open_session() as db:
+            conversation = db.get(Conversation, cid)
+            if conversation is not None and conversation.mentor_dm_ts:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"request {cid}: the card's message ts was never stored")
+        time.sleep(0.02)
 
 
 def card_message(h: Harness, mentor: str = MENTOR) -> tuple[str, str]:
