@@ -159,18 +159,22 @@ class FakeSlack:
 
     def wait_for(
         self,
-        method: str,
+        method: str | tuple[str, ...],
         count: int = 1,
         *,
         where: Callable[[Call], bool] | None = None,
         timeout: float = 5.0,
     ) -> list[Call]:
-        """Wait until at least ``count`` matching calls arrived; return all matching calls."""
+        """Wait until at least ``count`` matching calls arrived; return all matching calls.
+
+        ``method`` may be a tuple: calls to any of those methods match.
+        """
+        methods = (method,) if isinstance(method, str) else method
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
                 found = [
-                    c for c in self.calls if c.method == method and (where is None or where(c))
+                    c for c in self.calls if c.method in methods and (where is None or where(c))
                 ]
                 if len(found) >= count:
                     return found

@@ -90,7 +90,7 @@ class SlackSender:
             "text": text,
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
-            "response_url": self.fake.response_url(f"cmd{n}"),
+            "response_url": self.fake.response_url(kwargs.pop("response_name", f"cmd{n}")),
             "trigger_id": kwargs.pop("trigger_id", self._trigger()),
         }
         return self.post_form(fields, **kwargs)
