@@ -27,6 +27,7 @@ from bot.matching import FindResult, Suggestion, find_mentors, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
 from storage.connections import connected_ids
+from storage.conversations import current_counterparts
 from storage.models import Person, TransitionKind
 from storage.people import get_by_slack_id, reports_of
 
@@ -106,7 +107,9 @@ def next_people(
     """
     if person.id is None:
         return ()
+    # Not someone you already have, nor someone you are already asking or talking to.
     exclude = set(connected_ids(person.id, session=session))
+    exclude |= current_counterparts(person.id, session=session)
     chosen: list[NextPerson] = []
     transition = running_transition(progress)
     searches: list[str | None] = [transition.label] if transition is not None else []

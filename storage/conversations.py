@@ -115,6 +115,15 @@ def involving(person_id: int, statuses: Sequence[str], *, session: Session) -> l
     return list(session.exec(statement.order_by(col(Conversation.id))).all())
 
 
+def current_counterparts(person_id: int, *, session: Session) -> set[int]:
+    """People ``person_id`` has an open request or an active conversation with (either role)."""
+    statuses = [*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE]
+    return {
+        c.mentor_id if c.mentee_id == person_id else c.mentee_id
+        for c in involving(person_id, statuses, session=session)
+    }
+
+
 # --- sessions, agendas, actions ---------------------------------------------------------
 
 

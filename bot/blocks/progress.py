@@ -21,8 +21,8 @@ MAX_WAITING_LINES = 5
 
 NO_GOAL = (
     "The ten-connection goal is for your first six months. Starting something new, like "
-    "supervising for the first time, a new discipline or working overseas? Mark it on the "
-    "bot's *Home* tab to start a fresh, smaller goal."
+    "supervising for the first time, a new discipline or working overseas? Mark it under "
+    "*Starting something new?* on the Home tab for a fresh, smaller goal."
 )
 NO_SUGGESTIONS = (
     "No new suggestions right now: everyone who fits is busy, paused or already a "

@@ -15,7 +15,13 @@ from bot.ids import ActionId, parse_request_button_value
 from bot.offers import apply_offer
 from bot.people import MentorColumns
 from storage.connections import record_connection
-from storage.models import ConnectionSource, Person, TransitionKind
+from storage.models import (
+    ConnectionSource,
+    Conversation,
+    ConversationStatus,
+    Person,
+    TransitionKind,
+)
 from tests.conftest import START, Harness
 from tests.factories import make_person
 
@@ -95,6 +101,32 @@ def test_progress_suggests_three_new_people_outside_my_area_with_room(
     assert "new connection for you" in _text(_answer(harness))
 
 
+def test_progress_never_suggests_someone_i_am_already_asking_or_talking_to(
+    harness: Harness, session: Session, alice: Person
+) -> None:
+    asked = _mentor(session, "U0ASKED01", "Sales", "Career plans")
+    talking = _mentor(session, "U0TALKS01", "Sales", "Career plans")
+    for n in (1, 2):  # fewer than three others: without the rule, the two above would show
+        _mentor(session, f"U0OTHER0{n}", "Finance", "Career plans", level=5)
+    assert alice.id and asked.id and talking.id
+    for mentor, status in ((asked, ConversationStatus.REQUESTED), (talking, "active")):
+        session.add(
+            Conversation(
+                mentee_id=alice.id,
+                mentor_id=mentor.id,  # type: ignore[arg-type]
+                status=status,
+                created_at=START,
+                status_changed_at=START,
+            )
+        )
+    session.commit()
+
+    harness.slack.command("progress", user=ALICE)
+
+    suggested = [mentor for mentor, _ in _suggested(_answer(harness))]
+    assert sorted(suggested) == ["U0OTHER01", "U0OTHER02"]
+
+
 def test_progress_shows_logged_meetings_waiting_and_where_requests_stand(
     harness: Harness, session: Session, alice: Person, deps: Deps
 ) -> None:
@@ -138,7 +170,7 @@ def test_progress_beyond_the_first_six_months_shows_totals_and_how_to_start_a_go
 
     text = _text(_answer(harness))
     assert "0 connections" in text and "of 10" not in text
-    assert "Mark it on the bot's *Home* tab" in text
+    assert "Mark it under *Starting something new?* on the Home tab" in text
 
 
 def test_progress_for_someone_not_in_the_directory_says_how_to_get_in(harness: Harness) -> None:
