@@ -365,32 +365,6 @@ def _set_status(
 # --- eligibility and suggestions (the matching module owns the rules) --------------------
 
 
-def mentor_problems(
-    session: Session,
-    mentee: Person,
-    mentor: Person,
-    *,
-    now: datetime,
-    max_level_gap: int,
-) -> list[str]:
-    """What stops ``mentee`` asking ``mentor`` right now (empty: they can).
-
-    Matching's blockers apply (yourself, inactive, paused, at capacity), except that a
-    pair who both kept the door open may ask again whatever the mentor's load: an
-    on-call request only counts against capacity once accepted.
-    """
-    blockers = list(
-        matching.check_mentor(
-            session, mentee, mentor, now=now, max_level_gap=max_level_gap
-        ).blockers
-    )
-    if blockers and store.is_on_call(_pid(mentee), _pid(mentor), session=session):
-        # Matching reports capacity only as text; the on-call test in
-        # tests/handlers/test_requests.py fails loudly if that wording changes.
-        blockers = [b for b in blockers if "at capacity" not in b]
-    return [b[0].upper() + b[1:] + "." for b in blockers]
-
-
 def next_best_mentors(
     session: Session,
     mentee: Person,
@@ -427,7 +401,10 @@ def check_can_request(
     now: datetime,
     max_level_gap: int,
 ) -> None:
-    """Raise when ``mentee`` can't request ``mentor`` now (open request, active, ineligible)."""
+    """Raise when ``mentee`` can't request ``mentor`` now (open request, active, ineligible).
+
+    Eligibility is matching's ``check_mentor``, the same decision `/mentor ask` makes.
+    """
     mentee = _person(session, mentee_slack_id)
     mentor = people.get_by_slack_id(mentor_slack_id, session=session)
     if mentor is None:
@@ -448,9 +425,11 @@ def check_can_request(
         raise MentorbotError(
             f"You already asked <@{mentor_slack_id}>; the request is waiting for an answer."
         )
-    problems = mentor_problems(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
-    if problems:
-        raise MentorbotError(" ".join(problems))
+    eligibility = matching.check_mentor(
+        session, mentee, mentor, now=now, max_level_gap=max_level_gap
+    )
+    if not eligibility.allowed:
+        raise MentorbotError(" ".join(b[0].upper() + b[1:] + "." for b in eligibility.blockers))
 
 
 def create_request(

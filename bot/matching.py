@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -48,16 +49,62 @@ class Suggestion:
     out_of_scope: str = ""
 
 
+class ConcernCode(StrEnum):
+    """What speaks against asking a mentor; callers decide on these codes, never on wording."""
+
+    YOURSELF = "yourself"
+    INACTIVE = "inactive"
+    PAUSED = "paused"
+    AT_CAPACITY = "at_capacity"
+    NO_OFFER = "no_offer"
+    OWN_AREA = "own_area"
+    MANAGEMENT_CHAIN = "management_chain"
+    REPORTS_TO_YOU = "reports_to_you"
+    LEVEL_GAP = "level_gap"
+    JUNIOR = "junior"  # junior to the mentee, without offering reverse mentoring
+
+
+BLOCKING = frozenset(
+    {ConcernCode.YOURSELF, ConcernCode.INACTIVE, ConcernCode.PAUSED, ConcernCode.AT_CAPACITY}
+)
+
+
+@dataclass(frozen=True)
+class Concern:
+    """One thing against a mentee asking a mentor: its code, and the sentence the mentee sees."""
+
+    code: ConcernCode
+    text: str
+
+    @property
+    def blocks(self) -> bool:
+        """Blocking concerns refuse the request; the others are warnings."""
+        return self.code in BLOCKING
+
+
 @dataclass(frozen=True)
 class Eligibility:
     """Why a mentee cannot ask a mentor (blockers) or should know something first (warnings)."""
 
-    blockers: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    concerns: tuple[Concern, ...] = ()
 
     @property
     def allowed(self) -> bool:
-        return not self.blockers
+        return not any(c.blocks for c in self.concerns)
+
+    @property
+    def codes(self) -> frozenset[ConcernCode]:
+        return frozenset(c.code for c in self.concerns)
+
+    @property
+    def blockers(self) -> tuple[str, ...]:
+        """What stops the request, as sentences for the mentee."""
+        return tuple(c.text for c in self.concerns if c.blocks)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the mentee should know before asking, as sentences."""
+        return tuple(c.text for c in self.concerns if not c.blocks)
 
 
 def area_key(area: str | None) -> str | None:
@@ -318,22 +365,30 @@ def _levels(gap: int) -> str:
 def check_mentor(
     session: Session, mentee: Person, mentor: Person, *, now: datetime, max_level_gap: int
 ) -> Eligibility:
-    """Can ``mentee`` ask ``mentor`` directly? Blockers refuse; warnings only inform.
+    """Can ``mentee`` ask ``mentor``? The one decision behind `/mentor ask` and every request.
 
-    Asking someone without a mentor offer is allowed (everyone can be asked; they may
-    decline), with a warning, since they have not said what they can help with.
+    Blocking concerns refuse; the others only inform. Asking someone without a mentor
+    offer is allowed (everyone can be asked; they may decline), with a warning, since
+    they have not said what they can help with. A pair who both kept the door open
+    ("on call") may ask again whatever the mentor's load: an on-call request only
+    counts against capacity once accepted.
     """
+    who = f"<@{mentor.slack_id}>"
     if mentee.id is not None and mentee.id == mentor.id:
-        return Eligibility(blockers=("that's you: pick someone else to learn from",))
+        return _only(ConcernCode.YOURSELF, "that's you: pick someone else to learn from")
     if not mentor.is_active:
-        return Eligibility(blockers=(f"<@{mentor.slack_id}> is no longer in the directory",))
-    blockers: list[str] = []
-    warnings: list[str] = []
+        return _only(ConcernCode.INACTIVE, f"{who} is no longer in the directory")
+    found: list[Concern] = []
+
+    def concern(code: ConcernCode, text: str) -> None:
+        found.append(Concern(code, text))
+
     offer = offers_store.get_offer(mentor.id or 0, session=session)
     if offer is None:
-        warnings.append(
-            f"<@{mentor.slack_id}> hasn't offered to mentor yet, so they may not have time; "
-            "a short, specific request works best"
+        concern(
+            ConcernCode.NO_OFFER,
+            f"{who} hasn't offered to mentor yet, so they may not have time; "
+            "a short, specific request works best",
         )
     else:
         if is_paused(offer, now.date()):
@@ -342,34 +397,47 @@ def check_mentor(
                 if offer.paused_until and not offer.paused
                 else ""
             )
-            blockers.append(f"<@{mentor.slack_id}> has paused mentoring{until}")
+            concern(ConcernCode.PAUSED, f"{who} has paused mentoring{until}")
         load = conversations_store.active_load([mentor.id or 0], session=session).get(
             mentor.id or 0, 0
         )
-        if load >= offer.capacity:
-            blockers.append(
-                f"<@{mentor.slack_id}> is at capacity ({load} of {offer.capacity} conversations)"
+        if load >= offer.capacity and not _on_call(session, mentee, mentor):
+            concern(
+                ConcernCode.AT_CAPACITY,
+                f"{who} is at capacity ({load} of {offer.capacity} conversations)",
             )
     mentee_area = area_key(mentee.area)
     if mentee_area is not None and area_key(mentor.area) == mentee_area:
-        warnings.append(f"<@{mentor.slack_id}> works in your own area")
+        concern(ConcernCode.OWN_AREA, f"{who} works in your own area")
     chain = directory_store.manager_chain(mentee.slack_id, session=session)
     if mentor.slack_id in chain:
-        warnings.append(f"<@{mentor.slack_id}> is in your management chain")
+        concern(ConcernCode.MANAGEMENT_CHAIN, f"{who} is in your management chain")
     elif mentee.slack_id in directory_store.manager_chain(mentor.slack_id, session=session):
-        warnings.append(f"<@{mentor.slack_id}> reports to you")
+        concern(ConcernCode.REPORTS_TO_YOU, f"{who} reports to you")
     gap = _gap(mentee.level, mentor.level)
     reverse = offer is not None and offer.reverse_mentoring
     if gap is not None and gap > max_level_gap:
-        warnings.append(
-            f"<@{mentor.slack_id}> is {describe_gap(gap)}; pairings more than "
-            f"{max_level_gap} levels apart tend not to work as well"
+        concern(
+            ConcernCode.LEVEL_GAP,
+            f"{who} is {describe_gap(gap)}; pairings more than "
+            f"{max_level_gap} levels apart tend not to work as well",
         )
     elif gap is not None and gap < 0 and not reverse:
-        warnings.append(
-            f"<@{mentor.slack_id}> is {_levels(gap)} below you and hasn't offered reverse mentoring"
+        concern(
+            ConcernCode.JUNIOR,
+            f"{who} is {_levels(gap)} below you and hasn't offered reverse mentoring",
         )
-    return Eligibility(tuple(blockers), tuple(warnings))
+    return Eligibility(tuple(found))
+
+
+def _only(code: ConcernCode, text: str) -> Eligibility:
+    return Eligibility((Concern(code, text),))
+
+
+def _on_call(session: Session, mentee: Person, mentor: Person) -> bool:
+    if mentee.id is None or mentor.id is None:
+        return False
+    return conversations_store.is_on_call(mentee.id, mentor.id, session=session)
 
 
 def directory_person(session: Session, slack_id: str) -> Person:
@@ -410,7 +478,7 @@ def check_ask(
         )
     eligibility = check_mentor(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
     others: list[Suggestion] = []
-    if not eligibility.allowed and mentor.id != mentee.id:
+    if not eligibility.allowed and ConcernCode.YOURSELF not in eligibility.codes:
         others = suggest_mentors(
             session,
             mentee,

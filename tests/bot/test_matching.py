@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.matching import (
+    ConcernCode,
     Eligibility,
     check_mentor,
     eligibility_problems,
@@ -219,6 +220,42 @@ def test_ask_checks_block_paused_and_full_and_warn_about_my_own_area(
     assert not check("U0ALICE01").allowed
     assert not check("U0JUDY001").allowed
     assert eligibility_problems(session, alice, people["U0GRACE01"], now=NOW, max_level_gap=2)
+
+
+def test_each_ask_concern_carries_a_code_so_callers_never_match_wording(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice = people["U0ALICE01"]
+
+    def codes(slack_id: str) -> set[ConcernCode]:
+        return set(check_mentor(session, alice, people[slack_id], now=NOW, max_level_gap=2).codes)
+
+    assert codes("U0BOB0001") == set()
+    assert codes("U0ALICE01") == {ConcernCode.YOURSELF}
+    assert codes("U0JUDY001") == {ConcernCode.INACTIVE}
+    assert codes("U0IVAN001") == {ConcernCode.PAUSED}
+    assert codes("U0GRACE01") == {ConcernCode.AT_CAPACITY}
+    assert codes("U0NOBODY1") == {ConcernCode.NO_OFFER}
+    assert codes("U0CAROL01") == {ConcernCode.OWN_AREA}
+    assert ConcernCode.MANAGEMENT_CHAIN in codes("U0EMMA001")
+    assert ConcernCode.REPORTS_TO_YOU in codes("U0MIA0001")
+    assert codes("U0FRANK01") == {ConcernCode.LEVEL_GAP}
+    assert codes("U0ERIN001") == {ConcernCode.JUNIOR}
+
+
+def test_a_pair_on_call_may_ask_a_full_mentor_but_not_a_paused_one(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice, grace, ivan = people["U0ALICE01"], people["U0GRACE01"], people["U0IVAN001"]
+    for mentor in (grace, ivan):
+        conversation(session, alice, mentor, ConversationStatus.CLOSED).on_call = True
+    session.flush()
+    full = check_mentor(session, alice, grace, now=NOW, max_level_gap=2)
+    assert full.allowed and full.blockers == ()
+    paused = check_mentor(session, alice, ivan, now=NOW, max_level_gap=2)
+    assert paused.codes == {ConcernCode.PAUSED}
+    bob = check_mentor(session, people["U0BOB0001"], grace, now=NOW, max_level_gap=2)
+    assert ConcernCode.AT_CAPACITY in bob.codes  # the exception is the pair's, not grace's
 
 
 def test_mentors_python_must_skip_do_not_hide_the_ones_further_down(session: Session) -> None:

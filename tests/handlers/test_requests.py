@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.ids import ActionId, BlockId, request_button_value
+from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 from handlers import jobs
 from storage.models import Conversation, ConversationStatus
 from tests.conftest import Harness
@@ -21,6 +21,7 @@ from tests.handlers.journey import (
     buttons,
     card_calls,
     card_message,
+    command_modal,
     directory,
     open_modal,
     request_values,
@@ -278,6 +279,31 @@ def test_a_pair_on_call_can_ask_again_even_when_the_mentor_is_full(
     session.commit()
     cid = send_request(h)
     assert _status(session, cid) == ConversationStatus.REQUESTED
+
+
+def test_mentor_ask_lets_an_on_call_mentee_ask_the_full_mentor_and_refuses_anyone_else(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    people = directory(session)
+    earlier = conversation(session, people[MENTEE], people[MENTOR], ConversationStatus.CLOSED)
+    earlier.on_call = True
+    conversation(session, people[OTHER_MENTOR], people[MENTOR])
+    conversation(session, people[COLLEAGUE], people[MENTOR])
+    session.commit()
+
+    view = command_modal(h, f"ask <@{MENTOR}> public speaking", user=MENTEE)
+    assert view["callback_id"] == CallbackId.REQUEST_MODAL
+    reply = h.slack.submit(view, request_values("\n".join(QUESTIONS)), user=MENTEE)
+    assert reply.status == 200 and not reply.body, reply.body
+    h.fake.wait_for(
+        "chat.postMessage", where=lambda c: ActionId.ACCEPT_REQUEST in buttons(c.params)
+    )
+
+    h.slack.command(f"ask <@{MENTOR}>", user=STRANGER)
+    _said(h, f"<@{MENTOR}> is at capacity (2 of 2 conversations)")
+    h.fake.settle(quiet=0.2)
+    assert len(h.fake.calls_to("views.open")) == 1  # only the on-call mentee's modal
 
 
 def test_asking_the_same_mentor_twice_is_refused(harness: Harness, session: Session) -> None:
