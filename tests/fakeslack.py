@@ -54,6 +54,10 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)
     expired_triggers: set[str] = field(default_factory=set)
+    # apps.connections.open answers with this WebSocket URL (a FakeSocketMode's ``url``)
+    # plus a fresh ticket; the tickets it issued, in order.
+    socket_mode_url: str | None = None
+    tickets: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -245,8 +249,14 @@ class FakeSlack:
             if failure.status == 429:
                 return 429, {"ok": False, "error": "ratelimited"}, headers
             return failure.status, {"ok": False, "error": failure.error or "fatal_error"}, headers
-        if call.method not in ("response_url", "file.upload") and call.method != "auth.test":
-            auth = call.headers.get("authorization", "")
+        auth = call.headers.get("authorization", "")
+        if call.method == "apps.connections.open":
+            # The one method that takes the app-level token (xapp-), and only that token.
+            if not auth.startswith("Bearer "):
+                return 200, {"ok": False, "error": "not_authed"}, {}
+            if not auth.startswith("Bearer xapp-"):
+                return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+        elif call.method not in ("response_url", "file.upload", "auth.test"):
             if not auth.startswith("Bearer xoxb-"):
                 return 200, {"ok": False, "error": "not_authed"}, {}
         invalid = self._validate(call)
@@ -394,6 +404,14 @@ class FakeSlack:
     def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
         files = p.get("files") or []
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+    def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "internal_error"}  # no fake Socket Mode server
+        ticket = f"ticket-{next(self._ids):08d}"
+        with self._lock:
+            self.tickets.append(ticket)
+        return {"ok": True, "url": f"{self.socket_mode_url}?ticket={ticket}&app_id=A0APP0001"}
 
     def _m_response_url(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
