@@ -42,7 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)  # noqa: T201 - the CLI's own output
         return EXIT_CONFIG
-    result: int = args.handler(settings, args)
+    try:
+        result: int = args.handler(settings, args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
     return result
 
 
@@ -111,13 +115,15 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.http or not settings.slack_app_token:
         return _run_http(settings, args)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
     from bot.scheduler import build_scheduler
-    from bot.slack import build_client
+    from bot.slack import app_token_problem, build_client, check_credentials
 
-    deps = _deps(settings)
     client = build_client(settings)
+    check_credentials(client, settings)
+    deps = _deps(settings)
     app = create_app(deps, client, socket_mode=True)
     scheduler = None if args.no_scheduler else build_scheduler(deps, client)
     handler = SocketModeHandler(app, settings.slack_app_token)
@@ -125,7 +131,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if scheduler is not None:
             scheduler.start()
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except SlackApiError as exc:
+            raise app_token_problem(exc) from None
         logger.info("mentorbot is running in Socket Mode")
         _wait(stop)
     finally:
@@ -137,7 +146,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run_http(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import serve_http
+    from bot.slack import build_client, check_credentials
 
+    check_credentials(build_client(settings), settings)
     _deps(settings)  # migrate once, before any worker starts
     scheduler_process = None
     if not args.no_scheduler:

@@ -14,9 +14,6 @@ SLASH_COMMAND = "/mentor"
 class ActionId(StrEnum):
     """Buttons, selects and other interactive elements."""
 
-    # --- foundation / shared ---
-    OPEN_HELP = "open_help"
-
     # --- directory, offers, matching (find / ask / offer / pause) ---
     REQUEST_CONVERSATION = "request_conversation"  # value: mentor's Slack user ID
     FIND_TOPIC = "find_topic"  # value: topic label

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.config import Settings
+from bot.config import WHERE_TO_FIND, ConfigError, Settings
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -51,3 +51,28 @@ def iter_users(client: WebClient, *, page_size: int = 200) -> Iterator[dict[str,
     """Every member of the workspace, following users.list's cursor page by page."""
     for page in client.users_list(limit=page_size):
         yield from page.get("members") or []
+
+
+def check_credentials(client: WebClient, settings: Settings) -> None:
+    """Ask Slack whether the bot token works (auth.test); ConfigError naming what is wrong."""
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        raise ConfigError(
+            f"Configuration problem:\n  - SLACK_BOT_TOKEN was refused by Slack ({error}): "
+            f"use {WHERE_TO_FIND['SLACK_BOT_TOKEN']}, and reinstall the app if it changed."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot reach the Slack Web API at SLACK_API_URL={settings.slack_api_url} ({exc}). "
+            "Check the URL and this machine's network."
+        ) from None
+
+
+def app_token_problem(exc: SlackApiError) -> ConfigError:
+    """The Socket Mode connection was refused: name SLACK_APP_TOKEN and where to get it."""
+    return ConfigError(
+        f"Configuration problem:\n  - SLACK_APP_TOKEN was refused by Slack "
+        f"({exc.response.get('error')}): use {WHERE_TO_FIND['SLACK_APP_TOKEN']}."
+    )

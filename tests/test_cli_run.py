@@ -147,3 +147,24 @@ def test_scheduler_process_registers_its_jobs_once_and_stops_on_sigterm(
         ids = [row[0] for row in db.execute("SELECT id FROM apscheduler_jobs")]
     assert "purge-events" in ids
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("mode", [["--http"], []])
+def test_a_refused_bot_token_exits_2_naming_it(
+    fake_slack: FakeSlack, tmp_path: Path, mode: list[str]
+) -> None:
+    fake_slack.fail("auth.test", error="invalid_auth")
+    env = _env(fake_slack, tmp_path)
+    if not mode:
+        env["SLACK_APP_TOKEN"] = "xapp-1-A0APP0001-1-test"  # Socket Mode
+    result = subprocess.run(
+        [*_mentorbot(), "run", *mode, "--no-scheduler"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stderr

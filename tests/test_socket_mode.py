@@ -198,3 +198,28 @@ def test_socket_mode_connects_answers_envelopes_and_stops_on_sigterm(
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+def test_a_refused_app_token_exits_2_naming_it(
+    fake_slack: FakeSlack, fake_socket: FakeSocketMode, tmp_path: Path
+) -> None:
+    fake_slack.fail("apps.connections.open", error="invalid_auth")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_API_URL=fake_slack.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+    result = subprocess.run(
+        [*_mentorbot(), "run", "--no-scheduler"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "SLACK_APP_TOKEN was refused by Slack (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stderr
