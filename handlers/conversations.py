@@ -185,39 +185,46 @@ def _answered_card(client: WebClient, request: svc.RequestSnapshot, outcome: str
 
 def agenda(ctx: CommandContext) -> None:
     """`/mentor agenda`: post or edit the agenda of the next conversation."""
-    choices = _use_case(ctx.deps, lambda s: svc.agenda_choices(s, ctx.user_id))
-    if not choices:
-        ctx.notice(NO_AGENDA_CONVERSATION)
-        return
-    if len(choices) > 1:
-        ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_choose_modal("agenda", choices))
-        return
-    draft = _use_case(ctx.deps, lambda s: _agenda_draft(s, ctx.deps, choices[0], ctx.user_id))
-    ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_agenda_modal(draft))
+    _choose_then_draft(ctx, "agenda", svc.agenda_choices, NO_AGENDA_CONVERSATION)
 
 
 def followup(ctx: CommandContext) -> None:
     """`/mentor followup`: post the actions of the last conversation."""
-    choices = _use_case(ctx.deps, lambda s: svc.followup_choices(s, ctx.user_id))
+    _choose_then_draft(ctx, "followup", svc.followup_choices, NO_FOLLOWUP_CONVERSATION)
+
+
+def _choose_then_draft(
+    ctx: CommandContext,
+    purpose: str,
+    choices_of: Callable[[Session, str], list[svc.Choice]],
+    nothing: str,
+) -> None:
+    """One conversation: its agenda or follow-up modal; several: a modal to choose one."""
+    choices = _use_case(ctx.deps, lambda s: choices_of(s, ctx.user_id))
     if not choices:
-        ctx.notice(NO_FOLLOWUP_CONVERSATION)
+        ctx.notice(nothing)
         return
     if len(choices) > 1:
-        ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=build_choose_modal("followup", choices)
+        view = build_choose_modal(purpose, choices)
+    else:
+        view = _draft_modal(ctx.deps, purpose, choices[0].conversation_id, ctx.user_id)
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+
+
+def _draft_modal(deps: Deps, purpose: str, conversation_id: int, user: str) -> dict[str, Any]:
+    """The agenda ("agenda") or follow-up (otherwise) modal for one of ``user``'s conversations."""
+    if purpose == "agenda":
+        agenda_view = _use_case(
+            deps,
+            lambda s: svc.agenda_draft(
+                s, conversation_id, user, max_sessions=deps.settings.max_sessions
+            ),
         )
-        return
-    cid = choices[0].conversation_id
-    draft = _use_case(
-        ctx.deps, lambda s: svc.followup_draft(s, cid, ctx.user_id, now=ctx.deps.clock())
+        return build_agenda_modal(agenda_view)
+    followup_view = _use_case(
+        deps, lambda s: svc.followup_draft(s, conversation_id, user, now=deps.clock())
     )
-    ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_followup_modal(draft))
-
-
-def _agenda_draft(session: Session, deps: Deps, choice: svc.Choice, user: str) -> svc.AgendaView:
-    return svc.agenda_draft(
-        session, choice.conversation_id, user, max_sessions=deps.settings.max_sessions
-    )
+    return build_followup_modal(followup_view)
 
 
 # --- what happens after a state change (shared by clicks and the expiry job) ----------------
@@ -271,6 +278,51 @@ def register(app: App, deps: Deps) -> None:
         except MentorbotError as exc:
             _tell(client, body, respond, str(exc))
 
+    def open_checked_modal(
+        client: WebClient,
+        body: dict[str, Any],
+        respond: Respond,
+        check: Callable[[Session, int, str], T],
+        build: Callable[[int, T], dict[str, Any]],
+    ) -> None:
+        """A button whose value is a conversation ID opens a modal once the database agrees.
+
+        ``check`` re-reads who may do what (raising when the click is stale or someone
+        else's, and the clicker is told why); ``build`` makes the modal from its answer.
+        """
+        user, value = _clicked(body)
+        cid = _int(value)
+
+        def run() -> None:
+            checked = _use_case(deps, lambda s: check(s, cid, user))
+            client.views_open(trigger_id=body["trigger_id"], view=build(cid, checked))
+
+        guarded(client, body, respond, run)
+
+    def submitted(
+        ack: Ack,
+        use_case: Callable[[Session], T],
+        *,
+        fields: Mapping[str, str] | None = None,
+        fallback: str = "",
+        refused: str = "Nothing changed",
+    ) -> T | None:
+        """Run a modal's use case, then ack; None when nothing was done.
+
+        With ``fields`` (field name → block ID, ``fallback`` for the rest), bad input goes
+        back onto the modal's fields; any other refusal replaces the modal with why.
+        """
+        try:
+            result = _use_case(deps, use_case)
+        except MentorbotError as exc:
+            if fields is not None and isinstance(exc, svc.FieldErrors):
+                ack(response_action="errors", errors=_field_errors(exc, fields, fallback))
+            else:
+                ack(response_action="update", view=build_problem_view(refused, str(exc)))
+            return None
+        ack()
+        return result
+
     # --- asking ------------------------------------------------------------------------
 
     @app.action(ActionId.REQUEST_CONVERSATION)
@@ -312,28 +364,22 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         meta = RequestModalMeta.load(view.get("private_metadata", ""))
         form = parse_request_submission(view["state"]["values"])
-        try:
-            request = _use_case(
-                deps,
-                lambda s: svc.create_request(
-                    s,
-                    user,
-                    meta.mentor_slack_id,
-                    form,
-                    now=deps.clock(),
-                    max_level_gap=deps.settings.max_level_gap,
-                ),
-            )
-        except svc.FieldErrors as exc:
-            ack(
-                response_action="errors",
-                errors=_field_errors(exc, REQUEST_FIELDS, BlockId.REQUEST_QUESTIONS),
-            )
+        request = submitted(
+            ack,
+            lambda s: svc.create_request(
+                s,
+                user,
+                meta.mentor_slack_id,
+                form,
+                now=deps.clock(),
+                max_level_gap=deps.settings.max_level_gap,
+            ),
+            fields=REQUEST_FIELDS,
+            fallback=BlockId.REQUEST_QUESTIONS,
+            refused="Request not sent",
+        )
+        if request is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Request not sent", str(exc)))
-            return
-        ack()
         _send_card(client, deps, request)
         _dm(client, user, build_request_sent(request.mentor_slack_id, request.topic))
         _refresh(client, deps, [user, request.mentor_slack_id])
@@ -385,18 +431,13 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the modal where the mentor writes their question."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            request = _use_case(
-                deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user, info=True)
-            )
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=build_info_question_modal(request.conversation_id, request.mentee_slack_id),
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            lambda s, cid, user: svc.check_mentor_can_answer(s, cid, user, info=True),
+            lambda cid, request: build_info_question_modal(cid, request.mentee_slack_id),
+        )
 
     @app.view(CallbackId.INFO_QUESTION_MODAL)
     def handle_info_question(
@@ -406,19 +447,14 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         question = text_value(view["state"]["values"], BlockId.INFO_QUESTION)
         cid = _int(view.get("private_metadata", ""))
-        try:
-            request = _use_case(
-                deps, lambda s: svc.ask_for_info(s, cid, user, question, now=deps.clock())
-            )
-        except svc.FieldErrors as exc:
-            ack(
-                response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, "info_question")
-            )
+        request = submitted(
+            ack,
+            lambda s: svc.ask_for_info(s, cid, user, question, now=deps.clock()),
+            fields=REQUEST_FIELDS,
+            fallback=BlockId.INFO_QUESTION,
+        )
+        if request is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
         _dm(
             client,
             request.mentee_slack_id,
@@ -433,22 +469,15 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the modal where the mentee answers the mentor's question."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            request = _use_case(
-                deps, lambda s: svc.check_mentee_can_answer_info(s, _int(value), user)
-            )
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=build_info_answer_modal(
-                    request.conversation_id,
-                    request.mentor_slack_id,
-                    request.info_question or "",
-                ),
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            svc.check_mentee_can_answer_info,
+            lambda cid, request: build_info_answer_modal(
+                cid, request.mentor_slack_id, request.info_question or ""
+            ),
+        )
 
     @app.view(CallbackId.INFO_ANSWER_MODAL)
     def handle_info_answer(
@@ -458,17 +487,14 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         answer = text_value(view["state"]["values"], BlockId.INFO_ANSWER)
         cid = _int(view.get("private_metadata", ""))
-        try:
-            request = _use_case(
-                deps, lambda s: svc.answer_info(s, cid, user, answer, now=deps.clock())
-            )
-        except svc.FieldErrors as exc:
-            ack(response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, "info_answer"))
+        request = submitted(
+            ack,
+            lambda s: svc.answer_info(s, cid, user, answer, now=deps.clock()),
+            fields=REQUEST_FIELDS,
+            fallback=BlockId.INFO_ANSWER,
+        )
+        if request is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
         _answered_card(client, request, "The mentee answered: see the updated request below.")
         _send_card(client, deps, request)
         _dm(client, user, build_notice(f"Thanks: <@{request.mentor_slack_id}> has your answer."))
@@ -478,15 +504,13 @@ def register(app: App, deps: Deps) -> None:
     def handle_pass(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Open the modal where the mentor names a colleague."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            request = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user))
-            client.views_open(
-                trigger_id=body["trigger_id"], view=build_pass_modal(request.conversation_id)
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            svc.check_mentor_can_answer,
+            lambda cid, _request: build_pass_modal(cid),
+        )
 
     @app.view(CallbackId.PASS_MODAL)
     def handle_pass_submission(
@@ -496,18 +520,15 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         to = str(field(view["state"]["values"], BlockId.PASS_TO).get("selected_user") or "")
         cid = _int(view.get("private_metadata", ""))
-        try:
-            before = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, cid, user))
-            passed = _use_case(deps, lambda s: svc.pass_request(s, cid, user, to, now=deps.clock()))
-        except svc.FieldErrors as exc:
-            ack(
-                response_action="errors", errors=_field_errors(exc, REQUEST_FIELDS, BlockId.PASS_TO)
-            )
+
+        def pass_on(s: Session) -> tuple[svc.RequestSnapshot, svc.Passed]:
+            before = svc.check_mentor_can_answer(s, cid, user)  # where the old card is
+            return before, svc.pass_request(s, cid, user, to, now=deps.clock())
+
+        done = submitted(ack, pass_on, fields=REQUEST_FIELDS, fallback=BlockId.PASS_TO)
+        if done is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
+        before, passed = done
         request = passed.request
         _answered_card(client, before, f"Passed on to <@{request.mentor_slack_id}>.")
         _send_card(client, deps, request)
@@ -528,15 +549,13 @@ def register(app: App, deps: Deps) -> None:
     def handle_decline(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Open the modal asking (optionally) for a short reason."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            request = _use_case(deps, lambda s: svc.check_mentor_can_answer(s, _int(value), user))
-            client.views_open(
-                trigger_id=body["trigger_id"], view=build_decline_modal(request.conversation_id)
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            svc.check_mentor_can_answer,
+            lambda cid, _request: build_decline_modal(cid),
+        )
 
     @app.view(CallbackId.DECLINE_MODAL)
     def handle_decline_submission(
@@ -546,22 +565,14 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         reason = text_value(view["state"]["values"], BlockId.DECLINE_REASON)
         cid = _int(view.get("private_metadata", ""))
-        try:
-            answered = _use_case(
-                deps,
-                lambda s: svc.decline_request(
-                    s,
-                    cid,
-                    user,
-                    reason,
-                    now=deps.clock(),
-                    max_level_gap=deps.settings.max_level_gap,
-                ),
-            )
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+        answered = submitted(
+            ack,
+            lambda s: svc.decline_request(
+                s, cid, user, reason, now=deps.clock(), max_level_gap=deps.settings.max_level_gap
+            ),
+        )
+        if answered is None:
             return
-        ack()
         request = answered.request
         _answered_card(client, request, "Declined. Thank you for answering.")
         _dm(
@@ -613,18 +624,15 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the agenda modal for the next session (mentee only)."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            draft = _use_case(
-                deps,
-                lambda s: svc.agenda_draft(
-                    s, _int(value), user, max_sessions=deps.settings.max_sessions
-                ),
-            )
-            client.views_open(trigger_id=body["trigger_id"], view=build_agenda_modal(draft))
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            lambda s, cid, user: svc.agenda_draft(
+                s, cid, user, max_sessions=deps.settings.max_sessions
+            ),
+            lambda _cid, draft: build_agenda_modal(draft),
+        )
 
     @app.view(CallbackId.AGENDA_MODAL)
     def handle_agenda_submission(
@@ -633,31 +641,24 @@ def register(app: App, deps: Deps) -> None:
         """Save the agenda (and date) and share it in the pair's group DM."""
         user = body["user"]["id"]
         cid = _int(view.get("private_metadata", ""))
-        submitted = parse_agenda_submission(view["state"]["values"])
-        try:
-            posted = _use_case(
-                deps,
-                lambda s: svc.post_agenda(
-                    s,
-                    cid,
-                    user,
-                    submitted.questions,
-                    on=submitted.on,
-                    at=submitted.at,
-                    now=deps.clock(),
-                    max_sessions=deps.settings.max_sessions,
-                ),
-            )
-        except svc.FieldErrors as exc:
-            ack(
-                response_action="errors",
-                errors=_field_errors(exc, FOLLOWUP_FIELDS, BlockId.AGENDA_QUESTIONS),
-            )
+        agenda = parse_agenda_submission(view["state"]["values"])
+        posted = submitted(
+            ack,
+            lambda s: svc.post_agenda(
+                s,
+                cid,
+                user,
+                agenda.questions,
+                on=agenda.on,
+                at=agenda.at,
+                now=deps.clock(),
+                max_sessions=deps.settings.max_sessions,
+            ),
+            fields=FOLLOWUP_FIELDS,
+            fallback=BlockId.AGENDA_QUESTIONS,
+        )
+        if posted is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
         _post(client, posted.group_channel_id, build_agenda_posted(posted))
         _refresh(client, deps, [posted.mentee_slack_id, posted.mentor_slack_id])
 
@@ -667,15 +668,13 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the follow-up modal for the last (or just held) session."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            draft = _use_case(
-                deps, lambda s: svc.followup_draft(s, _int(value), user, now=deps.clock())
-            )
-            client.views_open(trigger_id=body["trigger_id"], view=build_followup_modal(draft))
-
-        guarded(client, body, respond, run)
+        open_checked_modal(
+            client,
+            body,
+            respond,
+            lambda s, cid, user: svc.followup_draft(s, cid, user, now=deps.clock()),
+            lambda _cid, draft: build_followup_modal(draft),
+        )
 
     @app.action(ActionId.ADD_ACTION_ROW)
     def handle_add_action_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -700,36 +699,29 @@ def register(app: App, deps: Deps) -> None:
         """Store the actions and outcomes; share them in the group DM with Done buttons."""
         user = body["user"]["id"]
         cid, number, rows = parse_followup_metadata(view.get("private_metadata", ""))
-        submitted = parse_followup_submission(view["state"]["values"], rows)
-        try:
-            posted = _use_case(
-                deps,
-                lambda s: svc.post_followups(
-                    s,
-                    cid,
-                    user,
-                    number,
-                    submitted.outcomes,
-                    submitted.actions,
-                    now=deps.clock(),
-                    max_sessions=deps.settings.max_sessions,
-                ),
-            )
-        except svc.FieldErrors as exc:
-            first_outcome = next(
-                (b for b in view["state"]["values"] if b.startswith(BlockId.OUTCOME_PREFIX)),
-                f"{BlockId.ACTION_TEXT_PREFIX}1",
-            )
-            mapping = {**FOLLOWUP_FIELDS, "outcomes": first_outcome}
-            ack(
-                response_action="errors",
-                errors=_field_errors(exc, mapping, f"{BlockId.ACTION_TEXT_PREFIX}1"),
-            )
+        followups = parse_followup_submission(view["state"]["values"], rows)
+        first_action = f"{BlockId.ACTION_TEXT_PREFIX}1"
+        first_outcome = next(
+            (b for b in view["state"]["values"] if b.startswith(BlockId.OUTCOME_PREFIX)),
+            first_action,
+        )
+        posted = submitted(
+            ack,
+            lambda s: svc.post_followups(
+                s,
+                cid,
+                user,
+                number,
+                followups.outcomes,
+                followups.actions,
+                now=deps.clock(),
+                max_sessions=deps.settings.max_sessions,
+            ),
+            fields={**FOLLOWUP_FIELDS, "outcomes": first_outcome},
+            fallback=first_action,
+        )
+        if posted is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
         result = posted.view
         if posted.logged is not None:
             _post(client, result.group_channel_id, build_session_logged(posted.logged, user))
@@ -781,15 +773,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the close-early modal (either of the pair)."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            other = _use_case(deps, lambda s: svc.check_can_close(s, _int(value), user))
-            client.views_open(
-                trigger_id=body["trigger_id"], view=build_close_modal(_int(value), other)
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(client, body, respond, svc.check_can_close, build_close_modal)
 
     @app.view(CallbackId.CLOSE_EARLY_MODAL)
     def handle_close_submission(
@@ -799,14 +783,9 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         cid = _int(view.get("private_metadata", ""))
         note = text_value(view["state"]["values"], BlockId.CLOSE_NOTE)
-        try:
-            closed = _use_case(
-                deps, lambda s: svc.close_early(s, cid, user, note, now=deps.clock())
-            )
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
+        closed = submitted(ack, lambda s: svc.close_early(s, cid, user, note, now=deps.clock()))
+        if closed is None:
             return
-        ack()
         other = closed.mentor_slack_id if user == closed.mentee_slack_id else closed.mentee_slack_id
         _dm(client, other, build_closed_early_note(closed, for_slack_id=other))
         _post(
@@ -823,15 +802,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the private keep-the-door-open and rating modal."""
         ack()
-        user, value = _clicked(body)
-
-        def run() -> None:
-            other = _use_case(deps, lambda s: svc.check_can_rate(s, _int(value), user))
-            client.views_open(
-                trigger_id=body["trigger_id"], view=build_sunset_modal(_int(value), other)
-            )
-
-        guarded(client, body, respond, run)
+        open_checked_modal(client, body, respond, svc.check_can_rate, build_sunset_modal)
 
     @app.view(CallbackId.SUNSET_MODAL)
     def handle_sunset_submission(
@@ -841,29 +812,22 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         cid = _int(view.get("private_metadata", ""))
         answer = parse_sunset_submission(view["state"]["values"])
-        try:
-            saved = _use_case(
-                deps,
-                lambda s: svc.record_rating(
-                    s,
-                    cid,
-                    user,
-                    keep_open=answer.keep_open,
-                    usefulness=answer.usefulness,
-                    comment=answer.comment,
-                    now=deps.clock(),
-                ),
-            )
-        except svc.FieldErrors as exc:
-            ack(
-                response_action="errors",
-                errors=_field_errors(exc, FOLLOWUP_FIELDS, BlockId.USEFULNESS),
-            )
+        saved = submitted(
+            ack,
+            lambda s: svc.record_rating(
+                s,
+                cid,
+                user,
+                keep_open=answer.keep_open,
+                usefulness=answer.usefulness,
+                comment=answer.comment,
+                now=deps.clock(),
+            ),
+            fields=FOLLOWUP_FIELDS,
+            fallback=BlockId.USEFULNESS,
+        )
+        if saved is None:
             return
-        except MentorbotError as exc:
-            ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
-            return
-        ack()
         _dm(client, user, build_notice("Thank you: your answers stay private."))
         if saved.on_call:
             _dm(client, saved.mentee_slack_id, build_on_call(saved.mentor_slack_id))
@@ -876,21 +840,8 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         purpose = view.get("private_metadata", "")
         chosen = selected_value(view["state"]["values"], BlockId.CHOOSE_CONVERSATION)
-        cid = _int(chosen or "")
         try:
-            if purpose == "agenda":
-                draft = _use_case(
-                    deps,
-                    lambda s: svc.agenda_draft(
-                        s, cid, user, max_sessions=deps.settings.max_sessions
-                    ),
-                )
-                next_view = build_agenda_modal(draft)
-            else:
-                followup_view = _use_case(
-                    deps, lambda s: svc.followup_draft(s, cid, user, now=deps.clock())
-                )
-                next_view = build_followup_modal(followup_view)
+            next_view = _draft_modal(deps, purpose, _int(chosen or ""), user)
         except MentorbotError as exc:
             ack(response_action="errors", errors={BlockId.CHOOSE_CONVERSATION: str(exc)})
             return
