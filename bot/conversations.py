@@ -37,6 +37,7 @@ from storage.models import (
 )
 
 REQUEST_TTL = timedelta(days=7)
+OPEN_OR_ACTIVE = (*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE)  # one per pair at a time
 MIN_QUESTIONS, MAX_QUESTIONS = 2, 3
 QUESTION_MIN_CHARS, QUESTION_MAX_CHARS = 10, 500
 MAX_AGENDA_QUESTIONS = 3
@@ -411,12 +412,7 @@ def check_can_request(
         raise MentorbotError(
             f"<@{mentor_slack_id}> is not in the mentoring directory, so they can't be asked."
         )
-    existing = store.between(
-        _pid(mentee),
-        _pid(mentor),
-        [*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE],
-        session=session,
-    )
+    existing = store.between(_pid(mentee), _pid(mentor), OPEN_OR_ACTIVE, session=session)
     if existing:
         if existing[0].status == ConversationStatus.ACTIVE:
             raise MentorbotError(
@@ -578,12 +574,7 @@ def pass_request(
         raise FieldErrors({"pass_to": "Pick a colleague other than yourself."})
     if target.id == conversation.mentee_id:
         raise FieldErrors({"pass_to": "That's the person asking; pick a colleague."})
-    if store.between(
-        conversation.mentee_id,
-        _pid(target),
-        [*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE],
-        session=session,
-    ):
+    if store.between(conversation.mentee_id, _pid(target), OPEN_OR_ACTIVE, session=session):
         raise FieldErrors({"pass_to": f"<@{to_slack_id}> already has a request from them."})
     _set_status(session, conversation, ConversationStatus.REQUESTED, now)
     conversation.passed_from_id = actor.id
@@ -602,12 +593,19 @@ def decline_request(
     now: datetime,
     max_level_gap: int,
 ) -> Answered:
-    conversation, actor = _open_request_for_mentor(
+    conversation, _ = _open_request_for_mentor(
         session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
     )
     _set_status(session, conversation, ConversationStatus.DECLINED, now)
     conversation.responded_at = now
     conversation.decline_reason = (reason or "").strip()[:500] or None
+    return _answered(session, conversation, now=now, max_level_gap=max_level_gap)
+
+
+def _answered(
+    session: Session, conversation: Conversation, *, now: datetime, max_level_gap: int
+) -> Answered:
+    """A request its mentor didn't take, with other mentors the mentee could ask instead."""
     mentee = _by_id(session, conversation.mentee_id)
     assert mentee is not None
     suggestions = next_best_mentors(
@@ -616,7 +614,7 @@ def decline_request(
         conversation.topic,
         now=now,
         max_level_gap=max_level_gap,
-        exclude_ids=[_pid(actor)],
+        exclude_ids=[conversation.mentor_id],
     )
     return Answered(snapshot(session, conversation), suggestions)
 
@@ -636,17 +634,7 @@ def expire_stale_requests(
             _set_status(session, conversation, ConversationStatus.EXPIRED, now)
         except StaleAction:
             continue  # answered at this very moment
-        mentee = _by_id(session, conversation.mentee_id)
-        assert mentee is not None
-        suggestions = next_best_mentors(
-            session,
-            mentee,
-            conversation.topic,
-            now=now,
-            max_level_gap=max_level_gap,
-            exclude_ids=[conversation.mentor_id],
-        )
-        expired.append(Answered(snapshot(session, conversation), suggestions))
+        expired.append(_answered(session, conversation, now=now, max_level_gap=max_level_gap))
     return expired
 
 
@@ -702,16 +690,29 @@ def _ensure_next_session(
 def _agenda_view(
     session: Session, conversation: Conversation, row: MentoringSession, max_sessions: int
 ) -> AgendaView:
+    questions = [i.question for i in store.agenda_of(_sid(row), session=session)]
+    return _agenda(session, conversation, row.number, questions, row.scheduled_at, max_sessions)
+
+
+def _agenda(
+    session: Session,
+    conversation: Conversation,
+    number: int,
+    questions: Sequence[str],
+    scheduled_at: datetime | None,
+    max_sessions: int,
+) -> AgendaView:
+    """The agenda of session ``number``, as both of the pair see it."""
     mentee = _by_id(session, conversation.mentee_id)
     return AgendaView(
         conversation_id=_cid(conversation),
         mentee_slack_id=_slack(session, conversation.mentee_id),
         mentor_slack_id=_slack(session, conversation.mentor_id),
         topic=conversation.topic,
-        session_number=row.number,
+        session_number=number,
         max_sessions=max_sessions,
-        questions=tuple(i.question for i in store.agenda_of(_sid(row), session=session)),
-        scheduled_at=row.scheduled_at,
+        questions=tuple(questions),
+        scheduled_at=scheduled_at,
         group_channel_id=conversation.group_channel_id,
         tz=mentee.tz if mentee else None,
     )
@@ -728,19 +729,8 @@ def agenda_draft(
     upcoming = _next_unheld(sessions)
     if upcoming is not None:
         return _agenda_view(session, conversation, upcoming, max_sessions)
-    mentee = _by_id(session, conversation.mentee_id)
-    return AgendaView(
-        conversation_id=conversation_id,
-        mentee_slack_id=_slack(session, conversation.mentee_id),
-        mentor_slack_id=_slack(session, conversation.mentor_id),
-        topic=conversation.topic,
-        session_number=len(sessions) + 1,
-        max_sessions=max_sessions,
-        questions=tuple(_carry_over(session, sessions, conversation)),
-        scheduled_at=None,
-        group_channel_id=conversation.group_channel_id,
-        tz=mentee.tz if mentee else None,
-    )
+    carried = _carry_over(session, sessions, conversation)
+    return _agenda(session, conversation, len(sessions) + 1, carried, None, max_sessions)
 
 
 def _require_mentee(
@@ -830,11 +820,17 @@ def _mark_held(
     )
     held = len(_held(store.sessions_of(_cid(conversation), session=session)))
     if held >= max_sessions:
-        _set_status(session, conversation, ConversationStatus.CLOSED, now)
-        conversation.closed_at = now
-        conversation.close_reason = CloseReason.SUNSET
+        _close(session, conversation, CloseReason.SUNSET, now)
         return True
     return False
+
+
+def _close(
+    session: Session, conversation: Conversation, reason: CloseReason, now: datetime
+) -> None:
+    _set_status(session, conversation, ConversationStatus.CLOSED, now)
+    conversation.closed_at = now
+    conversation.close_reason = reason
 
 
 def log_session(
@@ -854,10 +850,24 @@ def log_session(
     if number is not None and any(s.number == number for s in held):
         raise StaleAction(f"Session {number} is already logged, so nothing was changed.")
     _require_active(conversation)
+    _, logged = _hold_next_session(session, conversation, actor, now=now, max_sessions=max_sessions)
+    return logged
+
+
+def _hold_next_session(
+    session: Session,
+    conversation: Conversation,
+    actor: Person,
+    *,
+    now: datetime,
+    max_sessions: int,
+    followed_up: bool = False,
+) -> tuple[MentoringSession, SessionLogged]:
+    """Log the next session as held (it is created when nobody has planned it yet)."""
     row = _ensure_next_session(session, conversation, now=now)
     sunset = _mark_held(session, conversation, row, actor, now=now, max_sessions=max_sessions)
-    return SessionLogged(
-        conversation_id=conversation_id,
+    logged = SessionLogged(
+        conversation_id=_cid(conversation),
         session_number=row.number,
         held=row.number,
         max_sessions=max_sessions,
@@ -865,7 +875,9 @@ def log_session(
         mentor_slack_id=_slack(session, conversation.mentor_id),
         group_channel_id=conversation.group_channel_id,
         sunset=sunset,
+        already_followed_up=followed_up,
     )
+    return row, logged
 
 
 def _followup_target(session: Session, conversation: Conversation) -> MentoringSession | None:
@@ -979,18 +991,8 @@ def post_followups(
         _require_active(conversation)
         if row is None and session_number != len(sessions) + 1:
             raise StaleAction("That session has moved on; nothing was changed.")
-        row = _ensure_next_session(session, conversation, now=now)
-        sunset = _mark_held(session, conversation, row, actor, now=now, max_sessions=max_sessions)
-        logged = SessionLogged(
-            conversation_id=conversation_id,
-            session_number=row.number,
-            held=row.number,
-            max_sessions=max_sessions,
-            mentee_slack_id=_slack(session, conversation.mentee_id),
-            mentor_slack_id=_slack(session, conversation.mentor_id),
-            group_channel_id=conversation.group_channel_id,
-            sunset=sunset,
-            already_followed_up=True,
+        row, logged = _hold_next_session(
+            session, conversation, actor, now=now, max_sessions=max_sessions, followed_up=True
         )
     if not store.claim_timestamp(
         MentoringSession, _sid(row), "followups_posted_at", session=session, now=now
@@ -1052,9 +1054,7 @@ def close_early(
     conversation = _conversation(session, conversation_id)
     actor = _member(session, conversation, actor_slack_id)
     _require_active(conversation)
-    _set_status(session, conversation, ConversationStatus.CLOSED, now)
-    conversation.closed_at = now
-    conversation.close_reason = CloseReason.EARLY
+    _close(session, conversation, CloseReason.EARLY, now)
     conversation.closed_by_id = actor.id
     return _closed(session, conversation, note.strip()[:500])
 
