@@ -12,22 +12,24 @@ from storage.models import ProcessedEvent, SentNudge
 
 def claim_event(event_id: str, *, session: Session, now: datetime) -> bool:
     """Record ``event_id``; False when it was already handled (a retry or a duplicate)."""
-    if session.get(ProcessedEvent, event_id) is not None:
-        return False
-    session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    return _insert_once(session, ProcessedEvent(event_id=event_id, received_at=now), event_id)
 
 
 def claim_nudge(key: str, person_slack_id: str, *, session: Session, now: datetime) -> bool:
     """Record nudge ``key``; False when that nudge already went out."""
-    if session.get(SentNudge, key) is not None:
+    return _insert_once(
+        session, SentNudge(key=key, person_slack_id=person_slack_id, sent_at=now), key
+    )
+
+
+def _insert_once(session: Session, row: ProcessedEvent | SentNudge, key: str) -> bool:
+    """Add ``row`` unless one with primary key ``key`` exists; False when it does.
+
+    The primary key also decides between two sessions inserting the same key at once.
+    """
+    if session.get(type(row), key) is not None:
         return False
-    session.add(SentNudge(key=key, person_slack_id=person_slack_id, sent_at=now))
+    session.add(row)
     try:
         session.flush()
     except IntegrityError:
