@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +12,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.find import (
-    MentorCard,
     build_ask_refused,
     build_ask_usage,
     build_ask_warnings,
     build_find_prompt,
-    build_find_results,
-    build_no_match,
+    build_search_answer,
+    mentor_cards,
 )
 from bot.blocks.help import build_notice
 from bot.blocks.offer import (
@@ -33,7 +31,7 @@ from bot.context import Deps
 from bot.directory import apply_slack_user
 from bot.errors import MentorbotError
 from bot.ids import ActionId, CallbackId
-from bot.matching import Suggestion, check_ask, directory_person, find_mentors
+from bot.matching import check_ask, directory_person, find_mentors
 from bot.offers import (
     OfferInvalid,
     form_data,
@@ -61,21 +59,6 @@ FIND_TOPIC_ACTION = re.compile(rf"^{re.escape(ActionId.FIND_TOPIC)}(?::\d+)?$")
 ALTERNATIVES = 3
 
 
-def _cards(suggestions: Sequence[Suggestion]) -> list[MentorCard]:
-    return [
-        MentorCard(
-            slack_id=s.mentor.slack_id,
-            area=s.mentor.area,
-            matched_topics=s.matched_topics,
-            offered_topics=s.offered_topics,
-            reasons=s.reasons,
-            help_with=s.help_with,
-            out_of_scope=s.out_of_scope,
-        )
-        for s in suggestions
-    ]
-
-
 def _find_payload(deps: Deps, user_id: str, words: str) -> dict[str, Any]:
     """The answer to a search: results, the topic prompt, or no match."""
     now = deps.clock()
@@ -87,11 +70,7 @@ def _find_payload(deps: Deps, user_id: str, words: str) -> dict[str, Any]:
             session, mentee, words, now=now, max_level_gap=deps.settings.max_level_gap
         )
         has_offer = offer_summary(session, mentee, now=now) is not None
-    if result.suggestions:
-        return build_find_results(result.query, _cards(result.suggestions))
-    return build_no_match(
-        result.query, result.closest, topic_exists=result.topic_exists, can_offer=not has_offer
-    )
+    return build_search_answer(result, has_offer=has_offer)
 
 
 def find(ctx: CommandContext) -> None:
@@ -133,7 +112,9 @@ def ask(ctx: CommandContext) -> None:
     eligibility, mentor_slack_id = check.eligibility, check.mentor_slack_id
     if not eligibility.allowed:
         ctx.reply(
-            build_ask_refused(mentor_slack_id, eligibility.blockers, _cards(check.alternatives))
+            build_ask_refused(
+                mentor_slack_id, eligibility.blockers, mentor_cards(check.alternatives)
+            )
         )
         return
     open_request_modal(

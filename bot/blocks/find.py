@@ -18,6 +18,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.ids import ActionId, request_button_value
+from bot.matching import FindResult, Suggestion
 
 REQUEST_LABEL = "Request a conversation"
 MAX_TOPIC_BUTTONS = 10
@@ -51,6 +52,22 @@ class MentorCard:
     reasons: tuple[str, ...]
     help_with: str = ""
     out_of_scope: str = ""
+
+
+def mentor_cards(suggestions: Sequence[Suggestion]) -> list[MentorCard]:
+    """Matching's suggestions as the cards every find and ask answer shows."""
+    return [
+        MentorCard(
+            slack_id=s.mentor.slack_id,
+            area=s.mentor.area,
+            matched_topics=s.matched_topics,
+            offered_topics=s.offered_topics,
+            reasons=s.reasons,
+            help_with=s.help_with,
+            out_of_scope=s.out_of_scope,
+        )
+        for s in suggestions
+    ]
 
 
 def topic_action_id(index: int) -> str:
@@ -106,6 +123,19 @@ def build_find_results(query: str, cards: Sequence[MentorCard]) -> dict[str, Any
         blocks.extend(_card(card, query))
     blocks.append(context(":bulb: " + TIP))
     return message(f"{count} who can help with “{clip(query, 100)}”", blocks)
+
+
+def build_search_answer(result: FindResult, *, has_offer: bool) -> dict[str, Any]:
+    """A search's answer (`/mentor find`, a topic button, the Home): mentors, or why nobody fits.
+
+    Args:
+        has_offer: the searcher already offers mentoring (so no "`/mentor offer`" hint).
+    """
+    if not result.suggestions:
+        return build_no_match(
+            result.query, result.closest, topic_exists=result.topic_exists, can_offer=not has_offer
+        )
+    return build_find_results(result.query, mentor_cards(result.suggestions))
 
 
 def build_find_prompt(popular: Sequence[str]) -> dict[str, Any]:

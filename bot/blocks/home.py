@@ -20,7 +20,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.conversations import build_home_sections
-from bot.blocks.find import MentorCard, build_find_results, build_no_match
+from bot.blocks.find import build_search_answer
 from bot.blocks.offer import build_offer_home_section
 from bot.blocks.progress import progress_blocks, suggestion_blocks, waiting_lines
 from bot.connections import TRANSITION_LABELS
@@ -180,27 +180,7 @@ def build_find_modal() -> dict[str, Any]:
 
 def build_find_answer(search: HomeSearch) -> dict[str, Any]:
     """The DM answering the Home's "Find a mentor": the same answer `/mentor find` gives."""
-    result = search.result
-    if not result.suggestions:
-        return build_no_match(
-            result.query,
-            result.closest,
-            topic_exists=result.topic_exists,
-            can_offer=not search.has_offer,
-        )
-    cards = [
-        MentorCard(
-            slack_id=s.mentor.slack_id,
-            area=s.mentor.area,
-            matched_topics=s.matched_topics,
-            offered_topics=s.offered_topics,
-            reasons=s.reasons,
-            help_with=s.help_with,
-            out_of_scope=s.out_of_scope,
-        )
-        for s in result.suggestions
-    ]
-    return build_find_results(result.query, cards)
+    return build_search_answer(search.result, has_offer=search.has_offer)
 
 
 def _view(blocks: list[Block]) -> dict[str, Any]:
