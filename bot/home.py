@@ -23,7 +23,7 @@ from bot.connections import (
 )
 from bot.conversations import ConversationsHome, home_state
 from bot.errors import NotInDirectory
-from bot.matching import FindResult, Suggestion, find_mentors, suggest_mentors
+from bot.matching import FindResult, Suggestion, directory_person, find_mentors, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
 from storage.connections import connected_ids
@@ -160,9 +160,7 @@ def search_mentors(
     session: Session, slack_id: str, words: str, *, settings: Settings, now: datetime
 ) -> HomeSearch:
     """Who can help ``slack_id`` with ``words``."""
-    person = get_by_slack_id(slack_id, session=session)
-    if person is None or not person.is_active or person.id is None:
-        raise NotInDirectory(slack_id)
+    person = directory_person(session, slack_id)
     result = find_mentors(session, person, words, now=now, max_level_gap=settings.max_level_gap)
     return HomeSearch(result, offer_summary(session, person, now=now) is not None)
 
@@ -171,9 +169,7 @@ def mark_transition(
     session: Session, slack_id: str, kind: str, *, settings: Settings, now: datetime
 ) -> bool:
     """Start a transition goal from the Home; False when unknown kind or already running."""
-    person = get_by_slack_id(slack_id, session=session)
-    if person is None or not person.is_active or person.id is None:
-        raise NotInDirectory(slack_id)
+    person = directory_person(session, slack_id)
     try:
         transition = TransitionKind(kind)
     except ValueError:

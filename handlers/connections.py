@@ -29,14 +29,14 @@ from bot.connections import (
     withdraw_met,
 )
 from bot.context import Deps
-from bot.errors import MentorbotError, NotInDirectory
+from bot.errors import MentorbotError
 from bot.home import load_progress_state
 from bot.ids import ActionId
+from bot.matching import directory_person
 from handlers.command_context import CommandContext
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 from storage.models import MetStatus
-from storage.people import get_by_slack_id
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +126,7 @@ def progress(ctx: CommandContext) -> None:
     """`/mentor progress`: connections toward the goal, pace and who to ask next."""
     deps = ctx.deps
     with unit_of_work(deps.open_session) as session:
-        person = get_by_slack_id(ctx.user_id, session=session)
-        if person is None or not person.is_active:
-            raise NotInDirectory(ctx.user_id)
+        person = directory_person(session, ctx.user_id)
         state = load_progress_state(session, person, settings=deps.settings, now=deps.clock())
     ctx.reply(build_progress(state))
 
