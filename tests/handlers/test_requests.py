@@ -267,16 +267,21 @@ def test_the_mentor_filling_up_while_the_modal_is_open_is_caught_on_submit(
     assert len(session.exec(select(Conversation)).all()) == 2
 
 
-def test_a_pair_on_call_can_ask_again_even_when_the_mentor_is_full(
-    harness: Harness, session: Session
-) -> None:
-    h = harness
+def _mentor_full_but_on_call_with_the_mentee(session: Session) -> None:
+    """MENTOR has 2 of 2 active conversations; MENTEE and MENTOR kept the door open before."""
     people = directory(session)
     earlier = conversation(session, people[MENTEE], people[MENTOR], ConversationStatus.CLOSED)
     earlier.on_call = True
     conversation(session, people[OTHER_MENTOR], people[MENTOR])
     conversation(session, people[COLLEAGUE], people[MENTOR])
     session.commit()
+
+
+def test_a_pair_on_call_can_ask_again_even_when_the_mentor_is_full(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _mentor_full_but_on_call_with_the_mentee(session)
     cid = send_request(h)
     assert _status(session, cid) == ConversationStatus.REQUESTED
 
@@ -285,13 +290,7 @@ def test_mentor_ask_lets_an_on_call_mentee_ask_the_full_mentor_and_refuses_anyon
     harness: Harness, session: Session
 ) -> None:
     h = harness
-    people = directory(session)
-    earlier = conversation(session, people[MENTEE], people[MENTOR], ConversationStatus.CLOSED)
-    earlier.on_call = True
-    conversation(session, people[OTHER_MENTOR], people[MENTOR])
-    conversation(session, people[COLLEAGUE], people[MENTOR])
-    session.commit()
-
+    _mentor_full_but_on_call_with_the_mentee(session)
     view = command_modal(h, f"ask <@{MENTOR}> public speaking", user=MENTEE)
     assert view["callback_id"] == CallbackId.REQUEST_MODAL
     reply = h.slack.submit(view, request_values("\n".join(QUESTIONS)), user=MENTEE)
