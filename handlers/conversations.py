@@ -299,6 +299,18 @@ def register(app: App, deps: Deps) -> None:
 
         guarded(client, body, respond, run)
 
+    def open_draft_modal(
+        client: WebClient, body: dict[str, Any], respond: Respond, purpose: str
+    ) -> None:
+        """The agenda or follow-up modal of the clicked conversation, as the commands open it."""
+        user, value = _clicked(body)
+
+        def run() -> None:
+            view = _draft_modal(deps, purpose, _int(value), user)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        guarded(client, body, respond, run)
+
     def submitted(
         ack: Ack,
         use_case: Callable[[Session], T],
@@ -624,15 +636,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the agenda modal for the next session (mentee only)."""
         ack()
-        open_checked_modal(
-            client,
-            body,
-            respond,
-            lambda s, cid, user: svc.agenda_draft(
-                s, cid, user, max_sessions=deps.settings.max_sessions
-            ),
-            lambda _cid, draft: build_agenda_modal(draft),
-        )
+        open_draft_modal(client, body, respond, "agenda")
 
     @app.view(CallbackId.AGENDA_MODAL)
     def handle_agenda_submission(
@@ -668,13 +672,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Open the follow-up modal for the last (or just held) session."""
         ack()
-        open_checked_modal(
-            client,
-            body,
-            respond,
-            lambda s, cid, user: svc.followup_draft(s, cid, user, now=deps.clock()),
-            lambda _cid, draft: build_followup_modal(draft),
-        )
+        open_draft_modal(client, body, respond, "followup")
 
     @app.action(ActionId.ADD_ACTION_ROW)
     def handle_add_action_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
