@@ -678,7 +678,9 @@ def register(app: App, deps: Deps) -> None:
     def handle_add_action_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """One more action row in the follow-up modal (up to ten)."""
         ack()
-        view = body["view"]
+        view = body.get("view")
+        if view is None:  # only the follow-up modal has this button
+            return
         cid, _, rows = parse_followup_metadata(view.get("private_metadata", ""))
         user = body["user"]["id"]
         try:

@@ -273,8 +273,10 @@ def followup_metadata(conversation_id: int, session_number: int, rows: int) -> s
 
 
 def parse_followup_metadata(raw: str) -> tuple[int, int, int]:
-    cid, number, rows = (raw.split(":") + ["0", "0", "0"])[:3]
-    return int(cid or 0), int(number or 0), int(rows or DEFAULT_ACTION_ROWS)
+    """(conversation id, session number, action rows); malformed parts read as 0 / default."""
+    parts = (raw.split(":") + ["", "", ""])[:3]
+    cid, number, rows = (int(p) if p.isdigit() else 0 for p in parts)
+    return cid, number, rows or DEFAULT_ACTION_ROWS
 
 
 def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) -> dict[str, Any]:

@@ -52,8 +52,15 @@ class RequestModalMeta:
 
     @classmethod
     def load(cls, raw: str) -> RequestModalMeta:
-        data = json.loads(raw or "{}")
-        return cls(str(data.get("mentor", "")), data.get("topic") or None)
+        """Read it back; anything malformed reads as no mentor, which the service refuses."""
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return cls("")
+        topic = data.get("topic")
+        return cls(str(data.get("mentor") or ""), str(topic) if topic else None)
 
 
 def text_input(
