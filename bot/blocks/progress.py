@@ -47,10 +47,12 @@ def goal_blocks(goal: GoalProgress) -> list[Block]:
     """A goal's visual bar, count, days left, pace and how many are outside your area."""
     bar = f"`{progress_bar(goal.count, goal.goal)}`  *{goal.count} of {goal.goal}*"
     days = f"{goal.days_left} day{'s' if goal.days_left != 1 else ''} left"
-    outside = f"{goal.outside_area} of {goal.count} outside your area"
+    facts = [pace_text(goal), days]
+    if goal.count:
+        facts.append(f"{goal.outside_area} of {goal.count} outside your area")
     blocks = [
         section(f"*{goal_title(goal)}*\n{bar}"),
-        context(f"{pace_text(goal)} · {days} · {outside}"),
+        context(" · ".join(facts)),
     ]
     if goal.reached:
         blocks.append(

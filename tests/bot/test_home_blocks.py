@@ -114,6 +114,7 @@ def test_home_for_a_person_with_nothing_yet_is_valid_and_invites_a_first_step() 
     assert_valid_view(view)
     text = _text(view)
     assert "0 of 10" in text
+    assert "0 of 0 outside your area" not in text  # no share of nothing
     assert "Find a mentor" in text
     assert "Offer to mentor" in text  # no offer yet
     assert "Mark a transition" in text
