@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,9 +16,8 @@ import pytest
 
 from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
+from tests.processes import clean_env, mentorbot
 from tests.slackhttp import SlackSender
-
-ROOT = Path(__file__).parent.parent
 
 
 def _free_port() -> int:
@@ -29,21 +26,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _mentorbot() -> list[str]:
-    script = Path(sys.executable).parent / "mentorbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
 def _env(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
+    return clean_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.base_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
     )
-    return env
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
@@ -66,7 +55,7 @@ def http_server(
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
     process = subprocess.Popen(
-        [*_mentorbot(), "run", "--http", "--port", str(port), "--no-scheduler", "--workers", "2"],
+        [*mentorbot(), "run", "--http", "--port", str(port), "--no-scheduler", "--workers", "2"],
         cwd=tmp_path,
         env=_env(fake_slack, tmp_path),
         stdout=subprocess.PIPE,
@@ -124,7 +113,7 @@ def test_scheduler_process_registers_its_jobs_once_and_stops_on_sigterm(
     env = _env(fake_slack, tmp_path)
     for _ in range(2):  # a restart must not duplicate jobs
         process = subprocess.Popen(
-            [*_mentorbot(), "scheduler"],
+            [*mentorbot(), "scheduler"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -158,7 +147,7 @@ def test_a_refused_bot_token_exits_2_naming_it(
     if not mode:
         env["SLACK_APP_TOKEN"] = "xapp-1-A0APP0001-1-test"  # Socket Mode
     result = subprocess.run(
-        [*_mentorbot(), "run", *mode, "--no-scheduler"],
+        [*mentorbot(), "run", *mode, "--no-scheduler"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -7,10 +7,8 @@ sent: acks on the socket, answers through response_url and the Web API.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,15 +22,10 @@ from storage.db import make_engine
 from tests.factories import make_person
 from tests.fakeslack import FakeSlack
 from tests.fakesocket import FakeSocketMode
+from tests.processes import clean_env, mentorbot
 
-ROOT = Path(__file__).parent.parent
 APP_TOKEN = "xapp-1-A0APP0001-1234-test"
 USER = "U0USER001"
-
-
-def _mentorbot() -> list[str]:
-    script = Path(sys.executable).parent / "mentorbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
 @pytest.fixture
@@ -110,9 +103,7 @@ def test_socket_mode_connects_answers_envelopes_and_stops_on_sigterm(
     fake_slack: FakeSlack, fake_socket: FakeSocketMode, tmp_path: Path
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'bot.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
-    env.update(  # no signing secret: Socket Mode does not need one
-        PYTHONPATH=str(ROOT),
+    env = clean_env(  # no signing secret: Socket Mode does not need one
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_APP_TOKEN=APP_TOKEN,
         SLACK_API_URL=fake_slack.base_url,
@@ -121,7 +112,7 @@ def test_socket_mode_connects_answers_envelopes_and_stops_on_sigterm(
     log_path = tmp_path / "mentorbot.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [*_mentorbot(), "run", "--no-scheduler"],
+            [*mentorbot(), "run", "--no-scheduler"],
             cwd=tmp_path,
             env=env,
             stdout=log,
@@ -204,16 +195,14 @@ def test_a_refused_app_token_exits_2_naming_it(
     fake_slack: FakeSlack, fake_socket: FakeSocketMode, tmp_path: Path
 ) -> None:
     fake_slack.fail("apps.connections.open", error="invalid_auth")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
+    env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_APP_TOKEN=APP_TOKEN,
         SLACK_API_URL=fake_slack.base_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
     )
     result = subprocess.run(
-        [*_mentorbot(), "run", "--no-scheduler"],
+        [*mentorbot(), "run", "--no-scheduler"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

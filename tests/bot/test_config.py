@@ -10,17 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-
-ROOT = Path(__file__).parent.parent.parent
-
-
-def _clean_env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
-    env.pop("DATABASE_URL", None)
-    env.pop("PORT", None)
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(values)
-    return env
+from tests.processes import ROOT, clean_env
 
 
 def test_defaults_follow_the_design(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +54,7 @@ def test_missing_bot_token_exits_2_naming_it_without_a_traceback(tmp_path: Path)
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=_clean_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,7 +68,7 @@ def test_http_mode_without_signing_secret_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run", "--http"],
         cwd=tmp_path,
-        env=_clean_env(SLACK_BOT_TOKEN="xoxb-1-2"),
+        env=clean_env(SLACK_BOT_TOKEN="xoxb-1-2"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -95,7 +85,7 @@ def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "db", "upgrade"],
         cwd=tmp_path,
-        env=_clean_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=60,
