@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -141,7 +142,15 @@ def log_met(
             f"<@{other_slack_id}> already logged meeting you: look for my direct message "
             "and press *Confirm*, and it counts for both of you."
         )
-    log = add_met_log(me.id, other.id, note.strip()[:NOTE_LIMIT], session=session, now=now)
+    try:
+        log = add_met_log(me.id, other.id, note.strip()[:NOTE_LIMIT], session=session, now=now)
+    except IntegrityError:
+        # Logged twice at the same moment (a double submit, or both of you): one is kept.
+        session.rollback()
+        raise MetNotPossible(
+            f"A meeting with <@{other_slack_id}> was already logged a moment ago; it's "
+            "waiting to be confirmed, and once it is it counts for both of you."
+        ) from None
     return _request(log, logger_slack_id, other_slack_id)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import matching
@@ -446,20 +447,27 @@ def create_request(
     )
     mentee = _person(session, mentee_slack_id)
     mentor = _person(session, mentor_slack_id)
-    conversation = store.add(
-        Conversation(
-            mentee_id=_pid(mentee),
-            mentor_id=_pid(mentor),
-            status=ConversationStatus.REQUESTED,
-            topic=form.topic.strip()[:200],
-            questions=list(form.questions),
-            context=form.context.strip(),
-            format=form.format,
-            created_at=now,
-            status_changed_at=now,
-        ),
-        session=session,
-    )
+    try:
+        conversation = store.add(
+            Conversation(
+                mentee_id=_pid(mentee),
+                mentor_id=_pid(mentor),
+                status=ConversationStatus.REQUESTED,
+                topic=form.topic.strip()[:200],
+                questions=list(form.questions),
+                context=form.context.strip(),
+                format=form.format,
+                created_at=now,
+                status_changed_at=now,
+            ),
+            session=session,
+        )
+    except IntegrityError:
+        # The same request sent twice at once (a double click): the database kept one.
+        session.rollback()
+        raise MentorbotError(
+            f"You already asked <@{mentor_slack_id}>; the request is waiting for an answer."
+        ) from None
     return snapshot(session, conversation)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint, case
+from sqlalchemy.sql.elements import Grouping
+from sqlmodel import Field, SQLModel, col
 
 from storage.models.base import UTCDateTime
 
@@ -49,6 +50,23 @@ class MetLog(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dm_channel: str | None = Field(default=None, max_length=32)
     dm_ts: str | None = Field(default=None, max_length=32)
+
+
+# At most one pending met per pair, whoever logged it: the service checks first, this index
+# decides between two logs made at the same moment (a double submit, or both logging it).
+# (PostgreSQL wants an expression in an index within its own parentheses.)
+_lower = col(MetLog.logger_id) < col(MetLog.other_id)
+_first = Grouping(case((_lower, col(MetLog.logger_id)), else_=col(MetLog.other_id)))
+_second = Grouping(case((_lower, col(MetLog.other_id)), else_=col(MetLog.logger_id)))
+_pending = col(MetLog.status) == MetStatus.PENDING.value
+Index(
+    "uq_metlog_pending_pair",
+    _first,
+    _second,
+    unique=True,
+    sqlite_where=_pending,
+    postgresql_where=_pending,
+)
 
 
 class TransitionKind(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models.base import UTCDateTime
@@ -28,6 +28,14 @@ class ConversationStatus(StrEnum):
 
 OPEN_REQUEST_STATUSES = (ConversationStatus.REQUESTED, ConversationStatus.INFO_REQUESTED)
 
+# A pair (mentee → mentor) has at most one open request or active conversation at a time:
+# the service checks first, this index decides between two requests sent at the same moment.
+_OPEN_OR_ACTIVE = text(
+    "status IN ("
+    + ", ".join(f"'{s.value}'" for s in (*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE))
+    + ")"
+)
+
 
 class CloseReason(StrEnum):
     SUNSET = "sunset"  # the last allowed session was held
@@ -36,6 +44,17 @@ class CloseReason(StrEnum):
 
 class Conversation(SQLModel, table=True):
     """A request from a mentee to a mentor and, once accepted, their conversations."""
+
+    __table_args__ = (
+        Index(
+            "uq_conversation_open_pair",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=_OPEN_OR_ACTIVE,
+            postgresql_where=_OPEN_OR_ACTIVE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mentee_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")

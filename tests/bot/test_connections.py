@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.connections import (
     MetNotPossible,
@@ -20,9 +20,10 @@ from bot.context import Deps
 from bot.errors import NotInDirectory
 from bot.progress import NEWCOMER
 from storage.connections import record_connection
-from storage.models import ConnectionSource, MetStatus, Person, TransitionKind
+from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
 from tests.conftest import START, FakeClock
 from tests.factories import make_person
+from tests.races import race
 
 
 def _progress(session: Session, deps: Deps, person: Person, now: datetime = START):
@@ -273,3 +274,22 @@ def test_the_transition_goal_and_window_are_configurable(
     start_transition(session, bob, TransitionKind.NEW_DISCIPLINE, settings=deps.settings, now=START)
     (goal,) = _progress(session, deps, bob).goals
     assert (goal.goal, goal.window.days) == (5, 120)
+
+
+@pytest.mark.parametrize("second_logger", ["U0ALICE01", "U0BOB0001"])
+def test_two_mets_logged_at_once_for_the_same_pair_leave_one_waiting(
+    session: Session, deps: Deps, people: dict[str, Person], second_logger: str
+) -> None:
+    session.commit()
+    other = "U0BOB0001" if second_logger == "U0ALICE01" else "U0ALICE01"
+    first, second = race(
+        deps,
+        lambda s: log_met(s, "U0ALICE01", "U0BOB0001", "coffee", now=START),
+        lambda s: log_met(s, second_logger, other, "coffee", now=START),
+        second_writes="INSERT INTO metlog",
+    )
+    assert not isinstance(first, MetNotPossible)
+    assert isinstance(second, MetNotPossible)
+    assert "already logged" in str(second)
+    with deps.open_session() as fresh:
+        assert len(fresh.exec(select(MetLog)).all()) == 1

@@ -9,9 +9,11 @@ from sqlmodel import Session, select
 
 from bot import conversations as svc
 from bot.context import Deps
-from storage.models import Connection, ConversationStatus, Person
+from bot.errors import MentorbotError
+from storage.models import Connection, Conversation, ConversationStatus, Person
 from tests.factories import make_person
 from tests.mentors import offer
+from tests.races import race
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 QUESTIONS = ("How do you prepare a talk for a big room?", "What if the demo breaks on stage?")
@@ -216,3 +218,20 @@ def test_two_clicks_handled_at_once_let_exactly_one_through(
         second.rollback()
     session.expire_all()
     assert svc.request_snapshot(session, cid).status == ConversationStatus.ACTIVE
+
+
+def test_two_requests_sent_at_once_to_the_same_mentor_make_one(
+    deps: Deps, pair: tuple[Person, Person]
+) -> None:
+    mentee, mentor = pair
+    first, second = race(deps, _request, _request, second_writes="INSERT INTO conversation")
+    assert isinstance(first, int)
+    assert isinstance(second, MentorbotError)
+    assert "already asked" in str(second)
+    with deps.open_session() as session:
+        rows = session.exec(
+            select(Conversation).where(
+                Conversation.mentee_id == mentee.id, Conversation.mentor_id == mentor.id
+            )
+        ).all()
+    assert [row.id for row in rows] == [first]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import make_engine, upgrade
 
 
+# SQLite cannot reflect the expression index on met logs: the test below checks it instead.
+@pytest.mark.filterwarnings("ignore:.*uq_metlog_pending_pair")
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     upgrade(engine)
@@ -31,3 +35,37 @@ def test_upgrade_is_idempotent_and_sqlite_runs_with_wal_and_foreign_keys(tmp_pat
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_migrated_database_keeps_one_open_request_and_one_pending_met_per_pair(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pairs.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO person (id, slack_id, name, is_active, nudges_muted, created_at, "
+            "updated_at) VALUES (1, 'U0ALICE01', '', 1, 0, '2026-01-01', '2026-01-01'), "
+            "(2, 'U0BOB0001', '', 1, 0, '2026-01-01', '2026-01-01')"
+        )
+    conversation = (
+        "INSERT INTO conversation (mentee_id, mentor_id, status, topic, created_at, "
+        "status_changed_at, on_call, questions, context, format) "
+        "VALUES (1, 2, '{}', '', '2026-01-01', '2026-01-01', 0, '[]', '', 'call')"
+    )
+    met = (
+        "INSERT INTO metlog (logger_id, other_id, note, status, created_at) "
+        "VALUES ({}, {}, '', '{}', '2026-01-01')"
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql(conversation.format("closed"))
+        connection.exec_driver_sql(conversation.format("requested"))
+        connection.exec_driver_sql(met.format(1, 2, "declined"))
+        connection.exec_driver_sql(met.format(1, 2, "pending"))
+    for duplicate in (
+        conversation.format("active"),
+        met.format(1, 2, "pending"),
+        met.format(2, 1, "pending"),
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.exec_driver_sql(duplicate)
