@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.common import Block, button, context, divider, header, message, section
+from bot.blocks.common import Block, button, context, divider, escape, header, message, section
 from bot.blocks.conversations import build_request_status_lines
 from bot.connections import MetRequest
 from bot.home import ProgressState
@@ -87,7 +87,7 @@ def suggestion_blocks(suggestions: Sequence[NextPerson], *, title: str) -> list[
     for person in suggestions:
         blocks.append(
             section(
-                f"<@{person.slack_id}> — {person.why}",
+                f"<@{person.slack_id}> — {escape(person.why)}",
                 accessory=button(
                     "Request a conversation",
                     ActionId.REQUEST_CONVERSATION,

@@ -220,3 +220,19 @@ def test_find_modal_and_its_answers_are_valid() -> None:
     nobody = build_find_answer(HomeSearch(FindResult("juggling", (), False), has_offer=False))
     assert_valid_message(nobody)
     assert "Nobody offers “juggling” yet" in _text(nobody)
+
+
+def test_a_topic_a_mentor_typed_cannot_ping_or_fake_links_in_someone_elses_home() -> None:
+    # Topic labels are free text typed by mentors ("New topics" in the offer modal).
+    why = "offers <!channel> & <https://evil.example|Reset your password> · new connection for you"
+    state = ProgressState(
+        slack_id=ME,
+        progress=_progress(_goal(1)),
+        suggestions=(NextPerson("U0MENTOR1", why, None),),
+    )
+    home = HomeState(slack_id=ME, person_known=True, progress=state)
+    for payload in (build_progress(state), build_home(home)):
+        text = _text(payload)
+        assert "<!channel>" not in text and "<https://evil.example" not in text
+        assert "&lt;!channel&gt; &amp; &lt;https://evil.example|Reset your password&gt;" in text
+        assert "<@U0MENTOR1>" in text
