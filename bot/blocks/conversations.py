@@ -182,16 +182,23 @@ def build_followups(view: FollowupView, *, active: bool) -> dict[str, Any]:
 
 
 PURPOSES = {"agenda": "Post an agenda", "followup": "Post follow-ups"}
+OPTION_TEXT_LIMIT = 75
+
+
+def _choice_label(choice: Choice) -> str:
+    """``@person · topic`` within an option's 75 characters (escaping can lengthen a topic)."""
+    prefix = f"{mention(choice.label_slack_id)} · "
+    room = OPTION_TEXT_LIMIT - len(prefix)
+    keep = room
+    while keep > 1 and len(escape(clip(choice.topic, keep))) > room:
+        keep -= 1
+    return prefix + (escape(clip(choice.topic, keep)) or "—")
 
 
 def build_choose_modal(purpose: str, choices: Sequence[Choice]) -> dict[str, Any]:
     """With several conversations: which one? (radio options can show people as mentions)"""
     options = [
-        {
-            "text": mrkdwn(f"{mention(c.label_slack_id)} · {escape(clip(c.topic, 100)) or '—'}"),
-            "value": str(c.conversation_id),
-        }
-        for c in choices[:10]
+        {"text": mrkdwn(_choice_label(c)), "value": str(c.conversation_id)} for c in choices[:10]
     ]
     blocks: list[Block] = [
         {

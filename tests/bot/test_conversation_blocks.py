@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from bot.blocks.conversations import (
     build_agenda_modal,
+    build_choose_modal,
     build_followup_modal,
     build_followups,
     build_home_sections,
@@ -19,6 +20,7 @@ from bot.conversations import (
     ActionView,
     ActiveLine,
     AgendaView,
+    Choice,
     ConversationsHome,
     FollowupView,
     OpenAction,
@@ -147,3 +149,17 @@ def test_follow_up_submission_keeps_rows_with_text_only() -> None:
     assert [(a.text, a.owner, a.due_date) for a in parsed.actions] == [
         ("Rehearse", "mentor", date(2026, 12, 1))
     ]
+
+
+def test_the_choose_modal_fits_long_and_escaped_topics_in_an_options_75_characters() -> None:
+    choices = [
+        Choice(1, "U0BOB0001", "R&D <roadmaps> & budgets " * 8),
+        Choice(2, "U0CAROL01", "x" * 200),
+        Choice(3, "U0DAN0001", ""),
+    ]
+    view = build_choose_modal("agenda", choices)
+    assert_valid_view(view)
+    labels = [o["text"]["text"] for o in view["blocks"][0]["element"]["options"]]
+    assert all(len(label) <= 75 for label in labels)
+    assert labels[0].startswith("<@U0BOB0001> · R&amp;D &lt;roadmaps&gt;")
+    assert labels[2] == "<@U0DAN0001> · —"
