@@ -96,10 +96,30 @@ def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str,
 
 
 def _post(client: WebClient, channel: str | None, payload: dict[str, Any]) -> tuple[str, str]:
+    """Post to ``channel``; ("", "") when there is none or Slack refuses (logged)."""
     if not channel:
         return "", ""
-    response = client.chat_postMessage(channel=channel, **payload)
+    try:
+        response = client.chat_postMessage(channel=channel, **payload)
+    except SlackApiError:
+        logger.exception("Failed to post in a group DM")
+        return "", ""
     return channel, str(response["ts"])
+
+
+def _share(
+    client: WebClient, channel: str | None, pair: Iterable[str], payload: dict[str, Any]
+) -> tuple[str, str]:
+    """Post to the pair's group DM; without one, or when Slack refuses it, DM each of them."""
+    posted = _post(client, channel, payload)
+    if posted[1]:
+        return posted
+    for slack_id in pair:
+        try:
+            _dm(client, slack_id, payload)
+        except SlackApiError:
+            logger.exception("Failed to send a pair's message by DM")
+    return "", ""
 
 
 def _update(
@@ -162,13 +182,21 @@ def open_request_modal(
     client.views_open(trigger_id=trigger_id, view=build_request_modal(mentor_slack_id, topic))
 
 
-def _send_card(client: WebClient, deps: Deps, request: svc.RequestSnapshot) -> None:
-    """DM the mentor the request card and remember where it is."""
-    channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
+def _send_card(client: WebClient, deps: Deps, request: svc.RequestSnapshot) -> bool:
+    """DM the mentor the request card and remember where it is; False when Slack refused.
+
+    The request stays saved either way: the mentor's Home tab lists it with its buttons.
+    """
+    try:
+        channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
+    except SlackApiError:
+        logger.exception("Failed to DM a request card to its mentor")
+        return False
     _use_case(
         deps,
         lambda s: svc.remember_mentor_dm(s, request.conversation_id, channel=channel, ts=ts),
     )
+    return True
 
 
 def _answered_card(client: WebClient, request: svc.RequestSnapshot, outcome: str) -> None:
@@ -392,8 +420,12 @@ def register(app: App, deps: Deps) -> None:
         )
         if request is None:
             return
-        _send_card(client, deps, request)
-        _dm(client, user, build_request_sent(request.mentor_slack_id, request.topic))
+        delivered = _send_card(client, deps, request)
+        _dm(
+            client,
+            user,
+            build_request_sent(request.mentor_slack_id, request.topic, delivered=delivered),
+        )
         _refresh(client, deps, [user, request.mentor_slack_id])
 
     # --- the mentor answers ----------------------------------------------------------------
@@ -402,15 +434,16 @@ def register(app: App, deps: Deps) -> None:
         """The pair's group DM with the bot; if Slack refuses it, each gets the welcome by DM."""
         cid = agenda_view.conversation_id
         users = f"{agenda_view.mentee_slack_id},{agenda_view.mentor_slack_id}"
+        pair = (agenda_view.mentee_slack_id, agenda_view.mentor_slack_id)
         try:
             channel = str(client.conversations_open(users=users)["channel"]["id"])
         except SlackApiError:
             logger.exception("Failed to open a group DM; sending the welcome by DM instead")
-            for slack_id in (agenda_view.mentee_slack_id, agenda_view.mentor_slack_id):
-                _dm(client, slack_id, build_pair_welcome(agenda_view))
-            return
-        _use_case(deps, lambda s: svc.remember_group_channel(s, cid, channel))
-        client.chat_postMessage(channel=channel, **build_pair_welcome(agenda_view))
+            channel = ""
+        # Remembered only once Slack took the welcome there; else each gets it by DM.
+        channel, _ = _share(client, channel, pair, build_pair_welcome(agenda_view))
+        if channel:
+            _use_case(deps, lambda s: svc.remember_group_channel(s, cid, channel))
 
     @app.action(ActionId.ACCEPT_REQUEST)
     def handle_accept(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -625,7 +658,8 @@ def register(app: App, deps: Deps) -> None:
         guarded(client, body, respond, run)
 
     def _after_logged(client: WebClient, logged: svc.SessionLogged, by: str) -> None:
-        _post(client, logged.group_channel_id, build_session_logged(logged, by))
+        pair = (logged.mentee_slack_id, logged.mentor_slack_id)
+        _share(client, logged.group_channel_id, pair, build_session_logged(logged, by))
         if logged.sunset:
             closed = _use_case(deps, lambda s: svc.closed_summary(s, logged.conversation_id))
             announce_sunset(client, closed)
@@ -663,7 +697,8 @@ def register(app: App, deps: Deps) -> None:
         )
         if posted is None:
             return
-        _post(client, posted.group_channel_id, build_agenda_posted(posted))
+        pair = (posted.mentee_slack_id, posted.mentor_slack_id)
+        _share(client, posted.group_channel_id, pair, build_agenda_posted(posted))
         _refresh(client, deps, [posted.mentee_slack_id, posted.mentor_slack_id])
 
     @app.action(ActionId.OPEN_FOLLOWUP)
@@ -723,13 +758,14 @@ def register(app: App, deps: Deps) -> None:
         if posted is None:
             return
         result = posted.view
+        pair = (result.mentee_slack_id, result.mentor_slack_id)
         if posted.logged is not None:
-            _post(client, result.group_channel_id, build_session_logged(posted.logged, user))
+            _share(client, result.group_channel_id, pair, build_session_logged(posted.logged, user))
         still_active = posted.logged is None or not posted.logged.sunset
         if posted.logged is None:
             still_active = _use_case(deps, lambda s: svc.is_active(s, cid))
-        channel, ts = _post(
-            client, result.group_channel_id, build_followups(result, active=still_active)
+        channel, ts = _share(
+            client, result.group_channel_id, pair, build_followups(result, active=still_active)
         )
         if ts:
             _use_case(

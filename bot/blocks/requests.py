@@ -327,7 +327,17 @@ def _suggestion_blocks(suggestions: Sequence[Suggested], topic: str) -> list[Blo
     return blocks
 
 
-def build_request_sent(mentor_slack_id: str, topic: str) -> dict[str, Any]:
+def build_request_sent(
+    mentor_slack_id: str, topic: str, *, delivered: bool = True
+) -> dict[str, Any]:
+    """The mentee's confirmation; ``delivered`` is False when Slack refused the mentor's DM."""
+    if not delivered:
+        text = (
+            f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is saved, "
+            "but I couldn't send it to them in Slack just now. They'll see it on their Home "
+            "tab; if there's no answer within 7 days, I'll suggest other mentors."
+        )
+        return message(text, [section(":envelope: " + text)])
     text = (
         f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is sent. "
         "You'll hear here when they answer; `/mentor progress` and the Home tab show "

@@ -361,3 +361,44 @@ def test_when_slack_refuses_the_group_dm_both_still_get_the_agenda(
     for user in (MENTEE, MENTOR):
         _dm_to(h, user, "Agenda for conversation 1")
     assert _status(session, cid) == ConversationStatus.ACTIVE
+
+
+def test_a_request_slack_cannot_deliver_is_kept_and_the_mentee_is_told_honestly(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    view = open_modal(
+        h,
+        ActionId.REQUEST_CONVERSATION,
+        request_button_value(MENTOR, "public speaking"),
+        user=MENTEE,
+    )
+    published = len(h.fake.calls_to("views.publish"))
+    h.fake.fail("chat.postMessage", error="channel_not_found")  # the card to the mentor
+    reply = h.slack.submit(view, request_values("\n".join(QUESTIONS)), user=MENTEE)
+    assert reply.status == 200 and not reply.body
+    told = _dm_to(h, MENTEE, "Home tab")
+    assert f"<@{MENTOR}>" in text_of(told) and "couldn't" in text_of(told)
+    h.fake.wait_for("views.publish", published + 2)  # the mentor's Home shows the request
+    session.expire_all()
+    (row,) = session.exec(select(Conversation)).all()
+    assert row.status == ConversationStatus.REQUESTED
+
+
+def test_accepting_when_slack_refuses_the_group_dm_post_still_shares_the_agenda(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    channel, ts = card_message(h)
+    h.fake.settle(quiet=0.1)
+    h.fake.fail("chat.postMessage", error="channel_not_found")  # the welcome in the group DM
+    h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, channel=channel, message_ts=ts)
+    for user in (MENTEE, MENTOR):
+        _dm_to(h, user, "Agenda for conversation 1")
+    h.fake.wait_for("chat.update", where=lambda c: c.params.get("ts") == ts)  # card answered
+    assert _status(session, cid) == ConversationStatus.ACTIVE
+    for call in h.fake.calls_to("response_url"):
+        assert "nothing was changed" not in text_of(call.params)

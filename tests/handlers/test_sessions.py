@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.ids import ActionId, BlockId
+from bot.ids import ActionId, BlockId, request_button_value
 from storage.models import ActionItem, Conversation, ConversationStatus
 from tests.conftest import Harness
 from tests.handlers.journey import (
@@ -15,6 +15,7 @@ from tests.handlers.journey import (
     MENTEE,
     MENTOR,
     OTHER_MENTOR,
+    QUESTIONS,
     STRANGER,
     accept,
     buttons,
@@ -22,6 +23,7 @@ from tests.handlers.journey import (
     directory,
     open_modal,
     radio,
+    request_values,
     send_request,
     text_input,
     text_of,
@@ -236,3 +238,77 @@ def test_a_mentee_without_conversations_is_told_how_to_start(
     _said(h, "/mentor find")
     h.slack.command("followup", user=MENTEE)
     _said(h, "no follow-ups to post")
+
+
+def test_the_choice_between_conversations_opens_with_long_topics(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _active(h, session)
+    topic = "Running a design review for a large cross-functional team & keeping it short " * 3
+    view = open_modal(
+        h,
+        ActionId.REQUEST_CONVERSATION,
+        request_button_value(OTHER_MENTOR, "public speaking"),
+        user=MENTEE,
+    )
+    reply = h.slack.submit(
+        view, request_values("\n".join(QUESTIONS), topic=topic[:200]), user=MENTEE
+    )
+    assert not reply.body
+    card = h.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            str(c.params["channel"]).startswith("D0CA")
+            and ActionId.ACCEPT_REQUEST in buttons(c.params)
+        ),
+    )[-1]
+    accept(h, int(buttons(card.params)[ActionId.ACCEPT_REQUEST]), mentor=OTHER_MENTOR)
+    h.fake.settle(quiet=0.1)
+    choose = command_modal(h, "agenda", user=MENTEE)
+    options = choose["blocks"][0]["element"]["options"]
+    assert len(options) == 2
+    assert all(len(o["text"]["text"]) <= 75 for o in options)
+    assert any("Running a design review" in o["text"]["text"] for o in options)
+    assert f"<@{OTHER_MENTOR}>" in text_of(choose)
+
+
+def test_without_a_group_dm_the_agenda_and_follow_ups_reach_both_by_dm(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    h.fake.settle(quiet=0.1)
+    h.fake.fail("conversations.open", error="method_not_supported_for_channel_type")
+    h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR)
+    h.fake.settle(quiet=0.1)
+    assert _status(session, cid).group_channel_id is None
+
+    view = command_modal(h, "agenda", user=MENTEE)
+    agenda = "How do I open a talk with confidence?\nHow long should the slides be?"
+    reply = h.slack.submit(
+        view, {BlockId.AGENDA_QUESTIONS: text_input(BlockId.AGENDA_QUESTIONS, agenda)}, user=MENTEE
+    )
+    assert not reply.body
+    for user in (MENTEE, MENTOR):
+        wait_post(
+            h,
+            lambda c, user=user: (
+                str(c.params["channel"]).startswith("D" + user[1:4])
+                and "posted the agenda" in text_of(c.params)
+                and "open a talk with confidence" in text_of(c.params)
+            ),
+        )
+
+    view = command_modal(h, "followup", user=MENTEE)
+    action = f"{BlockId.ACTION_TEXT_PREFIX}1"
+    h.slack.submit(view, {action: text_input(action, "Record a practice talk")}, user=MENTEE)
+    for user in (MENTEE, MENTOR):
+        wait_post(
+            h,
+            lambda c, user=user: (
+                str(c.params["channel"]).startswith("D" + user[1:4])
+                and "Record a practice talk" in text_of(c.params)
+            ),
+        )
