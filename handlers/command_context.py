@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.help import build_notice
 from bot.context import Deps
@@ -35,3 +36,8 @@ class CommandContext:
 
 
 SubcommandFn = Callable[[CommandContext], None]
+
+
+def expired_trigger(exc: SlackApiError) -> bool:
+    """views.open came more than 3 seconds after the click: the person should try again."""
+    return bool(exc.response.get("error") in ("expired_trigger_id", "invalid_trigger_id"))

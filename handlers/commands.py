@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.blocks.help import HelpLine, build_coming_soon, build_help
+from bot.blocks.help import MODAL_EXPIRED, HelpLine, build_coming_soon, build_help
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, directory
-from handlers.command_context import CommandContext, SubcommandFn
+from handlers.command_context import CommandContext, SubcommandFn, expired_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +103,8 @@ def register(app: App, deps: Deps) -> None:
             entry.run(ctx)
         except MentorbotError as exc:
             ctx.notice(str(exc))
+        except SlackApiError as exc:
+            if not expired_trigger(exc):
+                raise
+            logger.warning("The modal for /mentor %s did not open in time", name)
+            ctx.notice(MODAL_EXPIRED)

@@ -37,7 +37,7 @@ from bot.blocks.conversations import (
     parse_followup_submission,
     parse_sunset_submission,
 )
-from bot.blocks.help import build_notice
+from bot.blocks.help import MODAL_EXPIRED, build_notice
 from bot.blocks.requests import (
     REQUEST_FIELDS,
     RequestModalMeta,
@@ -62,7 +62,7 @@ from bot.blocks.requests import (
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import ActionId, BlockId, CallbackId, parse_request_button_value
-from handlers.command_context import CommandContext
+from handlers.command_context import CommandContext, expired_trigger
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
@@ -89,9 +89,17 @@ def _use_case(deps: Deps, fn: Callable[[Session], T]) -> T:
 
 
 def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
-    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts)."""
-    channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
-    response = client.chat_postMessage(channel=channel, **payload)
+    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts).
+
+    ("", "") when Slack refuses (logged): a DM follows a change that is already saved,
+    and the rest of its aftermath (the other person, the Home tabs) must still happen.
+    """
+    try:
+        channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
+        response = client.chat_postMessage(channel=channel, **payload)
+    except SlackApiError:
+        logger.exception("Failed to send a DM")
+        return "", ""
     return channel, str(response["ts"])
 
 
@@ -115,10 +123,7 @@ def _share(
     if posted[1]:
         return posted
     for slack_id in pair:
-        try:
-            _dm(client, slack_id, payload)
-        except SlackApiError:
-            logger.exception("Failed to send a pair's message by DM")
+        _dm(client, slack_id, payload)
     return "", ""
 
 
@@ -187,10 +192,8 @@ def _send_card(client: WebClient, deps: Deps, request: svc.RequestSnapshot) -> b
 
     The request stays saved either way: the mentor's Home tab lists it with its buttons.
     """
-    try:
-        channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
-    except SlackApiError:
-        logger.exception("Failed to DM a request card to its mentor")
+    channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
+    if not ts:
         return False
     _use_case(
         deps,
@@ -305,6 +308,11 @@ def register(app: App, deps: Deps) -> None:
             fn()
         except MentorbotError as exc:
             _tell(client, body, respond, str(exc))
+        except SlackApiError as exc:
+            if not expired_trigger(exc):
+                raise
+            logger.warning("A modal did not open in time")
+            _tell(client, body, respond, MODAL_EXPIRED)
 
     def open_checked_modal(
         client: WebClient,

@@ -19,7 +19,7 @@ from bot.blocks.find import (
     build_search_answer,
     mentor_cards,
 )
-from bot.blocks.help import build_notice
+from bot.blocks.help import MODAL_EXPIRED, build_notice
 from bot.blocks.offer import (
     build_offer_modal,
     build_offer_saved,
@@ -47,7 +47,7 @@ from bot.offers import (
     resume as resume_offer,
 )
 from bot.topics import normalise
-from handlers.command_context import CommandContext
+from handlers.command_context import CommandContext, expired_trigger
 from handlers.conversations import open_request_modal
 from handlers.home import refresh_home
 from storage.db import unit_of_work
@@ -193,8 +193,10 @@ def register(app: App, deps: Deps) -> None:
             _open_offer_modal(client, deps, user_id, body["trigger_id"])
         except MentorbotError as exc:
             _dm(client, user_id, build_notice(str(exc)))
-        except SlackApiError:
+        except SlackApiError as exc:
             logger.exception("Failed to open the offer modal")
+            if expired_trigger(exc):
+                _dm(client, user_id, build_notice(MODAL_EXPIRED))
 
     @app.action(ActionId.OFFER_TOGGLE_PAUSE)
     def handle_toggle_pause(

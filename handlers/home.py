@@ -9,11 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.help import MODAL_EXPIRED, build_notice
 from bot.blocks.home import build_find_answer, build_find_modal, build_home
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.home import end_transition_goal, load_home_state, mark_transition, search_mentors
 from bot.ids import ActionId, BlockId, CallbackId
+from handlers.command_context import expired_trigger
 from storage.db import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -52,8 +54,10 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             client.views_open(trigger_id=body["trigger_id"], view=build_find_modal())
-        except SlackApiError:
+        except SlackApiError as exc:
             logger.exception("Failed to open the find modal")
+            if expired_trigger(exc):  # the Home has no thread to answer in: say it by DM
+                _dm(client, str(body["user"]["id"]), build_notice(MODAL_EXPIRED))
 
     @app.view(CallbackId.HOME_FIND_MODAL)
     def handle_find_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

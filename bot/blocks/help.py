@@ -20,6 +20,11 @@ NOT_MENTORING = (
     "If that is what you need, your manager or HR can point you to the right support"
 )
 
+MODAL_EXPIRED = (
+    "That took a moment too long, so the form didn't open and nothing was changed. "
+    "Please try again."
+)
+
 COMING_SOON = (
     "`/mentor {name}` is coming soon: {summary}. Until then, `/mentor help` lists "
     "everything that works today."

@@ -312,3 +312,18 @@ def test_without_a_group_dm_the_agenda_and_follow_ups_reach_both_by_dm(
                 and "Record a practice talk" in text_of(c.params)
             ),
         )
+
+
+def test_closing_early_when_slack_refuses_the_note_still_asks_both_for_feedback(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    cid = _active(h, session)
+    modal = open_modal(h, ActionId.CLOSE_EARLY, str(cid), user=MENTOR, channel=GROUP)
+    h.fake.fail("conversations.open", error="user_disabled")  # the note to the mentee
+    reply = h.slack.submit(modal, {}, user=MENTOR)
+    assert not reply.body
+    h.fake.wait_for(
+        "chat.postMessage", 2, where=lambda c: ActionId.OPEN_SUNSET in buttons(c.params)
+    )
+    assert _status(session, cid).status == ConversationStatus.CLOSED
