@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks.common import (
+    SECTION_TEXT_LIMIT,
     Block,
     actions,
     button,
@@ -485,6 +486,20 @@ def _active_line(line: ActiveLine) -> str:
     )
 
 
+def _list_sections(title: str, lines: Sequence[str]) -> list[Block]:
+    """``title`` and its bullet lines, in as many sections as it takes to keep lines whole."""
+    blocks: list[Block] = []
+    text = title
+    for line in lines:
+        bullet = f"\n• {line}"
+        if len(text) + len(bullet) > SECTION_TEXT_LIMIT and text != title:
+            blocks.append(section(text))
+            text = ""
+        text = (text + bullet) if text else bullet.lstrip("\n")
+    blocks.append(section(text))
+    return blocks
+
+
 def _more(count: int, max_items: int) -> list[Block]:
     return [context(f"and {count - max_items} more")] if count > max_items else []
 
@@ -494,8 +509,8 @@ def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10)
     if not state.requests:
         return [context("No mentoring requests yet: `/mentor find <topic>` to start.")]
     shown = state.requests[:max_items]
-    text = "*Your requests*\n" + "\n".join(f"• {_request_line(r)}" for r in shown)
-    return [section(text), *_more(len(state.requests), max_items)]
+    lines = [_request_line(r) for r in shown]
+    return [*_list_sections("*Your requests*", lines), *_more(len(state.requests), max_items)]
 
 
 def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list[Block]:
@@ -520,8 +535,8 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
             )
         blocks += _more(len(state.waiting), max_items)
     if state.active:
-        lines = "\n".join(f"• {_active_line(a)}" for a in state.active[:max_items])
-        blocks.append(section(f"*Active conversations*\n{lines}"))
+        active = [_active_line(a) for a in state.active[:max_items]]
+        blocks += _list_sections("*Active conversations*", active)
         blocks += _more(len(state.active), max_items)
     if state.actions:
         blocks.append(section("*Open follow-up actions*"))
@@ -536,10 +551,8 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
             )
         blocks += _more(len(state.actions), max_items)
     if state.requests:
-        shown = state.requests[:max_items]
-        blocks.append(
-            section("*Your requests*\n" + "\n".join(f"• {_request_line(r)}" for r in shown))
-        )
+        requests = [_request_line(r) for r in state.requests[:max_items]]
+        blocks += _list_sections("*Your requests*", requests)
         blocks += _more(len(state.requests), max_items)
     if len(blocks) == 1:
         blocks.append(context("Nothing here yet: `/mentor find <topic>` finds someone to talk to."))

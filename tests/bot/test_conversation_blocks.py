@@ -163,3 +163,18 @@ def test_the_choose_modal_fits_long_and_escaped_topics_in_an_options_75_characte
     assert all(len(label) <= 75 for label in labels)
     assert labels[0].startswith("<@U0BOB0001> · R&amp;D &lt;roadmaps&gt;")
     assert labels[2] == "<@U0DAN0001> · —"
+
+
+def test_ten_requests_with_long_topics_show_every_line_whole() -> None:
+    # Real Slack IDs are 11 characters; topics may be 200; "&" is escaped to five.
+    topic = ("R&D roadmaps & budgets for a cross-functional platform team " * 4)[:200]
+    state = ConversationsHome(
+        requests=tuple(RequestLine(i, f"U012AB3CD{i:02d}", topic, "sent", NOW) for i in range(10))
+    )
+    payload = {"blocks": build_request_status_lines(state)}
+    assert_valid_message(payload)
+    texts = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
+    assert all(len(t) <= 3000 and not t.endswith("…") for t in texts)
+    joined = "\n".join(texts)
+    assert joined.count("|2026-11-23>") == 10
+    assert all(f"<@U012AB3CD{i:02d}>" in joined for i in range(10))
