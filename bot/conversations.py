@@ -690,7 +690,16 @@ def _ensure_next_session(
     if upcoming is not None:
         return upcoming
     defaults = _carry_over(session, sessions, conversation)
-    upcoming = store.add_session(_cid(conversation), len(sessions) + 1, session=session, now=now)
+    try:
+        upcoming = store.add_session(
+            _cid(conversation), len(sessions) + 1, session=session, now=now
+        )
+    except IntegrityError:  # a double click: the other click just created this session
+        session.rollback()
+        raise StaleAction(
+            f"Session {len(sessions) + 1} was just updated by another click, "
+            "so nothing was changed."
+        ) from None
     store.replace_agenda(_sid(upcoming), defaults, session=session)
     return upcoming
 
@@ -1123,20 +1132,28 @@ def record_rating(
     """One side's private answer; when both keep the door open the pair is on call."""
     if not 1 <= usefulness <= 5:
         raise FieldErrors({"usefulness": "Choose 1 to 5."})
+    # Both of the pair answering at once take turns, so the second sees the first's answer
+    # (else neither would see both and the pair would never be on call).
+    if store.get_for_update(conversation_id, session=session) is None:
+        raise StaleAction("That conversation no longer exists; nothing was changed.")
     check_can_rate(session, conversation_id, actor_slack_id)
     conversation = _conversation(session, conversation_id)
     actor = _person(session, actor_slack_id)
-    store.add_rating(
-        Rating(
-            conversation_id=conversation_id,
-            person_id=_pid(actor),
-            keep_open=keep_open,
-            usefulness=usefulness,
-            comment=comment.strip()[:1000],
-            answered_at=now,
-        ),
-        session=session,
-    )
+    try:
+        store.add_rating(
+            Rating(
+                conversation_id=conversation_id,
+                person_id=_pid(actor),
+                keep_open=keep_open,
+                usefulness=usefulness,
+                comment=comment.strip()[:1000],
+                answered_at=now,
+            ),
+            session=session,
+        )
+    except IntegrityError:  # the same answer submitted twice at once: one is kept
+        session.rollback()
+        raise StaleAction("You already answered; thank you.") from None
     ratings = store.ratings_of(conversation_id, session=session)
     both = {r.person_id for r in ratings} >= {conversation.mentee_id, conversation.mentor_id}
     if both and all(r.keep_open for r in ratings):

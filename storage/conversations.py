@@ -42,6 +42,18 @@ def get(conversation_id: int, *, session: Session) -> Conversation | None:
     return session.get(Conversation, conversation_id)
 
 
+def get_for_update(conversation_id: int, *, session: Session) -> Conversation | None:
+    """The conversation, its row locked until commit where the database can (PostgreSQL):
+    two people answering about the same conversation at once then take turns."""
+    statement = (
+        select(Conversation)
+        .where(col(Conversation.id) == conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).first()
+
+
 def add(conversation: Conversation, *, session: Session) -> Conversation:
     session.add(conversation)
     session.flush()

@@ -7,6 +7,7 @@ compare-and-set) can let exactly one of them through.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,15 +29,16 @@ def race(
     second_writes: str,
 ) -> tuple[Outcome, Outcome]:
     """Run ``first`` up to its commit, then ``second`` in another thread; commit ``first``
-    once ``second`` is about to run a statement starting with ``second_writes`` (its checks
-    are done by then), and let ``second`` finish. Each outcome is the use case's result or
-    the ``MentorbotError`` it raised (anything else fails the test)."""
+    once ``second`` is about to run a statement matching the regular expression
+    ``second_writes`` (its checks are done by then, or it is about to wait for a lock), and
+    let ``second`` finish. Each outcome is the use case's result or the ``MentorbotError``
+    it raised (anything else fails the test)."""
     outcomes: dict[str, Outcome] = {}
     about_to_write = threading.Event()
-    prefix = second_writes.upper()
+    pattern = re.compile(second_writes, re.IGNORECASE)
 
     def spot(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if threading.current_thread() is worker and statement.lstrip().upper().startswith(prefix):
+        if threading.current_thread() is worker and pattern.search(statement):
             about_to_write.set()
 
     def run(name: str, use_case: Callable[[Session], Any], session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 from bot import conversations as svc
 from bot.context import Deps
 from bot.errors import MentorbotError
-from storage.models import Connection, Conversation, ConversationStatus, Person
+from storage.models import Connection, Conversation, ConversationStatus, Person, Rating
 from tests.factories import make_person
 from tests.mentors import offer
 from tests.races import race
@@ -235,3 +236,75 @@ def test_two_requests_sent_at_once_to_the_same_mentor_make_one(
             )
         ).all()
     assert [row.id for row in rows] == [first]
+
+
+def _ended(deps: Deps) -> int:
+    """A conversation between U0ALICE01 and U0BOB0001 that just reached its sunset."""
+    with deps.open_session() as session:
+        cid = _request(session)
+        svc.accept_request(session, cid, "U0BOB0001", now=NOW, max_sessions=1)
+        svc.log_session(session, cid, "U0BOB0001", number=1, now=NOW, max_sessions=1)
+        session.commit()
+    return cid
+
+
+def _rate(cid: int, slack_id: str) -> Callable[[Session], svc.RatingSaved]:
+    return lambda s: svc.record_rating(
+        s, cid, slack_id, keep_open=True, usefulness=4, comment="", now=NOW
+    )
+
+
+def test_a_rating_submitted_twice_at_once_is_kept_once(
+    deps: Deps, pair: tuple[Person, Person]
+) -> None:
+    cid = _ended(deps)
+    rate = _rate(cid, "U0ALICE01")
+    first, second = race(deps, rate, rate, second_writes=r"FOR UPDATE|^\s*INSERT INTO rating")
+    assert isinstance(first, svc.RatingSaved)
+    assert isinstance(second, svc.StaleAction)
+    with deps.open_session() as session:
+        assert len(session.exec(select(Rating)).all()) == 1
+
+
+def test_both_keeping_the_door_open_at_the_same_moment_puts_the_pair_on_call(
+    deps: Deps, pair: tuple[Person, Person]
+) -> None:
+    cid = _ended(deps)
+    first, second = race(
+        deps,
+        _rate(cid, "U0ALICE01"),
+        _rate(cid, "U0BOB0001"),
+        second_writes=r"FOR UPDATE|^\s*INSERT INTO rating",
+    )
+    assert isinstance(second, svc.RatingSaved) and second.both_answered
+    with deps.open_session() as session:
+        assert session.get(Conversation, cid).on_call  # type: ignore[union-attr]
+
+
+def test_we_met_clicked_twice_at_once_logs_the_session_once(
+    deps: Deps, pair: tuple[Person, Person]
+) -> None:
+    with deps.open_session() as session:
+        cid = _request(session)
+        svc.accept_request(session, cid, "U0BOB0001", now=NOW, max_sessions=3)
+        svc.log_session(session, cid, "U0BOB0001", number=1, now=NOW, max_sessions=3)
+        svc.post_followups(
+            session,
+            cid,
+            "U0ALICE01",
+            1,
+            {},
+            [svc.ActionDraft("Draft the talk")],
+            now=NOW,
+            max_sessions=3,
+        )
+        session.commit()
+
+    def met(s: Session) -> svc.SessionLogged:
+        return svc.log_session(s, cid, "U0ALICE01", number=2, now=NOW, max_sessions=3)
+
+    first, second = race(deps, met, met, second_writes=r"^\s*INSERT INTO mentoring_session")
+    assert isinstance(first, svc.SessionLogged) and first.session_number == 2
+    assert isinstance(second, svc.StaleAction)
+    with deps.open_session() as session:
+        assert [s.number for s in svc.store.sessions_of(cid, session=session)] == [1, 2]
