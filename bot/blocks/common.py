@@ -19,6 +19,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quote(text: str) -> str:
+    """Someone's own words as a block quote: escaped, every line quoted (not just the first)."""
+    return "\n".join(f">{line}" for line in escape(text).splitlines())
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import actions, button, clip, context, escape, message, section
+from bot.blocks.common import actions, button, clip, context, message, quote, section
 from bot.blocks.progress import slack_day
 from bot.connections import MET_LAPSE_DAYS, MetAnswer, MetRequest
 from bot.ids import ActionId
@@ -18,7 +18,7 @@ NOTE_SHOWN = 500
 
 
 def _note(note: str) -> str:
-    return f"\n>{escape(clip(note, NOTE_SHOWN))}" if note.strip() else ""
+    return "\n" + quote(clip(note.strip(), NOTE_SHOWN)) if note.strip() else ""
 
 
 def build_met_confirmation_request(request: MetRequest) -> dict[str, Any]:

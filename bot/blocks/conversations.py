@@ -22,6 +22,7 @@ from bot.blocks.common import (
     message,
     mrkdwn,
     plain,
+    quote,
     section,
 )
 from bot.blocks.requests import (
@@ -444,7 +445,7 @@ def build_closed_early_note(closed: Closed, *, for_slack_id: str) -> dict[str, A
     )
     blocks: list[Block] = [section(":wave: " + text)]
     if closed.note:
-        blocks.append(section(f"Their note: _{escape(closed.note)}_"))
+        blocks.append(section(f"Their note:\n{quote(closed.note)}"))
     if for_slack_id == closed.mentee_slack_id:
         blocks.append(context("Looking for someone else? Try `/mentor find <topic>`."))
     return message(text, blocks)

@@ -20,6 +20,7 @@ from bot.blocks.common import (
     mention,
     message,
     plain,
+    quote,
     section,
 )
 from bot.conversations import RequestForm, RequestSnapshot, Suggested, split_questions
@@ -351,7 +352,7 @@ def build_info_requested(
 ) -> dict[str, Any]:
     text = f"{mention(mentor_slack_id)} would like to know more about your request."
     blocks = [
-        section(f"{text}\n>{escape(question)}"),
+        section(f"{text}\n{quote(question)}"),
         actions(
             button("Answer", ActionId.ANSWER_INFO, str(conversation_id), style="primary"),
         ),
@@ -376,7 +377,7 @@ def build_request_declined(
     text = f"{mention(mentor_slack_id)} can't take your request about *{escape(topic)}* right now."
     blocks: list[Block] = [section(text)]
     if reason:
-        blocks.append(section(f"Their note: _{escape(reason)}_"))
+        blocks.append(section(f"Their note:\n{quote(reason)}"))
     blocks += [divider(), *_suggestion_blocks(suggestions, topic)]
     return message(text, blocks)
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from bot.blocks.conversations import (
     build_agenda_modal,
     build_choose_modal,
+    build_closed_early_note,
     build_followup_modal,
     build_followups,
     build_home_sections,
@@ -15,12 +16,18 @@ from bot.blocks.conversations import (
     build_sunset_modal,
     parse_followup_submission,
 )
-from bot.blocks.requests import build_request_card, build_request_declined, build_request_modal
+from bot.blocks.requests import (
+    build_info_requested,
+    build_request_card,
+    build_request_declined,
+    build_request_modal,
+)
 from bot.conversations import (
     ActionView,
     ActiveLine,
     AgendaView,
     Choice,
+    Closed,
     ConversationsHome,
     FollowupView,
     OpenAction,
@@ -178,3 +185,17 @@ def test_ten_requests_with_long_topics_show_every_line_whole() -> None:
     joined = "\n".join(texts)
     assert joined.count("|2026-11-23>") == 10
     assert all(f"<@U012AB3CD{i:02d}>" in joined for i in range(10))
+
+
+def test_several_line_notes_and_questions_are_quoted_line_by_line() -> None:
+    note = "Out until March.\nTry _Carol_ instead & good luck!"
+    closed = Closed(3, "U0ALICE01", "U0BOB0001", "U0BOB0001", "early", note, None, "speaking")
+    payloads = [
+        build_request_declined("U0BOB0001", "speaking", note, []),
+        build_closed_early_note(closed, for_slack_id="U0ALICE01"),
+        build_info_requested(3, "U0BOB0001", note),
+    ]
+    for payload in payloads:
+        assert_valid_message(payload)
+        text = _texts(payload["blocks"])
+        assert ">Out until March.\\n>Try _Carol_ instead &amp; good luck!" in text
