@@ -74,6 +74,11 @@ NO_AGENDA_CONVERSATION = (
     "You have no active mentoring conversation as a mentee yet. `/mentor find <topic>` "
     "finds a mentor; once they accept, `/mentor agenda` posts your questions."
 )
+ANSWER_SENT = "Thanks: <@{mentor}> has your answer."
+ANSWER_SAVED = (
+    "Thanks: your answer is saved, but I couldn't send it to <@{mentor}> in Slack just now. "
+    "Your request is waiting for them on their Home tab."
+)
 NO_FOLLOWUP_CONVERSATION = (
     "There are no follow-ups to post: you have no active mentoring conversation as a mentee."
 )
@@ -549,8 +554,9 @@ def register(app: App, deps: Deps) -> None:
         if request is None:
             return
         _answered_card(client, request, "The mentee answered: see the updated request below.")
-        _send_card(client, deps, request)
-        _dm(client, user, build_notice(f"Thanks: <@{request.mentor_slack_id}> has your answer."))
+        delivered = _send_card(client, deps, request)
+        thanks = ANSWER_SENT if delivered else ANSWER_SAVED
+        _dm(client, user, build_notice(thanks.format(mentor=request.mentor_slack_id)))
         _refresh(client, deps, [user, request.mentor_slack_id])
 
     @app.action(ActionId.PASS_REQUEST)
@@ -731,9 +737,15 @@ def register(app: App, deps: Deps) -> None:
         except MentorbotError:
             return
         view_id = view.get("id") or body.get("container", {}).get("view_id")
-        client.views_update(
-            view_id=view_id, hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
-        )
+        try:
+            client.views_update(
+                view_id=view_id, hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") != "hash_conflict":
+                raise
+            # A double click: the first one already added the row.
+            logger.info("Ignored a second 'Add another action' on an outdated modal")
 
     @app.view(CallbackId.FOLLOWUP_MODAL)
     def handle_followup_submission(

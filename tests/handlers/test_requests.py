@@ -402,3 +402,32 @@ def test_accepting_when_slack_refuses_the_group_dm_post_still_shares_the_agenda(
     assert _status(session, cid) == ConversationStatus.ACTIVE
     for call in h.fake.calls_to("response_url"):
         assert "nothing was changed" not in text_of(call.params)
+
+
+def test_an_answer_slack_cannot_deliver_to_the_mentor_is_not_claimed_as_delivered(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    channel, ts = card_message(h)
+    modal = open_modal(
+        h, ActionId.ASK_MORE_INFO, str(cid), user=MENTOR, channel=channel, message_ts=ts
+    )
+    h.slack.submit(
+        modal,
+        {BlockId.INFO_QUESTION: text_input(BlockId.INFO_QUESTION, "How big is the audience?")},
+        user=MENTOR,
+    )
+    _dm_to(h, MENTEE, "would like to know more")
+    answer_modal = open_modal(h, ActionId.ANSWER_INFO, str(cid), user=MENTEE)
+    h.fake.settle(quiet=0.1)
+    h.fake.fail("chat.postMessage", error="channel_not_found")  # the updated card
+    h.slack.submit(
+        answer_modal,
+        {BlockId.INFO_ANSWER: text_input(BlockId.INFO_ANSWER, "About 200 people")},
+        user=MENTEE,
+    )
+    told = text_of(_dm_to(h, MENTEE, "your answer"))
+    assert "saved" in told and f"<@{MENTOR}>" in told and "has your answer" not in told
+    assert _status(session, cid) == ConversationStatus.REQUESTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -327,3 +328,21 @@ def test_closing_early_when_slack_refuses_the_note_still_asks_both_for_feedback(
         "chat.postMessage", 2, where=lambda c: ActionId.OPEN_SUNSET in buttons(c.params)
     )
     assert _status(session, cid).status == ConversationStatus.CLOSED
+
+
+def test_a_double_click_on_add_another_action_adds_one_row_quietly(
+    harness: Harness, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = harness
+    _active(h, session)
+    command_modal(h, "followup", user=MENTEE)
+    stored = next(v for v in h.fake.views.values() if v["callback_id"] == "followup_modal")
+    h.slack.action(ActionId.ADD_ACTION_ROW, "3", user=MENTEE, view=stored)
+    h.fake.wait_for("views.update")
+    # The second click carries the modal's old hash: Slack refuses it, as it should.
+    h.fake.fail("views.update", error="hash_conflict")
+    reply = h.slack.action(ActionId.ADD_ACTION_ROW, "3", user=MENTEE, view=stored)
+    assert reply.status == 200
+    h.fake.wait_for("views.update", 2)
+    h.fake.settle(quiet=0.1)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
