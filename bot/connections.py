@@ -29,6 +29,7 @@ from bot.progress import (
 from storage.connections import (
     add_met_log,
     add_transition,
+    claim_met_answer,
     connected_ids,
     delete_met_log,
     end_transition,
@@ -40,7 +41,6 @@ from storage.connections import (
     pending_met_logs_of,
     record_connection,
     set_met_dm,
-    set_met_status,
 )
 from storage.directory import manager_chain
 from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
@@ -188,9 +188,12 @@ def answer_met(
         raise MetNotPossible(
             f"Only <@{other_slack_id}> can confirm this meeting, so nothing was changed."
         )
-    if log.status == MetStatus.PENDING and now >= _lapses_at(log):
+    if (
+        log.status == MetStatus.PENDING
+        and now >= _lapses_at(log)
+        and claim_met_answer(log, MetStatus.LAPSED, session=session, now=now)
+    ):
         # Too late: lapse it now rather than wait for the daily job.
-        set_met_status(log, MetStatus.LAPSED, session=session, now=now)
         return MetAnswer(
             met_id=log.id,
             logger_slack_id=logger_slack_id,
@@ -199,7 +202,12 @@ def answer_met(
             status=MetStatus.LAPSED,
             new_for_logger=False,
         )
-    if log.status != MetStatus.PENDING:
+    status = MetStatus.CONFIRMED if confirm else MetStatus.DECLINED
+    # Compare-and-set: of two answers at once (a double click, Confirm and Not me, the
+    # lapse job) exactly one moves the log on; the other is told what happened.
+    if log.status != MetStatus.PENDING or not claim_met_answer(
+        log, status, session=session, now=now
+    ):
         raise MetNotPossible(_already_answered(MetStatus(log.status), logger_slack_id))
     new_for_logger = False
     if confirm:
@@ -207,8 +215,6 @@ def answer_met(
         record_connection(
             log.logger_id, log.other_id, ConnectionSource.MET, session=session, now=now
         )
-    status = MetStatus.CONFIRMED if confirm else MetStatus.DECLINED
-    set_met_status(log, status, session=session, now=now)
     return MetAnswer(
         met_id=log.id,
         logger_slack_id=logger_slack_id,
@@ -226,8 +232,8 @@ def lapse_met_requests(session: Session, *, now: datetime) -> list[MetRequest]:
     people = _slack_ids(session, [i for log in logs for i in (log.logger_id, log.other_id)])
     lapsed = []
     for log in logs:
-        set_met_status(log, MetStatus.LAPSED, session=session, now=now)
-        lapsed.append(_request(log, people[log.logger_id], people[log.other_id]))
+        if claim_met_answer(log, MetStatus.LAPSED, session=session, now=now):
+            lapsed.append(_request(log, people[log.logger_id], people[log.other_id]))
     return lapsed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Transition
@@ -100,11 +101,20 @@ def pending_met_logs_of(person_id: int, *, session: Session) -> list[MetLog]:
     return list(session.exec(statement.order_by(col(MetLog.created_at))).all())
 
 
-def set_met_status(log: MetLog, status: MetStatus, *, session: Session, now: datetime) -> None:
-    log.status = status
-    log.answered_at = now
-    session.add(log)
-    session.flush()
+def claim_met_answer(log: MetLog, status: MetStatus, *, session: Session, now: datetime) -> bool:
+    """Move a pending met log to ``status``; False when it is no longer pending (answered or
+    lapsed by someone else a moment ago)."""
+    statement = (
+        update(MetLog)
+        .where(col(MetLog.id) == log.id, col(MetLog.status) == MetStatus.PENDING)
+        .values(status=status, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(log)
+        return False
+    log.status, log.answered_at = status, now
+    return True
 
 
 def delete_met_log(log: MetLog, *, session: Session) -> None:

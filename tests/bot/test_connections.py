@@ -20,7 +20,7 @@ from bot.context import Deps
 from bot.errors import NotInDirectory
 from bot.progress import NEWCOMER
 from storage.connections import record_connection
-from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
+from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Person, TransitionKind
 from tests.conftest import START, FakeClock
 from tests.factories import make_person
 from tests.races import race
@@ -293,3 +293,26 @@ def test_two_mets_logged_at_once_for_the_same_pair_leave_one_waiting(
     assert "already logged" in str(second)
     with deps.open_session() as fresh:
         assert len(fresh.exec(select(MetLog)).all()) == 1
+
+
+@pytest.mark.parametrize("second_confirms", [True, False])
+def test_confirm_and_a_second_answer_at_once_count_once_and_agree(
+    session: Session, deps: Deps, people: dict[str, Person], second_confirms: bool
+) -> None:
+    logged = log_met(session, "U0ALICE01", "U0BOB0001", "", now=START)
+    session.commit()
+
+    def answer(confirm: bool):  # type: ignore[no-untyped-def]
+        return lambda s: answer_met(s, logged.met_id, "U0BOB0001", confirm=confirm, now=START)
+
+    first, second = race(
+        deps,
+        answer(True),
+        answer(second_confirms),
+        second_writes=r"^\s*(UPDATE metlog|INSERT INTO connection)",
+    )
+    assert first.status == MetStatus.CONFIRMED
+    assert isinstance(second, MetNotPossible) and "Already confirmed" in str(second)
+    with deps.open_session() as fresh:
+        assert fresh.get(MetLog, logged.met_id).status == MetStatus.CONFIRMED  # type: ignore[union-attr]
+        assert len(fresh.exec(select(Connection)).all()) == 2  # one each way
