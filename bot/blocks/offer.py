@@ -119,7 +119,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
     if current and current.reverse_mentoring:
         reverse["initial_options"] = [reverse_option]
     pause: dict[str, Any] = {"type": "datepicker", "placeholder": plain("Not paused")}
-    if current and current.paused_until:
+    if current and current.paused_until and current.is_paused:  # not a pause that has ended
         pause["initial_date"] = current.paused_until.isoformat()
 
     blocks: list[Block] = [section(INTRO)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -248,3 +249,23 @@ def test_home_edit_button_opens_the_offer_modal(harness: Harness, alice: Person)
 def test_someone_not_in_the_directory_cannot_offer_yet(harness: Harness) -> None:
     harness.slack.command("offer", user="U0STRANGE")
     assert "not in the mentoring directory" in harness.fake.last("response_url").params["text"]
+
+
+def test_a_pause_that_has_ended_is_not_offered_again_when_editing(
+    harness: Harness, alice: Person, session: Session
+) -> None:
+    today = harness.clock.now.date()
+    offer(session, alice, ("Negotiation",), capacity=2, paused_until=today + timedelta(days=5))
+    session.commit()
+    harness.clock.advance(days=10)  # the pause is over
+    view = _open_modal(harness)
+    pause = next(b for b in view["blocks"] if b.get("block_id") == BlockId.OFFER_PAUSED_UNTIL)
+    # Saving the modal as it opened (what Slack sends back) adds a topic without an error.
+    values = _values(
+        topics=[_option_ids(view)["Negotiation"], _option_ids(view)["Decision making"]],
+        capacity="2",
+        paused_until=pause["element"].get("initial_date"),
+    )
+    reply = harness.slack.submit(view, values, user="U0ALICE01")
+    assert not reply.body, reply.body
+    assert "Decision making" in _dm_text(harness)
