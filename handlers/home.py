@@ -35,8 +35,12 @@ def refresh_home(client: WebClient, deps: Deps, slack_id: str) -> None:
 
 
 def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> None:
-    channel = client.conversations_open(users=slack_id)["channel"]["id"]
-    client.chat_postMessage(channel=channel, **payload)
+    """DM ``slack_id``; a refusal is logged, so what follows a saved change still happens."""
+    try:
+        channel = client.conversations_open(users=slack_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, **payload)
+    except SlackApiError:
+        logger.exception("Failed to send a DM")
 
 
 def register(app: App, deps: Deps) -> None:

@@ -269,3 +269,15 @@ def test_a_pause_that_has_ended_is_not_offered_again_when_editing(
     reply = harness.slack.submit(view, values, user="U0ALICE01")
     assert not reply.body, reply.body
     assert "Decision making" in _dm_text(harness)
+
+
+def test_a_saved_offer_reaches_the_home_tab_even_when_slack_refuses_the_dm(
+    harness: Harness, alice: Person
+) -> None:
+    view = _open_modal(harness)
+    harness.fake.fail("conversations.open", error="user_disabled")
+    values = _values([_option_ids(view)["Decision making"]], capacity="2")
+    reply = harness.slack.submit(view, values, user="U0ALICE01")
+    assert reply.status == 200 and not reply.body
+    home = harness.fake.last("views.publish", where=lambda c: c.params["user_id"] == "U0ALICE01")
+    assert "Decision making" in str(home.params["view"])

@@ -380,7 +380,13 @@ def test_a_request_slack_cannot_deliver_is_kept_and_the_mentee_is_told_honestly(
     assert reply.status == 200 and not reply.body
     told = _dm_to(h, MENTEE, "Home tab")
     assert f"<@{MENTOR}>" in text_of(told) and "couldn't" in text_of(told)
-    h.fake.wait_for("views.publish", published + 2)  # the mentor's Home shows the request
+    h.fake.wait_for("views.publish", published + 2)
+    home = next(
+        c.params
+        for c in reversed(h.fake.calls_to("views.publish"))
+        if c.params["user_id"] == MENTOR
+    )
+    assert ActionId.ACCEPT_REQUEST in buttons(home["view"])  # the mentor can still answer it
     session.expire_all()
     (row,) = session.exec(select(Conversation)).all()
     assert row.status == ConversationStatus.REQUESTED
