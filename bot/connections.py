@@ -42,7 +42,7 @@ from storage.connections import (
     record_connection,
     set_met_dm,
 )
-from storage.directory import manager_chain
+from storage.directory import manager_chains, people_by_ids
 from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
 from storage.people import get_by_slack_id
 
@@ -277,13 +277,7 @@ def _request(log: MetLog, logger_slack_id: str, other_slack_id: str) -> MetReque
 
 
 def _slack_ids(session: Session, person_ids: Iterable[int]) -> dict[int, str]:
-    ids = set(person_ids)
-    found: dict[int, str] = {}
-    for person_id in ids:
-        person = session.get(Person, person_id)
-        if person is not None:
-            found[person_id] = person.slack_id
-    return found
+    return {i: p.slack_id for i, p in people_by_ids(person_ids, session=session).items()}
 
 
 # --- transitions --------------------------------------------------------------------------
@@ -394,13 +388,12 @@ def _outside_area_ids(session: Session, person: Person, other_ids: Iterable[int]
     ids = set(other_ids)
     if not ids:
         return set()
-    others = [p for p in (session.get(Person, i) for i in ids) if p is not None]
-    my_chain = set(manager_chain(person.slack_id, session=session))
+    others = list(people_by_ids(ids, session=session).values())
+    chains = manager_chains([person.slack_id, *(o.slack_id for o in others)], session=session)
+    my_chain = set(chains[person.slack_id])
     outside: set[int] = set()
     for other in others:
-        in_line = other.slack_id in my_chain or person.slack_id in manager_chain(
-            other.slack_id, session=session
-        )
+        in_line = other.slack_id in my_chain or person.slack_id in chains[other.slack_id]
         if other.id is not None and outside_area(
             person.area, other.area, in_my_reporting_line=in_line
         ):

@@ -23,6 +23,7 @@ from bot.errors import MentorbotError, NotInDirectory
 from storage import conversations as store
 from storage import people
 from storage.connections import record_connection
+from storage.directory import people_by_ids
 from storage.models import (
     OPEN_REQUEST_STATUSES,
     ActionItem,
@@ -1294,19 +1295,39 @@ def home_state(
 ) -> ConversationsHome:
     """Everything the Home tab and `/mentor progress` show about ``person``'s conversations."""
     pid = _pid(person)
+    as_mentee = store.as_mentee(pid, session=session)
+    active_rows = store.active_for(pid, session=session)
+    waiting_rows = store.as_mentor(pid, list(OPEN_REQUEST_STATUSES), session=session)
+    involved = store.involving(
+        pid, [ConversationStatus.ACTIVE, ConversationStatus.CLOSED], session=session
+    )
+    # Everyone these lines mention, in one query rather than one per line.
+    known = people_by_ids(
+        (
+            i
+            for c in (*as_mentee, *active_rows, *waiting_rows, *involved)
+            for i in (c.mentee_id, c.mentor_id, c.passed_from_id)
+            if i is not None
+        ),
+        session=session,
+    )
+
+    def slack(person_id: int | None) -> str:
+        found = known.get(person_id) if person_id is not None else None
+        return found.slack_id if found is not None else _slack(session, person_id)
+
     requests = tuple(
         RequestLine(
             conversation_id=_cid(c),
-            mentor_slack_id=_slack(session, c.mentor_id),
+            mentor_slack_id=slack(c.mentor_id),
             topic=c.topic,
             state=_request_state(c),
             since=c.status_changed_at,
-            passed_from_slack_id=_slack(session, c.passed_from_id) if c.passed_from_id else None,
+            passed_from_slack_id=slack(c.passed_from_id) if c.passed_from_id else None,
             decline_reason=c.decline_reason,
         )
-        for c in store.as_mentee(pid, session=session)
+        for c in as_mentee
     )
-    active_rows = store.active_for(pid, session=session)
     active = []
     for c in active_rows:
         step, held, at = _next_step(session, c)
@@ -1315,7 +1336,7 @@ def home_state(
             ActiveLine(
                 conversation_id=_cid(c),
                 role="mentee" if mine else "mentor",
-                other_slack_id=_slack(session, c.mentor_id if mine else c.mentee_id),
+                other_slack_id=slack(c.mentor_id if mine else c.mentee_id),
                 topic=c.topic,
                 sessions_held=held,
                 max_sessions=max_sessions,
@@ -1324,15 +1345,10 @@ def home_state(
                 group_channel_id=c.group_channel_id,
             )
         )
-    involved = store.involving(
-        pid, [ConversationStatus.ACTIVE, ConversationStatus.CLOSED], session=session
-    )
     by_id = {_cid(c): c for c in involved}
     actions = []
-    for item in store.open_actions_in(list(by_id), session=session):
-        row = store.get_session(item.session_id, session=session)
-        assert row is not None
-        c = by_id[row.conversation_id]
+    for item, conversation_id in store.open_actions_in(list(by_id), session=session):
+        c = by_id[conversation_id]
         role = ActionOwner.MENTEE if c.mentee_id == pid else ActionOwner.MENTOR
         actions.append(
             OpenAction(
@@ -1341,15 +1357,13 @@ def home_state(
                 text=item.text,
                 owner=item.owner,
                 mine=item.owner == role,
-                other_slack_id=_slack(session, c.mentor_id if c.mentee_id == pid else c.mentee_id),
+                other_slack_id=slack(c.mentor_id if c.mentee_id == pid else c.mentee_id),
                 due_date=item.due_date,
             )
         )
     waiting = tuple(
-        WaitingRequest(
-            _cid(c), _slack(session, c.mentee_id), c.topic, c.status, c.status_changed_at
-        )
-        for c in store.as_mentor(pid, list(OPEN_REQUEST_STATUSES), session=session)
+        WaitingRequest(_cid(c), slack(c.mentee_id), c.topic, c.status, c.status_changed_at)
+        for c in waiting_rows
     )
     return ConversationsHome(requests, tuple(active), tuple(actions), waiting)
 

@@ -191,12 +191,15 @@ def get_action(action_id: int, *, session: Session) -> ActionItem | None:
     return session.get(ActionItem, action_id)
 
 
-def open_actions_in(conversation_ids: Sequence[int], *, session: Session) -> list[ActionItem]:
-    """Action items not done yet in those conversations, by due date then position."""
+def open_actions_in(
+    conversation_ids: Sequence[int], *, session: Session
+) -> list[tuple[ActionItem, int]]:
+    """Action items not done yet in those conversations, each with its conversation's ID,
+    by due date then position."""
     if not conversation_ids:
         return []
     statement = (
-        select(ActionItem)
+        select(ActionItem, MentoringSession.conversation_id)
         .join(MentoringSession, col(MentoringSession.id) == col(ActionItem.session_id))
         .where(
             col(MentoringSession.conversation_id).in_(list(conversation_ids)),
@@ -204,7 +207,7 @@ def open_actions_in(conversation_ids: Sequence[int], *, session: Session) -> lis
         )
         .order_by(col(ActionItem.due_date), col(ActionItem.id))
     )
-    return list(session.exec(statement).all())
+    return [(item, int(conversation_id)) for item, conversation_id in session.exec(statement)]
 
 
 # --- ratings ----------------------------------------------------------------------------

@@ -29,6 +29,36 @@ def manager_chain(slack_id: str, *, session: Session) -> list[str]:
     return chain
 
 
+def manager_chains(slack_ids: Iterable[str], *, session: Session) -> dict[str, list[str]]:
+    """``manager_chain`` for many people at once: one query per level of the hierarchy,
+    however many people (so a page listing people never walks each chain on its own)."""
+    wanted = set(slack_ids)
+    managers: dict[str, str | None] = {}
+    frontier = set(wanted)
+    for _ in range(MAX_CHAIN_DEPTH + 1):
+        frontier -= managers.keys()
+        if not frontier:
+            break
+        statement = select(Person.slack_id, Person.manager_slack_id).where(
+            col(Person.slack_id).in_(list(frontier))
+        )
+        found = dict(session.exec(statement).all())
+        managers.update({slack_id: found.get(slack_id) for slack_id in frontier})
+        frontier = {manager for manager in found.values() if manager}
+    chains: dict[str, list[str]] = {}
+    for slack_id in wanted:
+        chain: list[str] = []
+        current = slack_id
+        for _ in range(MAX_CHAIN_DEPTH):
+            manager = managers.get(current)
+            if not manager or manager == slack_id or manager in chain:
+                break
+            chain.append(manager)
+            current = manager
+        chains[slack_id] = chain
+    return chains
+
+
 def response_delays(mentor_ids: Iterable[int], *, session: Session) -> dict[int, list[timedelta]]:
     """How long each mentor took to answer past requests (answered ones only)."""
     ids = list(set(mentor_ids))
