@@ -23,15 +23,20 @@ SessionFactory = Callable[[], Session]
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine for ``url``, with SQLite's per-connection pragmas."""
+    """Create the engine for ``url``, with SQLite's per-connection pragmas.
+
+    Statement parameters are kept out of errors and logs: they carry what a pair wrote
+    (questions, agendas, follow-ups, comments), which must never reach a log.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
