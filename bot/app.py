@@ -17,8 +17,9 @@ from storage.events import claim_event
 logger = logging.getLogger(__name__)
 
 SORRY = (
-    ":warning: Sorry, something went wrong on our side and nothing was changed. "
-    "Please try again in a minute; if it keeps happening, tell a programme coordinator."
+    ":warning: Sorry, something went wrong on our side. Please check where things stand "
+    "(the Home tab shows it) and try again in a minute; if it keeps happening, tell a "
+    "programme coordinator."
 )
 
 
@@ -42,16 +43,21 @@ def create_app(deps: Deps, client: WebClient, *, socket_mode: bool = False) -> A
     events.register(app, deps)
 
     @app.error
-    def handle_unexpected(error: Exception, body: dict[str, Any], respond: Any) -> None:
+    def handle_unexpected(
+        error: Exception, body: dict[str, Any], respond: Any, client: WebClient
+    ) -> None:
         """Log the unexpected with its traceback; tell the person kindly when we can."""
         logger.error(
             "Failed to handle a %s request", body.get("type") or "slash command", exc_info=error
         )
-        if respond is not None and body.get("response_url"):
-            try:
+        try:
+            if respond is not None and body.get("response_url"):
                 respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            except Exception:
-                logger.exception("Failed to tell the person about an error")
+            elif user_id := _user_of(body):
+                # Modals and the Home tab have no response_url: tell them in the app's DM.
+                client.chat_postMessage(channel=user_id, text=SORRY)
+        except Exception:
+            logger.exception("Failed to tell the person about an error")
 
     return app
 
@@ -74,3 +80,10 @@ def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:
         return next()
 
     return deduplicate
+
+
+def _user_of(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "") or None
+    return str(body.get("user_id") or "") or None
