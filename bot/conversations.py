@@ -23,7 +23,7 @@ from bot.errors import MentorbotError, NotInDirectory
 from storage import conversations as store
 from storage import people
 from storage.connections import record_connection
-from storage.directory import people_by_ids
+from storage.directory import manager_chain, people_by_ids
 from storage.models import (
     OPEN_REQUEST_STATUSES,
     ActionItem,
@@ -583,6 +583,15 @@ def pass_request(
         raise FieldErrors({"pass_to": "Pick a colleague other than yourself."})
     if target.id == conversation.mentee_id:
         raise FieldErrors({"pass_to": "That's the person asking; pick a colleague."})
+    # The questions are private to the mentee, who looked for help outside their own
+    # reporting line: never forward them to their managers or their reports.
+    mentee_slack_id = _slack(session, conversation.mentee_id)
+    if target.slack_id in manager_chain(mentee_slack_id, session=session):
+        raise FieldErrors(
+            {"pass_to": f"<@{to_slack_id}> is in their management chain; pick someone else."}
+        )
+    if mentee_slack_id in manager_chain(target.slack_id, session=session):
+        raise FieldErrors({"pass_to": f"<@{to_slack_id}> reports to them; pick someone else."})
     if store.between(conversation.mentee_id, _pid(target), OPEN_OR_ACTIVE, session=session):
         raise FieldErrors({"pass_to": f"<@{to_slack_id}> already has a request from them."})
     _set_status(session, conversation, ConversationStatus.REQUESTED, now)

@@ -308,3 +308,32 @@ def test_we_met_clicked_twice_at_once_logs_the_session_once(
     assert isinstance(second, svc.StaleAction)
     with deps.open_session() as session:
         assert [s.number for s in svc.store.sessions_of(cid, session=session)] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("colleague", "manager_of_alice", "manager_of_colleague", "refusal"),
+    [
+        ("U0BOSS001", "U0BOSS001", None, "in their management chain"),  # her manager
+        ("U0BOSS001", "U0LEAD001", None, "in their management chain"),  # her manager's manager
+        ("U0DAN0001", None, "U0ALICE01", "reports to them"),  # her report
+    ],
+)
+def test_a_request_is_never_passed_on_into_the_mentees_reporting_line(
+    session: Session,
+    pair: tuple[Person, Person],
+    colleague: str,
+    manager_of_alice: str | None,
+    manager_of_colleague: str | None,
+    refusal: str,
+) -> None:
+    mentee, _ = pair
+    make_person(session, "U0BOSS001", area="Finance", level=7)
+    make_person(session, "U0LEAD001", area="Finance", level=6, manager="U0BOSS001")
+    make_person(session, "U0DAN0001", area="Finance", level=4, manager=manager_of_colleague)
+    mentee.manager_slack_id = manager_of_alice
+    session.add(mentee)
+    cid = _request(session)
+    with pytest.raises(svc.FieldErrors) as refused:
+        svc.pass_request(session, cid, "U0BOB0001", colleague, now=NOW)
+    assert refusal in refused.value.errors["pass_to"]
+    assert svc.request_snapshot(session, cid).mentor_slack_id == "U0BOB0001"
