@@ -311,11 +311,17 @@ def start_transition(
     return True
 
 
-def stop_transition(session: Session, person: Person, *, now: datetime) -> bool:
-    """End the running transition early; False when there was none."""
+def stop_transition(
+    session: Session, person: Person, *, now: datetime, kind: str | None = None
+) -> bool:
+    """End the running transition early; False when there was none.
+
+    With ``kind`` (what the button showed), a different running transition is left alone:
+    a stale "End this goal" must not end a goal marked since.
+    """
     assert person.id is not None
     current = latest_transition(person.id, session=session)
-    if current is None:
+    if current is None or (kind is not None and current.kind != kind):
         return False
     end_transition(current, session=session, now=now)
     return True

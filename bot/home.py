@@ -177,8 +177,9 @@ def mark_transition(
     return start_transition(session, person, transition, settings=settings, now=now)
 
 
-def end_transition_goal(session: Session, slack_id: str, *, now: datetime) -> bool:
+def end_transition_goal(session: Session, slack_id: str, kind: str, *, now: datetime) -> bool:
+    """End the running transition ``kind`` (the one the button showed); False otherwise."""
     person = get_by_slack_id(slack_id, session=session)
     if person is None or person.id is None:
         raise NotInDirectory(slack_id)
-    return stop_transition(session, person, now=now)
+    return stop_transition(session, person, now=now, kind=kind)

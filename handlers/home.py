@@ -104,9 +104,10 @@ def register(app: App, deps: Deps) -> None:
         """ "End this goal" on the Home."""
         ack()
         user = str(body["user"]["id"])
+        kind = str(body["actions"][0].get("value") or "")
         try:
             with unit_of_work(deps.open_session) as session:
-                end_transition_goal(session, user, now=deps.clock())
+                end_transition_goal(session, user, kind, now=deps.clock())
         except MentorbotError:
             logger.info("Transition ended by %s, who is not in the directory", user)
         refresh_home(client, deps, user)

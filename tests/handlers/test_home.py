@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.connections import start_transition
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import apply_offer
 from bot.people import MentorColumns
+from storage.models import TransitionKind
 from tests.conftest import START, Harness
 from tests.factories import make_person
 
@@ -106,6 +108,26 @@ def test_marking_a_transition_starts_a_fresh_goal_and_ending_it_removes_it(
 
     text = _text(_home(harness, count=3))
     assert "0 of 3" not in text and "Mark a transition" in text
+
+
+def test_a_stale_end_this_goal_leaves_a_goal_marked_since_alone(
+    harness: Harness, session: Session
+) -> None:
+    person = make_person(session, ALICE, area="Engineering")
+    session.commit()
+    with harness.deps.open_session() as db:
+        start_transition(
+            db, person, TransitionKind.WORKING_OVERSEAS, settings=harness.deps.settings, now=START
+        )
+        db.commit()
+
+    # A button from an older Home, still showing the supervisor goal since replaced.
+    harness.slack.action(
+        ActionId.HOME_TRANSITION_END, "first_time_supervisor", view={"id": "V0OLD0001"}, user=ALICE
+    )
+
+    text = _text(_home(harness))
+    assert "Working overseas: 3 connections in 90 days" in text
 
 
 def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
