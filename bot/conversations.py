@@ -577,7 +577,7 @@ def pass_request(
     target = people.get_by_slack_id(to_slack_id, session=session)
     if target is None or not target.is_active:
         raise FieldErrors(
-            {"pass_to": f"<@{to_slack_id}> is not in the mentoring directory; pick someone else."}
+            {"pass_to": "That colleague isn't in the mentoring directory yet; pick someone else."}
         )
     if target.id == actor.id:
         raise FieldErrors({"pass_to": "Pick a colleague other than yourself."})
@@ -588,12 +588,12 @@ def pass_request(
     mentee_slack_id = _slack(session, conversation.mentee_id)
     if target.slack_id in manager_chain(mentee_slack_id, session=session):
         raise FieldErrors(
-            {"pass_to": f"<@{to_slack_id}> is in their management chain; pick someone else."}
+            {"pass_to": "That colleague is in their management chain; pick someone else."}
         )
     if mentee_slack_id in manager_chain(target.slack_id, session=session):
-        raise FieldErrors({"pass_to": f"<@{to_slack_id}> reports to them; pick someone else."})
+        raise FieldErrors({"pass_to": "That colleague reports to them; pick someone else."})
     if store.between(conversation.mentee_id, _pid(target), OPEN_OR_ACTIVE, session=session):
-        raise FieldErrors({"pass_to": f"<@{to_slack_id}> already has a request from them."})
+        raise FieldErrors({"pass_to": "That colleague already has a request from them."})
     _set_status(session, conversation, ConversationStatus.REQUESTED, now)
     conversation.passed_from_id = actor.id
     conversation.mentor_id = _pid(target)

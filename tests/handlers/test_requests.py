@@ -154,7 +154,9 @@ def test_passing_to_a_colleague_hands_over_the_request_and_tells_the_mentee(
         modal, {BlockId.PASS_TO: {BlockId.PASS_TO: {"selected_user": "U0ZED0001"}}}, user=MENTOR
     )
     assert reply.json["response_action"] == "errors"
-    assert BlockId.PASS_TO in reply.json["errors"]
+    # Field errors are plain text: a mention would show as a raw <@U…> code.
+    assert "isn't in the mentoring directory" in reply.json["errors"][BlockId.PASS_TO]
+    assert "<@" not in reply.json["errors"][BlockId.PASS_TO]
 
     reply = h.slack.submit(
         modal, {BlockId.PASS_TO: {BlockId.PASS_TO: {"selected_user": COLLEAGUE}}}, user=MENTOR
