@@ -29,11 +29,11 @@ def _insert_once(session: Session, row: ProcessedEvent | SentNudge, key: str) ->
     """
     if session.get(type(row), key) is not None:
         return False
-    session.add(row)
     try:
-        session.flush()
+        # A savepoint: losing the race undoes this insert only, not the caller's other work.
+        with session.begin_nested():
+            session.add(row)
     except IntegrityError:
-        session.rollback()
         return False
     return True
 

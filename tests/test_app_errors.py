@@ -40,6 +40,7 @@ def test_a_home_tab_click_that_fails_unexpectedly_is_answered_by_dm(
 ) -> None:
     make_person(session, "U0ALICE01")
     session.commit()
+    _break_the_database(session, "offertopic")  # it refers to mentoroffer
     _break_the_database(session, "mentoroffer")
     home = {"id": "V0HOME001", "type": "home", "blocks": []}
 
