@@ -13,6 +13,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -92,6 +93,13 @@ def engine(tmp_path: Any) -> Iterator[Engine]:
     url = os.environ.get("MENTORBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'bot.db'}"
     engine = make_engine(url)
     if not url.startswith("sqlite"):
+        with engine.begin() as connection:  # a previous test's app threads may linger
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
         SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     yield engine
