@@ -489,11 +489,3 @@ def check_ask(
             exclude_ids=[mentor.id] if mentor.id is not None else [],
         )
     return AskCheck(mentor.slack_id, eligibility, tuple(others))
-
-
-def eligibility_problems(
-    session: Session, mentee: Person, mentor: Person, *, now: datetime, max_level_gap: int
-) -> list[str]:
-    """Everything that stops or argues against ``mentee`` asking ``mentor`` (blockers first)."""
-    result = check_mentor(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
-    return [*result.blockers, *result.warnings]

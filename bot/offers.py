@@ -7,7 +7,7 @@ subclasses; the modal's field problems come back as ``OfferInvalid`` keyed by fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -371,10 +371,6 @@ def check_pause_date(until: date, *, today: date) -> None:
 def popular_topics(session: Session, *, now: datetime, limit: int = 5) -> list[str]:
     """Labels of the topics most mentors currently offer."""
     return [s.label for s in offers_store.topic_supply(session=session, today=now.date())[:limit]]
-
-
-def labels_of(topics: Sequence[Topic]) -> list[str]:
-    return [t.label for t in topics]
 
 
 @dataclass(frozen=True)
