@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,15 @@ class CommandContext:
 
 
 SubcommandFn = Callable[[CommandContext], None]
+
+# Slack escapes a picked @mention as <@U123|name> (should_escape in the manifest).
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
+
+
+def split_mention(args: str) -> tuple[str, str] | None:
+    """`<@U123|name> the rest` -> ("U123", "the rest"); None when it starts with no mention."""
+    found = MENTION.match(args.strip())
+    return (found.group(1), found.group(2).strip()) if found else None
 
 
 def expired_trigger(exc: SlackApiError) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,14 +32,13 @@ from bot.errors import MentorbotError
 from bot.home import load_progress_state
 from bot.ids import ActionId
 from bot.matching import directory_person
-from handlers.command_context import CommandContext
+from handlers.command_context import CommandContext, split_mention
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 from storage.models import MetStatus
 
 logger = logging.getLogger(__name__)
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
 MET_USAGE = (
     "Mention the person you met, then what you talked about, e.g. "
     "`/mentor met @Alex coffee about onboarding`. Type `@` and pick them from the list "
@@ -60,10 +58,10 @@ class MetCommand:
 
 def parse_met(args: str) -> MetCommand:
     """`<@U123|name> what we talked about` -> the person and the note."""
-    found = MENTION.match(args.strip())
+    found = split_mention(args)
     if found is None:
         raise MentorbotError(MET_USAGE)
-    return MetCommand(other_slack_id=found.group(1), note=found.group(2).strip())
+    return MetCommand(other_slack_id=found[0], note=found[1])
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,13 @@ from bot.offers import (
     resume as resume_offer,
 )
 from bot.topics import normalise
-from handlers.command_context import CommandContext, expired_trigger
+from handlers.command_context import CommandContext, expired_trigger, split_mention
 from handlers.conversations import open_request_modal
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
 logger = logging.getLogger(__name__)
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
 FIND_TOPIC_ACTION = re.compile(rf"^{re.escape(ActionId.FIND_TOPIC)}(?::\d+)?$")
 ALTERNATIVES = 3
 
@@ -86,11 +85,11 @@ class AskRequest:
 
 def parse_ask(args: str) -> AskRequest | None:
     """`<@U123|name> optional topic` -> AskRequest; anything else -> None."""
-    match = MENTION.match(args.strip())
-    if match is None:
+    found = split_mention(args)
+    if found is None:
         return None
-    topic = " ".join(match.group(2).split())[:200] or None
-    return AskRequest(match.group(1), topic)
+    mentor, rest = found
+    return AskRequest(mentor, " ".join(rest.split())[:200] or None)
 
 
 def ask(ctx: CommandContext) -> None:
