@@ -63,6 +63,7 @@ from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import ActionId, BlockId, CallbackId, parse_request_button_value
 from handlers.command_context import CommandContext, expired_trigger
+from handlers.dm import send_dm
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
@@ -93,21 +94,6 @@ def _use_case(deps: Deps, fn: Callable[[Session], T]) -> T:
         return fn(session)
 
 
-def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
-    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts).
-
-    ("", "") when Slack refuses (logged): a DM follows a change that is already saved,
-    and the rest of its aftermath (the other person, the Home tabs) must still happen.
-    """
-    try:
-        channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
-        response = client.chat_postMessage(channel=channel, **payload)
-    except SlackApiError:
-        logger.exception("Failed to send a DM")
-        return "", ""
-    return channel, str(response["ts"])
-
-
 def _post(client: WebClient, channel: str | None, payload: dict[str, Any]) -> tuple[str, str]:
     """Post to ``channel``; ("", "") when there is none or Slack refuses (logged)."""
     if not channel:
@@ -128,7 +114,7 @@ def _share(
     if posted[1]:
         return posted
     for slack_id in pair:
-        _dm(client, slack_id, payload)
+        send_dm(client, slack_id, payload)
     return "", ""
 
 
@@ -157,7 +143,7 @@ def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str) 
     if body.get("response_url"):
         respond(response_type="ephemeral", replace_original=False, **build_notice(text))
     else:
-        _dm(client, body["user"]["id"], build_notice(text))
+        send_dm(client, body["user"]["id"], build_notice(text))
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, str]:
@@ -197,7 +183,7 @@ def _send_card(client: WebClient, deps: Deps, request: svc.RequestSnapshot) -> b
 
     The request stays saved either way: the mentor's Home tab lists it with its buttons.
     """
-    channel, ts = _dm(client, request.mentor_slack_id, build_request_card(request))
+    channel, ts = send_dm(client, request.mentor_slack_id, build_request_card(request))
     if not ts:
         return False
     _use_case(
@@ -272,13 +258,13 @@ def announce_sunset(client: WebClient, closed: svc.Closed) -> None:
         (closed.mentee_slack_id, closed.mentor_slack_id),
         (closed.mentor_slack_id, closed.mentee_slack_id),
     ):
-        _dm(client, me, build_sunset_prompt(closed.conversation_id, other, closed.topic))
+        send_dm(client, me, build_sunset_prompt(closed.conversation_id, other, closed.topic))
 
 
 def notify_expired(client: WebClient, deps: Deps, expired: svc.Answered) -> None:
     """Tell the mentee (with other mentors to ask) and take the buttons off the mentor's card."""
     request = expired.request
-    _dm(
+    send_dm(
         client,
         request.mentee_slack_id,
         build_request_expired(request.mentor_slack_id, request.topic, expired.suggestions),
@@ -434,7 +420,7 @@ def register(app: App, deps: Deps) -> None:
         if request is None:
             return
         delivered = _send_card(client, deps, request)
-        _dm(
+        send_dm(
             client,
             user,
             build_request_sent(request.mentor_slack_id, request.topic, delivered=delivered),
@@ -513,7 +499,7 @@ def register(app: App, deps: Deps) -> None:
         )
         if request is None:
             return
-        _dm(
+        send_dm(
             client,
             request.mentee_slack_id,
             build_info_requested(cid, request.mentor_slack_id, question),
@@ -556,7 +542,7 @@ def register(app: App, deps: Deps) -> None:
         _answered_card(client, request, "The mentee answered: see the updated request below.")
         delivered = _send_card(client, deps, request)
         thanks = ANSWER_SENT if delivered else ANSWER_SAVED
-        _dm(client, user, build_notice(thanks.format(mentor=request.mentor_slack_id)))
+        send_dm(client, user, build_notice(thanks.format(mentor=request.mentor_slack_id)))
         _refresh(client, deps, [user, request.mentor_slack_id])
 
     @app.action(ActionId.PASS_REQUEST)
@@ -591,7 +577,7 @@ def register(app: App, deps: Deps) -> None:
         request = passed.request
         _answered_card(client, before, f"Passed on to <@{request.mentor_slack_id}>.")
         _send_card(client, deps, request)
-        _dm(
+        send_dm(
             client,
             request.mentee_slack_id,
             build_request_passed(
@@ -634,7 +620,7 @@ def register(app: App, deps: Deps) -> None:
             return
         request = answered.request
         _answered_card(client, request, "Declined. Thank you for answering.")
-        _dm(
+        send_dm(
             client,
             request.mentee_slack_id,
             build_request_declined(
@@ -843,7 +829,7 @@ def register(app: App, deps: Deps) -> None:
         if closed is None:
             return
         other = closed.mentor_slack_id if user == closed.mentee_slack_id else closed.mentee_slack_id
-        _dm(client, other, build_closed_early_note(closed, for_slack_id=other))
+        send_dm(client, other, build_closed_early_note(closed, for_slack_id=other))
         _post(
             client,
             closed.group_channel_id,
@@ -884,10 +870,10 @@ def register(app: App, deps: Deps) -> None:
         )
         if saved is None:
             return
-        _dm(client, user, build_notice("Thank you: your answers stay private."))
+        send_dm(client, user, build_notice("Thank you: your answers stay private."))
         if saved.on_call:
-            _dm(client, saved.mentee_slack_id, build_on_call(saved.mentor_slack_id))
-            _dm(client, saved.mentor_slack_id, build_on_call(saved.mentee_slack_id))
+            send_dm(client, saved.mentee_slack_id, build_on_call(saved.mentor_slack_id))
+            send_dm(client, saved.mentor_slack_id, build_on_call(saved.mentee_slack_id))
         _refresh(client, deps, [saved.mentee_slack_id, saved.mentor_slack_id])
 
     @app.view(CallbackId.CHOOSE_CONVERSATION_MODAL)

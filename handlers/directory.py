@@ -49,6 +49,7 @@ from bot.offers import (
 from bot.topics import normalise
 from handlers.command_context import CommandContext, expired_trigger, split_mention
 from handlers.conversations import open_request_modal
+from handlers.dm import send_dm
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
@@ -160,15 +161,6 @@ def resume(ctx: CommandContext) -> None:
     refresh_home(ctx.client, ctx.deps, ctx.user_id)
 
 
-def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> None:
-    """DM ``slack_id``; a refusal is logged, so what follows a saved change still happens."""
-    try:
-        channel = client.conversations_open(users=slack_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, **payload)
-    except SlackApiError:
-        logger.exception("Failed to send a DM")
-
-
 def _from_view(body: dict[str, Any]) -> bool:
     return (body.get("container") or {}).get("type") == "view"
 
@@ -195,11 +187,11 @@ def register(app: App, deps: Deps) -> None:
         try:
             _open_offer_modal(client, deps, user_id, body["trigger_id"])
         except MentorbotError as exc:
-            _dm(client, user_id, build_notice(str(exc)))
+            send_dm(client, user_id, build_notice(str(exc)))
         except SlackApiError as exc:
             logger.exception("Failed to open the offer modal")
             if expired_trigger(exc):
-                _dm(client, user_id, build_notice(MODAL_EXPIRED))
+                send_dm(client, user_id, build_notice(MODAL_EXPIRED))
 
     @app.action(ActionId.OFFER_TOGGLE_PAUSE)
     def handle_toggle_pause(
@@ -220,7 +212,7 @@ def register(app: App, deps: Deps) -> None:
             payload = build_notice(str(exc))
         if _from_view(body):
             if not changed:  # the Home tab has no thread to answer in: say it by DM
-                _dm(client, user_id, payload)
+                send_dm(client, user_id, payload)
         else:
             respond(response_type="ephemeral", replace_original=False, **payload)
         refresh_home(client, deps, user_id)
@@ -248,7 +240,7 @@ def register(app: App, deps: Deps) -> None:
             payload = build_notice(str(exc))
         except MentorbotError as exc:
             payload = build_notice(str(exc))
-        _dm(client, user_id, payload)
+        send_dm(client, user_id, payload)
         refresh_home(client, deps, user_id)
 
     @app.event("user_change")

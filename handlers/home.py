@@ -16,6 +16,7 @@ from bot.errors import MentorbotError
 from bot.home import end_transition_goal, load_home_state, mark_transition, search_mentors
 from bot.ids import ActionId, BlockId, CallbackId
 from handlers.command_context import expired_trigger
+from handlers.dm import send_dm
 from storage.db import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -32,15 +33,6 @@ def refresh_home(client: WebClient, deps: Deps, slack_id: str) -> None:
     except Exception:
         # The Home is a side view: its failure must not undo the action that changed it.
         logger.exception("Failed to refresh the Home tab of %s", slack_id)
-
-
-def _dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> None:
-    """DM ``slack_id``; a refusal is logged, so what follows a saved change still happens."""
-    try:
-        channel = client.conversations_open(users=slack_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, **payload)
-    except SlackApiError:
-        logger.exception("Failed to send a DM")
 
 
 def register(app: App, deps: Deps) -> None:
@@ -61,7 +53,7 @@ def register(app: App, deps: Deps) -> None:
         except SlackApiError as exc:
             logger.exception("Failed to open the find modal")
             if expired_trigger(exc):  # the Home has no thread to answer in: say it by DM
-                _dm(client, str(body["user"]["id"]), build_notice(MODAL_EXPIRED))
+                send_dm(client, str(body["user"]["id"]), build_notice(MODAL_EXPIRED))
 
     @app.view(CallbackId.HOME_FIND_MODAL)
     def handle_find_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -80,9 +72,9 @@ def register(app: App, deps: Deps) -> None:
                     session, user, topic, settings=deps.settings, now=deps.clock()
                 )
         except MentorbotError as exc:
-            _dm(client, user, {"text": str(exc)})
+            send_dm(client, user, {"text": str(exc)})
             return
-        _dm(client, user, build_find_answer(search))
+        send_dm(client, user, build_find_answer(search))
 
     @app.action(ActionId.HOME_TRANSITION)
     def handle_transition(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

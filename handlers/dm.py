@@ -1,0 +1,26 @@
+"""Direct messages from the bot, the way every surface sends them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
+
+
+def send_dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts).
+
+    ("", "") when Slack refuses (logged): a DM usually follows a change that is already
+    saved, and the rest of its aftermath (the other person, the Home tabs) must still happen.
+    """
+    try:
+        channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
+        response = client.chat_postMessage(channel=channel, **payload)
+    except SlackApiError:
+        logger.exception("Failed to send a DM")
+        return "", ""
+    return channel, str(response["ts"])
