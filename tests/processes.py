@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,3 +24,10 @@ def clean_env(**values: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env.update(values)
     return env
+
+
+def run_mentorbot(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `mentorbot ARGS` to completion, capturing its output as text."""
+    return subprocess.run(
+        [*mentorbot(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
-from tests.processes import clean_env, mentorbot
+from tests.processes import clean_env, mentorbot, run_mentorbot
 from tests.slackhttp import SlackSender
 
 
@@ -146,14 +146,7 @@ def test_a_refused_bot_token_exits_2_naming_it(
     env = _env(fake_slack, tmp_path)
     if not mode:
         env["SLACK_APP_TOKEN"] = "xapp-1-A0APP0001-1-test"  # Socket Mode
-    result = subprocess.run(
-        [*mentorbot(), "run", *mode, "--no-scheduler"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_mentorbot("run", *mode, "--no-scheduler", cwd=tmp_path, env=env)
     assert result.returncode == 2, result.stderr
     assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
     assert "Traceback" not in result.stderr

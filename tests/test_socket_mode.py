@@ -22,7 +22,7 @@ from storage.db import make_engine
 from tests.factories import make_person
 from tests.fakeslack import FakeSlack
 from tests.fakesocket import FakeSocketMode
-from tests.processes import clean_env, mentorbot
+from tests.processes import clean_env, mentorbot, run_mentorbot
 
 APP_TOKEN = "xapp-1-A0APP0001-1234-test"
 USER = "U0USER001"
@@ -201,14 +201,7 @@ def test_a_refused_app_token_exits_2_naming_it(
         SLACK_API_URL=fake_slack.base_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
     )
-    result = subprocess.run(
-        [*mentorbot(), "run", "--no-scheduler"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_mentorbot("run", "--no-scheduler", cwd=tmp_path, env=env)
     assert result.returncode == 2, result.stderr
     assert "SLACK_APP_TOKEN was refused by Slack (invalid_auth)" in result.stderr
     assert "Traceback" not in result.stderr

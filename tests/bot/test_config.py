@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
-from tests.processes import ROOT, clean_env
+from tests.processes import ROOT, clean_env, run_mentorbot
 
 
 def test_defaults_follow_the_design(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,28 +49,14 @@ def test_every_problem_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_missing_bot_token_exits_2_naming_it_without_a_traceback(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_mentorbot("run", cwd=tmp_path, env=clean_env())
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_http_mode_without_signing_secret_exits_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--http"],
-        cwd=tmp_path,
-        env=clean_env(SLACK_BOT_TOKEN="xoxb-1-2"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_mentorbot("run", "--http", cwd=tmp_path, env=clean_env(SLACK_BOT_TOKEN="xoxb-1-2"))
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET is missing" in result.stderr
     assert "Traceback" not in result.stderr
@@ -82,14 +66,7 @@ def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         "SLACK_BOT_TOKEN=xoxb-from-dotenv\nMENTORBOT_CONNECTION_GOAL=0\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_mentorbot("db", "upgrade", cwd=tmp_path, env=clean_env())
     # The token came from .env (not reported missing); the bad goal is reported.
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" not in result.stderr
