@@ -10,7 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.context import Deps
-from handlers import commands, connections, conversations, directory, events, home
+from handlers import commands, connections, conversations, directory, home
 from storage.db import unit_of_work
 from storage.events import claim_event
 
@@ -40,7 +40,6 @@ def create_app(deps: Deps, client: WebClient, *, socket_mode: bool = False) -> A
     conversations.register(app, deps)
     connections.register(app, deps)
     home.register(app, deps)
-    events.register(app, deps)
 
     @app.error
     def handle_unexpected(
