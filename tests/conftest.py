@@ -13,6 +13,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -25,6 +26,18 @@ from bot.slack import build_client
 from storage.db import make_engine, session_factory
 from tests.fakeslack import FakeSlack
 from tests.slackhttp import SlackSender
+
+# Generated-input tests: the same examples every run (a failure is reproducible, never a
+# one-in-three flake), no deadline (the machine is noisy), fixtures shared across examples.
+settings.register_profile(
+    "mentorbot",
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mentorbot"))
 
 SIGNING_SECRET = "test-signing-secret"
 # A Monday morning in UTC: working hours in London.
