@@ -23,12 +23,15 @@ SORRY = (
 )
 
 
-def create_app(deps: Deps, client: WebClient, *, socket_mode: bool = False) -> App:
-    """Build the Bolt app on ``client`` (the one WebClient) and wire every surface."""
+def create_app(deps: Deps, client: WebClient) -> App:
+    """Build the Bolt app on ``client`` (the one WebClient) and wire every surface.
+
+    Requests reach it verified: over HTTP through ``bot.server``'s front door, which checks
+    Slack's signature before anything is parsed; in Socket Mode over Slack's own socket.
+    """
     app = App(
         client=client,
-        signing_secret=deps.settings.slack_signing_secret,
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )

@@ -124,7 +124,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     client = build_client(settings)
     check_credentials(client, settings)
     deps = _deps(settings)
-    app = create_app(deps, client, socket_mode=True)
+    app = create_app(deps, client)
     scheduler = None if args.no_scheduler else build_scheduler(deps, client)
     handler = SocketModeHandler(app, settings.slack_app_token)
     stop = _stop_event()
@@ -180,7 +180,8 @@ def _load_wsgi(settings: Settings) -> WSGIApplication:
     deps = Deps(
         settings=settings, engine=engine, open_session=session_factory(engine), clock=utc_now
     )
-    return build_wsgi(create_app(deps, build_client(settings)), engine)
+    app = create_app(deps, build_client(settings))
+    return build_wsgi(app, engine, signing_secret=require_http(settings))
 
 
 def _scheduler_process() -> None:

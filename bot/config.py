@@ -95,14 +95,15 @@ def load_settings() -> Settings:
         raise ConfigError(describe_errors(exc)) from None
 
 
-def require_http(settings: Settings) -> None:
-    """HTTP mode cannot verify requests without the signing secret."""
+def require_http(settings: Settings) -> str:
+    """HTTP mode cannot verify requests without the signing secret: return it, or refuse."""
     if not settings.slack_signing_secret:
         raise ConfigError(
             "Configuration problem:\n  - SLACK_SIGNING_SECRET is missing: "
             f"{WHERE_TO_FIND['SLACK_SIGNING_SECRET']}.\n"
             "Set it in .env (see .env.example) or the environment."
         )
+    return settings.slack_signing_secret
 
 
 def describe_errors(exc: ValidationError) -> str:

@@ -152,7 +152,7 @@ def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Har
     server = make_server(
         "127.0.0.1",
         0,
-        build_wsgi(app, deps.engine),
+        build_wsgi(app, deps.engine, signing_secret=SIGNING_SECRET),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )

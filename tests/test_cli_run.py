@@ -44,7 +44,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 60)
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or too busy starting to answer in time
             time.sleep(0.2)
     raise AssertionError("server did not become healthy")
 

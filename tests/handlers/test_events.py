@@ -59,7 +59,7 @@ def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path) -> None:
     from storage.db import make_engine
 
     broken = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
-    wsgi = build_wsgi(object(), broken)  # type: ignore[arg-type]
+    wsgi = build_wsgi(object(), broken, signing_secret="s")  # type: ignore[arg-type]
     statuses: list[str] = []
     body = b"".join(
         wsgi(
