@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -23,7 +24,7 @@ SORRY = (
 )
 
 
-def create_app(deps: Deps, client: WebClient) -> App:
+def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | None = None) -> App:
     """Build the Bolt app on ``client`` (the one WebClient) and wire every surface.
 
     Requests reach it verified: over HTTP through ``bot.server``'s front door, which checks
@@ -32,6 +33,7 @@ def create_app(deps: Deps, client: WebClient) -> App:
     app = App(
         client=client,
         request_verification_enabled=False,
+        listener_executor=listener_executor,
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )

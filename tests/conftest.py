@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from socketserver import ThreadingMixIn
@@ -56,6 +57,33 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight so a test can wait until it is done."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="listener")
+        self._idle = threading.Condition()
+        self._in_flight = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every listener started so far (and any it started) has finished."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"{self._in_flight} listener(s) still running")
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -142,13 +170,19 @@ class Harness:
     deps: Deps
     clock: FakeClock
     url: str
+    listeners: TrackingExecutor
+
+    def drain(self) -> None:
+        """Wait until the work the app started after its acks is done."""
+        self.listeners.drain()
 
 
 @pytest.fixture
 def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Harness]:
     """The real app from the factory, served over HTTP, talking to the fake Slack."""
     client = build_client(deps.settings)
-    app = create_app(deps, client)
+    listeners = TrackingExecutor()
+    app = create_app(deps, client, listener_executor=listeners)
     server = make_server(
         "127.0.0.1",
         0,
@@ -160,11 +194,15 @@ def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Har
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        yield Harness(SlackSender(url, SIGNING_SECRET, fake_slack), fake_slack, deps, clock, url)
+        yield Harness(
+            SlackSender(url, SIGNING_SECRET, fake_slack), fake_slack, deps, clock, url, listeners
+        )
+        listeners.drain()
         fake_slack.settle(quiet=0.1, timeout=2)
     finally:
         server.shutdown()
         server.server_close()
+        listeners.shutdown(wait=True)
 
 
 @pytest.fixture(autouse=True)

@@ -193,7 +193,7 @@ def test_an_action_ticked_from_the_home_tab_refreshes_it_and_a_stale_tick_is_tol
         user=MENTEE,
     )
     wait_post(h, lambda c: "posted the follow-ups" in text_of(c.params))
-    h.fake.settle(quiet=0.1)
+    h.drain()
     session.expire_all()
     item = session.exec(select(ActionItem)).one()
     home = {"id": "V0HOME001", "type": "home", "blocks": []}
