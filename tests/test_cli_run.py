@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -85,6 +86,23 @@ def test_http_mode_answers_signed_help_and_refuses_bad_signatures(
     assert sender.post_form({"command": "/mentor", "text": "help"}, signature="v0=0").status == 401
     stale = int(time.time()) - 301
     assert sender.post_form({"command": "/mentor", "text": "help"}, timestamp=stale).status == 401
+    answered = len(fake_slack.calls_to("response_url"))
+    forged = urllib.request.Request(
+        url + "/slack/events",
+        data=urlencode(
+            {
+                "command": "/mentor",
+                "text": "help",
+                "user_id": "U0VICTIM1",
+                "response_url": fake_slack.response_url("attacker-target"),
+            }
+        ).encode(),
+        headers={"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=0"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    assert refused.value.code == 401
 
     challenge = sender.post_json(
         {
@@ -98,6 +116,11 @@ def test_http_mode_answers_signed_help_and_refuses_bad_signatures(
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+    assert len(fake_slack.calls_to("response_url")) == answered
+    assert fake_slack.calls_to("chat.postMessage") == []
+    output = process.stdout.read()  # type: ignore[union-attr]
+    assert "Traceback" not in output
+    assert "missing or malformed timestamp" in output
 
 
 def test_healthz_reports_the_database(http_server: tuple[str, subprocess.Popen[str]]) -> None:
