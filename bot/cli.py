@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
     from bot.context import Deps
+    from storage.db import Upgrade
 
 logger = logging.getLogger("mentorbot")
 
@@ -31,9 +32,7 @@ EXIT_CONFIG = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging()
     load_dotenv(Path.cwd() / ".env")
     try:
         settings = load_settings()
@@ -48,6 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     return result
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Alembic narrates every start at INFO ("Context impl SQLiteImpl.", "Will assume
+    # non-transactional DDL.", "Running upgrade ..."); mentorbot says in one line what
+    # changed instead (see _describe). Alembic's warnings and errors still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,14 +92,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _deps(settings: Settings) -> Deps:
+    """Wire the database, migrated to head first (one INFO line when that changed it)."""
+    deps, done = _migrated_deps(settings)
+    if done.changed:
+        logger.info(_describe(done))
+    return deps
+
+
+def _migrated_deps(settings: Settings) -> tuple[Deps, Upgrade]:
     from bot.context import Deps
     from storage.db import make_engine, session_factory, upgrade
 
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return Deps(
+    done = upgrade(engine)
+    deps = Deps(
         settings=settings, engine=engine, open_session=session_factory(engine), clock=utc_now
     )
+    return deps, done
+
+
+def _describe(done: Upgrade) -> str:
+    if done.changed:
+        return f"Database migrated from {done.before or 'empty'} to revision {done.after}."
+    return f"Database is up to date (revision {done.after})."
 
 
 def _stop_event() -> threading.Event:
@@ -185,7 +209,7 @@ def _load_wsgi(settings: Settings) -> WSGIApplication:
 
 
 def _scheduler_process() -> None:
-    logging.basicConfig(level=logging.INFO)
+    _configure_logging()
     load_dotenv(Path.cwd() / ".env")
     _scheduler(load_settings(), argparse.Namespace())
 
@@ -207,8 +231,8 @@ def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    _deps(settings)
-    print("Database is up to date.")  # noqa: T201
+    _, done = _migrated_deps(settings)
+    print(_describe(done))  # noqa: T201
     return 0
 
 

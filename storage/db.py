@@ -1,20 +1,23 @@
 """Engine, sessions and migrations.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection; any other
-SQLAlchemy URL (PostgreSQL) is used as it is.
+SQLAlchemy URL (PostgreSQL) is used as it is. Migrations run one process at a time
+(SQLite's exclusive lock, PostgreSQL's advisory lock).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from alembic.migration import MigrationContext
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -79,12 +82,82 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration up to head."""
+# The PostgreSQL advisory lock that serialises migrations: any fixed 64-bit key, the same in
+# every mentorbot process ("mentorbo" in ASCII).
+MIGRATION_LOCK_KEY = 0x6D656E746F72626F
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What ``upgrade`` did: the schema revision before and after (None: an empty database)."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def upgrade(engine: Engine) -> Upgrade:
+    """Apply every Alembic migration up to head, one process at a time.
+
+    Two processes starting at once on a fresh database would otherwise both find it empty
+    and both create the tables. The second one waits for the first, then finds the schema
+    at head and has nothing to do.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection, _migration_lock(connection):
+        try:
+            if not connection.in_transaction():
+                connection.begin()
+            before = _revision(connection)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            after = _revision(connection)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+    return Upgrade(before=before, after=after)
+
+
+@contextmanager
+def _migration_lock(connection: Connection) -> Iterator[None]:
+    """Hold the database's migration lock on ``connection`` (the one Alembic then uses)."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        # SQLite's own write lock, taken before anything is read: no other connection can
+        # write until this transaction ends, and the migration runs inside it, so the lock
+        # covers exactly the migration and the revision it stamps, commits with them, and
+        # is released by SQLite itself if the process dies (a lock file or lock table could
+        # outlive a killed process). The second process waits in busy_timeout (30 s), far
+        # longer than migrating takes. ``upgrade`` ends this transaction (commit or rollback).
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+        yield
+    elif dialect == "postgresql":
+        # A session-level advisory lock on this connection: held across the migration's own
+        # transaction, released explicitly after it, because the connection goes back to the
+        # pool and its session (and so an unreleased lock) would live on.
+        connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.rollback()
+            try:
+                connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+                connection.commit()
+            except Exception:
+                # Never back into the pool with the lock possibly held: close its session.
+                connection.invalidate()
+                raise
+    else:
+        yield
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def ping(engine: Engine) -> bool:
