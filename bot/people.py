@@ -538,12 +538,11 @@ class _Plan:
             for loop in loops:
                 on_loop = [p for p in loop if p in from_file]
                 lines = sorted(accepted[p][0].line for p in on_loop)
-                chain = _chain(loop)
                 for slack_id in on_loop:
                     row = accepted.pop(slack_id)[0]
                     self._refuse(
                         row,
-                        f"the manager chain loops: {chain} "
+                        f"the manager chain loops: {_chain(loop, slack_id)} "
                         f"(line{'s' if len(lines) > 1 else ''} "
                         f"{', '.join(map(str, lines))} skipped; fix one manager)",
                     )
@@ -584,6 +583,9 @@ def manager_loops(links: dict[str, str | None]) -> list[list[str]]:
     return loops
 
 
-def _chain(loop: list[str], *, longest: int = 8) -> str:
+def _chain(loop: list[str], start: str, *, longest: int = 8) -> str:
+    """The loop as it reads from ``start``'s row: start → manager → … → start."""
+    at = loop.index(start)
+    loop = loop[at:] + loop[:at]
     shown = loop if len(loop) <= longest else [*loop[:longest], "…"]
-    return " → ".join([*shown, loop[0]])
+    return " → ".join([*shown, start])
