@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import socket
@@ -9,15 +11,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.context import Deps
 from bot.offers import apply_offer, offer_summary
 from bot.people import (
+    KNOWN_COLUMNS,
     CsvFormatError,
     ImportReport,
     SlackUnavailable,
+    decode_csv,
     import_people,
+    manager_loops,
     parse_people_csv,
 )
 from bot.slack import build_client, email_resolver
@@ -411,3 +418,177 @@ def test_mentor_capacity_0_imports_a_mentor_who_is_not_taking_requests(
     with Session(deps.engine) as session:
         summary = offer_summary(session, _people(deps)["U0BOB0001"], now=deps.clock())
         assert summary is not None and summary.is_paused and summary.capacity == 3
+
+
+# --- generated files ----------------------------------------------------------------------
+
+IDS = ("U0A000001", "U0B000001", "U0C000001", "U0D000001", "U0E000001")
+EMAILS = {  # what the stand-in for users.lookupByEmail answers
+    "a@example.com": "U0A000001",
+    "b@example.com": "U0B000001",
+    "alias.a@example.com": "U0A000001",
+    "f@example.com": "U0F000001",
+    "ghost@example.com": None,
+}
+DOWN = "down@example.com"  # Slack cannot answer for this one
+JUNK_HEADERS = (" Slack_ID ", "favourite_colour", "", "slack_id", "manager")
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            *IDS,
+            "U0NOBODY1",
+            "not-an-id",
+            *EMAILS,
+            DOWN,
+            "A@EXAMPLE.COM",
+            "0",
+            "2",
+            "11",
+            "-1",
+            "lots",
+            "99999999999999999999",
+            "²",
+            "1.5",
+            "2026-09-01",
+            "01/09/2026",
+            "9999-12-31",
+            "yes",
+            "no",
+            "maybe",
+            "Negotiation; Public speaking",
+            ";;",
+            "x" * 81,
+            "y" * 131_073,
+            'say "hi"',
+            "a,b",
+            "line\nbreak",
+            "car\rriage",
+            "nul\x00",
+            "\ufeffbom",
+            "é ü 漢",
+        ]
+    ),
+    st.text(max_size=12),
+)
+TYPED = {  # cells that fit their column, so that rows import, repeat and loop
+    "slack_id": (*IDS, "U0F000001"),
+    "email": tuple(EMAILS),
+    "manager": (*IDS, "U0NOBODY1", "a@example.com", "alias.a@example.com", "ghost@example.com", ""),
+    "level": ("1", "3", ""),
+    "start_date": ("2026-09-01", ""),
+    "mentor_topics": ("Negotiation; Public speaking", "Budgets", ""),
+    "mentor_capacity": ("0", "2", ""),
+    "reverse_mentoring": ("yes", "no", ""),
+}
+
+
+def _cell(header: str) -> st.SearchStrategy[str]:
+    """Mostly a cell that fits the column; sometimes anything; rarely huge or Slack down."""
+    typed = st.sampled_from(TYPED.get(header.strip().lower(), ("Alice", "Sales", "")))
+    rare = st.sampled_from(["y" * 131_073, DOWN])
+    return st.integers(0, 39).flatmap(lambda n: CELLS if n < 4 else rare if n == 4 else typed)
+
+
+def _stand_in_slack(email: str) -> str | None:
+    if email.lower() == DOWN:
+        raise SlackUnavailable("Slack cannot be reached at SLACK_API_URL=http://test (down)")
+    return EMAILS.get(email.lower())
+
+
+def _snapshot(deps: Deps) -> list[list[tuple[object, ...]]]:
+    with deps.engine.connect() as db:
+        return [
+            [tuple(r) for r in db.exec_driver_sql(f"SELECT * FROM {table} ORDER BY id")]
+            for table in ("person", "mentoroffer", "offertopic", "topic")
+        ]
+
+
+def _lines_of(record: str) -> int:
+    return len(io.StringIO(record, newline="").readlines())
+
+
+@st.composite
+def _csv_files(draw: st.DrawFn) -> tuple[str, dict[int, bool] | None]:
+    """A CSV text, and (when it was written by csv.writer) each row's line → is it blank."""
+    identity = draw(st.sampled_from([["slack_id"]] * 5 + [["email"], ["slack_id", "email"], []]))
+    others = sorted(KNOWN_COLUMNS - {"slack_id", "email"})
+    headers = identity + draw(st.lists(st.sampled_from(others), unique=True, max_size=4))
+    if identity and "manager" not in headers and draw(st.booleans()):
+        headers.append("manager")  # often: manager chains to check
+    headers = draw(st.permutations(headers))
+    if draw(st.integers(0, 9)) == 0:  # now and then a header the file is refused for
+        headers.append(draw(st.sampled_from(JUNK_HEADERS)))
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    ragged = st.integers(0, 19).flatmap(
+        lambda n: st.just(0) if n > 1 else st.just(-1) if n == 1 else st.just(1)
+    )  # now and then a cell short or a cell too many
+    rows = []
+    for _ in range(draw(st.integers(0, 8))):
+        row = [draw(_cell(h)) for h in headers]
+        extra = draw(ragged)
+        rows.append(row[:extra] if extra < 0 else row + [draw(CELLS)] * extra)
+    if draw(st.booleans()):  # well-formed CSV: each row's first line is known
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerow(headers)
+        header = out.getvalue()
+        line = 1 + _lines_of(header)
+        body, starts = "", {}
+        for row in rows:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\r\n").writerow(row)
+            starts[line] = not any(c.strip() for c in row)
+            line += _lines_of(out.getvalue())
+            body += out.getvalue()
+        return bom + header + body, starts
+    # Hand-made CSV, damaged here and there: stray quotes, separators, line breaks.
+    text = ",".join(headers) + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    noise = st.sampled_from([",", "\n", "\r\n", "\r", '"', '"",', "\x00"])
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(noise) + text[at:]
+    return bom + text, None
+
+
+@given(generated=_csv_files())
+def test_generated_files_are_imported_or_reported_line_by_line(
+    deps: Deps, generated: tuple[str, dict[int, bool] | None]
+) -> None:
+    text, starts = generated
+    before = _snapshot(deps)
+    try:
+        report = import_people(
+            text,
+            open_session=deps.open_session,
+            resolve_email=_stand_in_slack,
+            now=deps.clock(),
+            apply_offer=apply_offer,
+        )
+    except (CsvFormatError, SlackUnavailable):
+        assert _snapshot(deps) == before  # refused as a whole: nothing changed
+    else:
+        skipped = {e.line for e in report.errors if e.skipped}
+        imported = set(report.imported_lines)
+        assert not skipped & imported
+        assert len(imported) == len(report.imported_lines)
+        assert report.created + report.updated + report.partial == len(imported)
+        lines = text.count("\n") + text.count("\r") + 1
+        assert all(1 < p.line <= lines for p in report.errors + report.warnings)
+        if starts is not None:  # every non-blank row is imported or reported, at its line
+            assert imported | skipped == {line for line, blank in starts.items() if not blank}
+    with deps.engine.connect() as db:
+        assert db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        rows = db.exec_driver_sql("SELECT slack_id, manager_slack_id FROM person")
+        links = {row[0]: row[1] for row in rows}
+    assert manager_loops(links) == []  # no import ever closes a loop
+
+
+@given(data=st.binary(max_size=200))
+def test_any_bytes_decode_or_name_the_line_that_is_not_utf8(data: bytes) -> None:
+    try:
+        text = decode_csv(data)
+    except CsvFormatError as problem:
+        assert re.match(r"line \d+ is not UTF-8 \(byte 0x[0-9A-F]{2}\)", str(problem))
+    else:
+        assert text == data.decode("utf-8-sig")
