@@ -78,8 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
 
-    people = sub.add_parser("import-people", help="create/update people from an HR CSV")
-    people.add_argument("file", type=Path)
+    from bot.people import COLUMNS_HELP
+
+    people = sub.add_parser(
+        "import-people",
+        help="create/update people from an HR CSV",
+        description="Create or update people (and their mentor offers) from an HR export.",
+        epilog=COLUMNS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    people.add_argument("file", type=Path, help="the CSV file (columns below)")
     people.set_defaults(handler=_import_people)
 
     sync = sub.add_parser("sync-people", help="pull names, time zones, emails from Slack")
@@ -238,12 +246,15 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _import_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.offers import apply_offer
-    from bot.people import CsvFormatError, import_people
+    from bot.people import CsvFormatError, SlackUnavailable, decode_csv, import_people
     from bot.slack import build_client, email_resolver
 
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = decode_csv(args.file.read_bytes())
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    except CsvFormatError as exc:
         print(f"Cannot read {args.file}: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     deps = _deps(settings)
@@ -256,11 +267,24 @@ def _import_people(settings: Settings, args: argparse.Namespace) -> int:
             apply_offer=apply_offer,
         )
     except CsvFormatError as exc:
-        print(f"{args.file}: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"{args.file}: {exc}. Nothing was imported.", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
-    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} failed")  # noqa: T201
-    for error in report.errors:
-        print(f"  line {error.line}: {error.reason}", file=sys.stderr)  # noqa: T201
+    except SlackUnavailable as exc:
+        print(  # noqa: T201
+            f"Could not look up emails in Slack: {exc}.\nNothing was imported; run the "
+            "import again once Slack answers (re-importing updates people in place).",
+            file=sys.stderr,
+        )
+        return 1
+    summary = f"{report.created} created, {report.updated} updated, {report.failed} failed"
+    if report.partial:
+        summary += f", {report.partial} imported without their mentor columns"
+    if report.warnings:
+        summary += f", {len(report.warnings)} warning{'s' if len(report.warnings) > 1 else ''}"
+    print(summary)  # noqa: T201
+    problems = [(e, "") for e in report.errors] + [(w, "warning: ") for w in report.warnings]
+    for problem, kind in sorted(problems, key=lambda p: p[0].line):
+        print(f"  line {problem.line}: {kind}{problem.reason}", file=sys.stderr)  # noqa: T201
     return 0 if report.ok else 1
 
 

@@ -262,11 +262,16 @@ def save_offer(session: Session, person: Person, form: OfferForm, *, now: dateti
 def apply_offer(session: Session, person: Person, columns: MentorColumns, now: datetime) -> None:
     """The CSV import's hook: create or update an offer from the mentor columns.
 
-    Raises ValueError (reported with the row's line number) for more topics than allowed.
+    Capacity 0 is a mentor not taking requests now: the offer is paused until they
+    resume (capacity keeps its value). A positive capacity leaves any pause as it is:
+    pausing and resuming is the mentor's own choice. Raises ValueError (reported with the
+    row's line number) for more topics than allowed.
     """
     assert person.id is not None
     fields: dict[str, object] = {}
-    if columns.capacity is not None:
+    if columns.capacity == 0:
+        fields["paused"] = True
+    elif columns.capacity is not None:
         fields["capacity"] = columns.capacity
     if columns.reverse_mentoring is not None:
         fields["reverse_mentoring"] = columns.reverse_mentoring

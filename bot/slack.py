@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -14,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import WHERE_TO_FIND, ConfigError, Settings
+from bot.people import SlackUnavailable
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -31,7 +33,11 @@ def build_client(settings: Settings) -> WebClient:
 
 
 def email_resolver(client: WebClient) -> Callable[[str], str | None]:
-    """Look a person up by email through Slack's users.lookupByEmail."""
+    """Look a person up by email through Slack's users.lookupByEmail.
+
+    None when no Slack user has the email; SlackUnavailable when Slack cannot answer
+    (unreachable, timed out, 5xx or rate limited after the retries, or refused).
+    """
 
     def resolve(email: str) -> str | None:
         try:
@@ -40,7 +46,17 @@ def email_resolver(client: WebClient) -> Callable[[str], str | None]:
             error = exc.response.get("error")
             if error == "users_not_found":
                 return None
-            raise ValueError(f"Slack could not look up {email} ({error})") from exc
+            status = exc.response.status_code
+            hint = " (add the users:read.email scope)" if error == "missing_scope" else ""
+            raise SlackUnavailable(
+                f"Slack answered users.lookupByEmail with HTTP {status} ({error}){hint} "
+                f"at SLACK_API_URL={client.base_url}"
+            ) from None
+        except (OSError, HTTPException, SlackClientError) as exc:
+            raise SlackUnavailable(
+                f"Slack cannot be reached at SLACK_API_URL={client.base_url} ({exc}): check "
+                "the URL and this machine's network"
+            ) from None
         user = response.get("user") or {}
         return str(user["id"]) if user.get("id") else None
 

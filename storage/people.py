@@ -44,3 +44,11 @@ def upsert(slack_id: str, fields: dict[str, Any], *, session: Session, now: date
     session.add(person)
     session.flush()
     return person
+
+
+def manager_links(*, session: Session) -> dict[str, str | None]:
+    """Every person's manager link (Slack IDs), for checking a new chain for loops."""
+    statement = select(Person.slack_id, Person.manager_slack_id).where(
+        col(Person.manager_slack_id).is_not(None)
+    )
+    return dict(session.exec(statement).all())
