@@ -10,10 +10,9 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot import replays
 from bot.context import Deps
 from handlers import commands, connections, conversations, directory, home
-from storage.db import unit_of_work
-from storage.events import claim_event
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +66,26 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
 
 
 def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """Events API deliveries are handled once: by event_id, and not again on a timeout retry."""
+    """Events, slash commands and clicks are handled once, however often Slack delivers them.
+
+    The first delivery to claim its key is handled; any other (a retry, a replay, or a
+    timeout retry while the first is still being handled) is acknowledged and skipped. A
+    timeout retry whose first delivery never arrived finds nothing claimed: it is handled.
+    Modal submissions are claimed with what they save (``bot.replays``).
+    """
 
     def deduplicate(
         req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        if body.get("type") != "event_callback" or not body.get("event_id"):
+        key = replays.listener_key(body)
+        if key is None:
             return next()
-        if "http_timeout" in req.headers.get("x-slack-retry-reason", []):
-            # The first delivery is still being handled.
-            return BoltResponse(status=200, body="")
-        with unit_of_work(deps.open_session) as session:
-            fresh = claim_event(str(body["event_id"]), session=session, now=deps.clock())
-        if not fresh:
+        if not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
+            logger.info(
+                "Skipped a repeated delivery (retry %.8s, %.20s)",
+                req.headers.get("x-slack-retry-num", ["-"])[0],
+                req.headers.get("x-slack-retry-reason", ["none"])[0],
+            )
             return BoltResponse(status=200, body="")
         return next()
 

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import conversations as svc
+from bot import replays
 from bot.blocks.conversations import (
     FOLLOWUP_FIELDS,
     build_agenda_modal,
@@ -340,6 +341,7 @@ def register(app: App, deps: Deps) -> None:
 
     def submitted(
         ack: Ack,
+        body: dict[str, Any],
         use_case: Callable[[Session], T],
         *,
         fields: Mapping[str, str] | None = None,
@@ -349,10 +351,22 @@ def register(app: App, deps: Deps) -> None:
         """Run a modal's use case, then ack; None when nothing was done.
 
         With ``fields`` (field name → block ID, ``fallback`` for the rest), bad input goes
-        back onto the modal's fields; any other refusal replaces the modal with why.
+        back onto the modal's fields; any other refusal replaces the modal with why. A
+        replay of a submission already saved is answered as the first was (the modal
+        closes) and does nothing: the submission is claimed in the use case's transaction.
         """
+        key = replays.submission_key(body)
+
+        def once(s: Session) -> T:
+            replays.claim(s, key, now=deps.clock())
+            return use_case(s)
+
         try:
-            result = _use_case(deps, use_case)
+            result = _use_case(deps, once)
+        except replays.AlreadyHandled:
+            logger.info("Skipped a repeated modal submission")
+            ack()
+            return None
         except MentorbotError as exc:
             if fields is not None and isinstance(exc, svc.FieldErrors):
                 ack(response_action="errors", errors=_field_errors(exc, fields, fallback))
@@ -405,6 +419,7 @@ def register(app: App, deps: Deps) -> None:
         form = parse_request_submission(view["state"]["values"])
         request = submitted(
             ack,
+            body,
             lambda s: svc.create_request(
                 s,
                 user,
@@ -493,6 +508,7 @@ def register(app: App, deps: Deps) -> None:
         cid = _int(view.get("private_metadata", ""))
         request = submitted(
             ack,
+            body,
             lambda s: svc.ask_for_info(s, cid, user, question, now=deps.clock()),
             fields=REQUEST_FIELDS,
             fallback=BlockId.INFO_QUESTION,
@@ -533,6 +549,7 @@ def register(app: App, deps: Deps) -> None:
         cid = _int(view.get("private_metadata", ""))
         request = submitted(
             ack,
+            body,
             lambda s: svc.answer_info(s, cid, user, answer, now=deps.clock()),
             fields=REQUEST_FIELDS,
             fallback=BlockId.INFO_ANSWER,
@@ -570,7 +587,7 @@ def register(app: App, deps: Deps) -> None:
             before = svc.check_mentor_can_answer(s, cid, user)  # where the old card is
             return before, svc.pass_request(s, cid, user, to, now=deps.clock())
 
-        done = submitted(ack, pass_on, fields=REQUEST_FIELDS, fallback=BlockId.PASS_TO)
+        done = submitted(ack, body, pass_on, fields=REQUEST_FIELDS, fallback=BlockId.PASS_TO)
         if done is None:
             return
         before, passed = done
@@ -612,6 +629,7 @@ def register(app: App, deps: Deps) -> None:
         cid = _int(view.get("private_metadata", ""))
         answered = submitted(
             ack,
+            body,
             lambda s: svc.decline_request(
                 s, cid, user, reason, now=deps.clock(), max_level_gap=deps.settings.max_level_gap
             ),
@@ -682,6 +700,7 @@ def register(app: App, deps: Deps) -> None:
         agenda = parse_agenda_submission(view["state"]["values"])
         posted = submitted(
             ack,
+            body,
             lambda s: svc.post_agenda(
                 s,
                 cid,
@@ -748,6 +767,7 @@ def register(app: App, deps: Deps) -> None:
         )
         posted = submitted(
             ack,
+            body,
             lambda s: svc.post_followups(
                 s,
                 cid,
@@ -825,7 +845,9 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         cid = _int(view.get("private_metadata", ""))
         note = text_value(view["state"]["values"], BlockId.CLOSE_NOTE)
-        closed = submitted(ack, lambda s: svc.close_early(s, cid, user, note, now=deps.clock()))
+        closed = submitted(
+            ack, body, lambda s: svc.close_early(s, cid, user, note, now=deps.clock())
+        )
         if closed is None:
             return
         other = closed.mentor_slack_id if user == closed.mentee_slack_id else closed.mentee_slack_id
@@ -856,6 +878,7 @@ def register(app: App, deps: Deps) -> None:
         answer = parse_sunset_submission(view["state"]["values"])
         saved = submitted(
             ack,
+            body,
             lambda s: svc.record_rating(
                 s,
                 cid,

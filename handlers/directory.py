@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import replays
 from bot.blocks.find import (
     build_ask_refused,
     build_ask_usage,
@@ -232,10 +233,14 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             with unit_of_work(deps.open_session) as session:
+                replays.claim(session, replays.submission_key(body), now=now)
                 person = directory_person(session, user_id)
                 created = offer_summary(session, person, now=now) is None
                 summary = save_offer(session, person, form, now=now)
             payload = build_offer_saved(summary, created=created)
+        except replays.AlreadyHandled:  # a replay of a saved offer: confirmed already
+            logger.info("Skipped a repeated offer submission")
+            return
         except OfferInvalid as exc:  # validated above; kept for a race with another edit
             payload = build_notice(str(exc))
         except MentorbotError as exc:

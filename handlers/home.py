@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
 from bot.blocks.home import build_find_answer, build_find_modal, build_home
 from bot.context import Deps
@@ -68,9 +69,14 @@ def register(app: App, deps: Deps) -> None:
         user = str(body["user"]["id"])
         try:
             with unit_of_work(deps.open_session) as session:
+                # A replay neither answers twice nor counts the search twice.
+                replays.claim(session, replays.submission_key(body), now=deps.clock())
                 search = search_mentors(
                     session, user, topic, settings=deps.settings, now=deps.clock()
                 )
+        except replays.AlreadyHandled:
+            logger.info("Skipped a repeated find submission")
+            return
         except MentorbotError as exc:
             send_dm(client, user, {"text": str(exc)})
             return

@@ -23,6 +23,8 @@ APP_ID = "A0APP0001"
 class Reply:
     status: int
     body: str
+    sent: bytes = b""  # the request body this answers, for replay()
+    content_type: str = ""
 
     @property
     def json(self) -> Any:
@@ -61,9 +63,19 @@ class SlackSender:
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Reply(response.status, response.read().decode())
+                return Reply(response.status, response.read().decode(), body, content_type)
         except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode())
+            return Reply(error.code, error.read().decode(), body, content_type)
+
+    def replay(
+        self, reply: Reply, *, retry_num: int | None = None, retry_reason: str = "http_timeout"
+    ) -> Reply:
+        """Send the request ``reply`` answered once more, byte for byte (freshly signed, as a
+        replay inside Slack's five minutes is); with ``retry_num``, as Slack's retry."""
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self.post(reply.sent, reply.content_type, extra_headers=headers)
 
     def post_form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
         return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kwargs)
@@ -155,9 +167,15 @@ class SlackSender:
         *,
         user: str = "U0USER001",
     ) -> Reply:
-        """Submit a modal the app opened; ``values`` is its ``state.values``."""
+        """Submit a modal the app opened; ``values`` is its ``state.values``.
+
+        Slack gives every opened modal its own ID: a ``view`` without one (the app's
+        views.open arguments) gets a fresh ID. Submitting the same ``view`` with an ``id``
+        twice is a replay.
+        """
+        view_id = view.get("id") or f"V0SUB{next(self._counter):05d}"
         submitted = {
-            "id": view.get("id", "V0"),
+            "id": view_id,
             "team_id": TEAM["id"],
             "type": "modal",
             "callback_id": view.get("callback_id", ""),
@@ -166,7 +184,7 @@ class SlackSender:
             "blocks": view.get("blocks", []),
             "state": {"values": values},
             "hash": "1700000000.abcdef",
-            "root_view_id": view.get("id", "V0"),
+            "root_view_id": view_id,
             "app_id": APP_ID,
             "bot_id": "B0BOT0001",
         }
