@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.blocks.common import escape
 from bot.errors import MentorbotError
 from bot.matching import is_paused
 from bot.people import MentorColumns
@@ -348,7 +349,7 @@ def parse_pause_date(text: str, *, today: date) -> date | None:
             until = date.fromisoformat(words)
         except ValueError:
             raise BadPauseDate(
-                f"I couldn't read “{text.strip()[:40]}” as a date. Use `/mentor pause "
+                f"I couldn't read “{escape(text.strip()[:40])}” as a date. Use `/mentor pause "
                 f"{(today + timedelta(days=14)).isoformat()}` (YYYY-MM-DD), `/mentor pause "
                 "2 weeks`, or just `/mentor pause` to pause until you `/mentor resume`."
             ) from None
