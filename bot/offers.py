@@ -53,7 +53,8 @@ class OfferInvalid(MentorbotError):
     """The offer form has problems; ``errors`` maps each form field to what to fix."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
+        # ``errors`` are plain-text field errors quoting what was typed; the message is mrkdwn.
+        super().__init__(escape("; ".join(errors.values())))
         self.errors = errors
 
 
