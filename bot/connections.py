@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.blocks.common import mention
 from bot.config import Settings
 from bot.errors import MentorbotError, NotInDirectory
 from bot.progress import (
@@ -112,7 +113,7 @@ def log_met(
         )
     if other_is_bot:
         raise MetNotPossible(
-            f"<@{other_slack_id}> is a bot: connections are with people. "
+            f"{mention(other_slack_id)} is a bot: connections are with people. "
             "Mention the person you met, e.g. `/mentor met @Alex coffee about onboarding`."
         )
     me = get_by_slack_id(logger_slack_id, session=session)
@@ -120,26 +121,27 @@ def log_met(
         raise NotInDirectory(logger_slack_id)
     other = get_by_slack_id(other_slack_id, session=session)
     if other is None or not other.is_active or other.id is None:
+        # Not mentioned back: only people the directory knows are shown as mentions.
         raise MetNotPossible(
-            f"<@{other_slack_id}> isn't in the mentoring directory, so a connection with them "
-            "can't be counted for either of you. People are added from the HR export by the "
+            "The person you mentioned isn't in the mentoring directory, so a connection with "
+            "them can't be counted for either of you. People are added from the HR export by the "
             "programme coordinators; once they are in, log it again."
         )
     if other.id in connected_ids(me.id, session=session):
         raise MetNotPossible(
-            f"<@{other_slack_id}> is already one of your connections: a person counts once, "
+            f"{mention(other_slack_id)} is already one of your connections: a person counts once, "
             "however often you meet. Nothing to log, but lovely that you keep in touch!"
         )
     waiting = pending_met_between(me.id, other.id, session=session)
     if waiting is not None and waiting.logger_id == me.id:
         raise MetNotPossible(
-            f"You already logged meeting <@{other_slack_id}> on "
+            f"You already logged meeting {mention(other_slack_id)} on "
             f"{waiting.created_at:%Y-%m-%d}; it's waiting for them to confirm "
             f"(it lapses after {MET_LAPSE_DAYS} days without an answer)."
         )
     if waiting is not None:
         raise MetNotPossible(
-            f"<@{other_slack_id}> already logged meeting you: look for my direct message "
+            f"{mention(other_slack_id)} already logged meeting you: look for my direct message "
             "and press *Confirm*, and it counts for both of you."
         )
     try:
@@ -148,7 +150,7 @@ def log_met(
         # Logged twice at the same moment (a double submit, or both of you): one is kept.
         session.rollback()
         raise MetNotPossible(
-            f"A meeting with <@{other_slack_id}> was already logged a moment ago; it's "
+            f"A meeting with {mention(other_slack_id)} was already logged a moment ago; it's "
             "waiting to be confirmed, and once it is it counts for both of you."
         ) from None
     return _request(log, logger_slack_id, other_slack_id)
@@ -186,7 +188,7 @@ def answer_met(
     logger_slack_id, other_slack_id = people[log.logger_id], people[log.other_id]
     if answerer_slack_id != other_slack_id:
         raise MetNotPossible(
-            f"Only <@{other_slack_id}> can confirm this meeting, so nothing was changed."
+            f"Only {mention(other_slack_id)} can confirm this meeting, so nothing was changed."
         )
     if (
         log.status == MetStatus.PENDING
@@ -248,13 +250,13 @@ def waiting_met_requests(session: Session, person: Person) -> list[MetRequest]:
 
 def _already_answered(status: MetStatus, logger_slack_id: str) -> str:
     if status == MetStatus.CONFIRMED:
-        return f"Already confirmed: <@{logger_slack_id}> is one of your connections."
+        return f"Already confirmed: {mention(logger_slack_id)} is one of your connections."
     if status == MetStatus.DECLINED:
         return "You already answered *Not me* to this one, so nothing was counted."
     return (
         f"This request lapsed after {MET_LAPSE_DAYS} days without an answer, so it wasn't "
         f"counted. If you did meet, log it yourself with `/mentor met @person`: "
-        f"<@{logger_slack_id}> will be asked to confirm."
+        f"{mention(logger_slack_id)} will be asked to confirm."
     )
 
 

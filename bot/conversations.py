@@ -412,7 +412,7 @@ def check_can_request(
     mentor = people.get_by_slack_id(mentor_slack_id, session=session)
     if mentor is None:
         raise MentorbotError(
-            f"<@{mentor_slack_id}> is not in the mentoring directory, so they can't be asked."
+            "The person you asked is not in the mentoring directory, so they can't be asked."
         )
     existing = store.between(_pid(mentee), _pid(mentor), OPEN_OR_ACTIVE, session=session)
     if existing:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from bot.blocks.common import mention
+
 
 class MentorbotError(Exception):
-    """Something the person can fix or should know; ``str(exc)`` is shown to them as is."""
+    """Something the person can fix or should know; ``str(exc)`` is shown to them as is.
+
+    It is mrkdwn: people as ``mention(id)``, and anything a person typed ``escape``d.
+    """
 
 
 class NotInDirectory(MentorbotError):
@@ -12,7 +17,7 @@ class NotInDirectory(MentorbotError):
 
     def __init__(self, slack_id: str) -> None:
         super().__init__(
-            f"<@{slack_id}>, you're not in the mentoring directory yet. People are added "
+            f"{mention(slack_id)}, you're not in the mentoring directory yet. People are added "
             "from the HR export by the programme coordinators (or at the next directory "
             "sync); ask a coordinator to add you, then try again."
         )

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from bot.blocks.common import mention
 from bot.errors import MentorbotError, NotInDirectory
 from bot.topics import CatalogueTopic, TopicMatch, closest_labels, match_topics, normalise
 from storage import connections as connections_store
@@ -373,7 +374,7 @@ def check_mentor(
     ("on call") may ask again whatever the mentor's load: an on-call request only
     counts against capacity once accepted.
     """
-    who = f"<@{mentor.slack_id}>"
+    who = f"{mention(mentor.slack_id)}"
     if mentee.id is not None and mentee.id == mentor.id:
         return _only(ConcernCode.YOURSELF, "that's you: pick someone else to learn from")
     if not mentor.is_active:
@@ -471,10 +472,11 @@ def check_ask(
     mentee = directory_person(session, mentee_slack_id)
     mentor = people_store.get_by_slack_id(mentor_slack_id, session=session)
     if mentor is None:
+        # Not mentioned back: only people the directory knows are shown as mentions.
         raise MentorbotError(
-            f"<@{mentor_slack_id}> isn't in the mentoring directory yet, so I can't send "
+            "The person you mentioned isn't in the mentoring directory yet, so I can't send "
             "them a request. A programme coordinator can add them; meanwhile "
-            "`/mentor find <topic>` shows who can help."
+            "`/mentor find &lt;topic&gt;` shows who can help."
         )
     eligibility = check_mentor(session, mentee, mentor, now=now, max_level_gap=max_level_gap)
     others: list[Suggestion] = []

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.blocks.common import escape
 from bot.errors import MentorbotError
 from bot.matching import is_paused
 from bot.people import MentorColumns
@@ -52,7 +53,8 @@ class OfferInvalid(MentorbotError):
     """The offer form has problems; ``errors`` maps each form field to what to fix."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
+        # ``errors`` are plain-text field errors quoting what was typed; the message is mrkdwn.
+        super().__init__(escape("; ".join(errors.values())))
         self.errors = errors
 
 
@@ -353,7 +355,7 @@ def parse_pause_date(text: str, *, today: date) -> date | None:
             until = date.fromisoformat(words)
         except ValueError:
             raise BadPauseDate(
-                f"I couldn't read “{text.strip()[:40]}” as a date. Use `/mentor pause "
+                f"I couldn't read “{escape(text.strip()[:40])}” as a date. Use `/mentor pause "
                 f"{(today + timedelta(days=14)).isoformat()}` (YYYY-MM-DD), `/mentor pause "
                 "2 weeks`, or just `/mentor pause` to pause until you `/mentor resume`."
             ) from None

@@ -73,7 +73,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_AGENDA_CONVERSATION = (
-    "You have no active mentoring conversation as a mentee yet. `/mentor find <topic>` "
+    "You have no active mentoring conversation as a mentee yet. `/mentor find &lt;topic&gt;` "
     "finds a mentor; once they accept, `/mentor agenda` posts your questions."
 )
 ANSWER_SENT = "Thanks: <@{mentor}> has your answer."

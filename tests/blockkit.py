@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +78,30 @@ def _unique_ids(blocks: list[dict[str, Any]]) -> list[str]:
 
 def message_errors(blocks: list[dict[str, Any]]) -> list[str]:
     """Everything Slack would refuse in a message's ``blocks``."""
+    return list(_message_errors(json.dumps(blocks, sort_keys=True)))
+
+
+def view_errors(view: dict[str, Any]) -> list[str]:
+    """Everything Slack would refuse in a modal or Home tab view."""
+    return list(_view_errors(json.dumps(view, sort_keys=True)))
+
+
+# Schema validation takes tens of milliseconds; generated-input tests send the same
+# payload (help, a notice) hundreds of times, so each distinct payload is checked once.
+@lru_cache(maxsize=4096)
+def _message_errors(canonical: str) -> tuple[str, ...]:
+    blocks = json.loads(canonical)
     errors = []
     if len(blocks) > MESSAGE_BLOCK_LIMIT:
         errors.append(f"{len(blocks)} blocks in a message; Slack allows {MESSAGE_BLOCK_LIMIT}")
     if blocks:
         errors += _schema_errors(_validators()["blocks"], blocks)
-    return errors + _model_errors(blocks) + _unique_ids(blocks)
+    return (*errors, *_model_errors(blocks), *_unique_ids(blocks))
 
 
-def view_errors(view: dict[str, Any]) -> list[str]:
-    """Everything Slack would refuse in a modal or Home tab view."""
+@lru_cache(maxsize=4096)
+def _view_errors(canonical: str) -> tuple[str, ...]:
+    view = json.loads(canonical)
     kind = "home" if view.get("type") == "home" else "modal"
     errors = _schema_errors(_validators()[kind], view)
     try:
@@ -96,7 +110,8 @@ def view_errors(view: dict[str, Any]) -> list[str]:
         parsed.to_dict()
     except (SlackObjectFormationError, TypeError) as exc:
         errors.append(f"view: {exc}")
-    return errors + _model_errors(view.get("blocks", [])) + _unique_ids(view.get("blocks", []))
+    blocks = view.get("blocks", [])
+    return (*errors, *_model_errors(blocks), *_unique_ids(blocks))
 
 
 def assert_valid_message(payload: dict[str, Any]) -> None:

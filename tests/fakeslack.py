@@ -72,6 +72,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, Nagle's algorithm and
+            # the client's delayed ACK hold every answer back ~40 ms.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 fake._handle(self)

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
 
 SECTION_TEXT_LIMIT = 3000
+# A user ID as Slack issues them (U…, or W… on Enterprise Grid).
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def mention(slack_id: str) -> str:
-    """People are always shown as mentions so Slack renders their current name."""
-    return f"<@{slack_id}>"
+    """People are always shown as mentions so Slack renders their current name.
+
+    Only a well-formed user ID becomes a mention; anything else is shown inert.
+    """
+    if SLACK_USER_ID.fullmatch(slack_id):
+        return f"<@{slack_id}>"
+    return escape(slack_id)
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    """Escape the three characters Slack's mrkdwn treats as control characters.
+
+    Everything a person typed (a search, a topic, a note, a name from the HR export) goes
+    through this before it is put into mrkdwn, so ``<!here>``, ``<@U…>`` and
+    ``<https://…|label>`` show as typed instead of notifying or linking. ``plain_text``
+    objects take the text as it is.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import actions, button, clip, context, message, quote, section
+from bot.blocks.common import actions, button, clip, context, mention, message, quote, section
 from bot.blocks.progress import slack_day
 from bot.connections import MET_LAPSE_DAYS, MetAnswer, MetRequest
 from bot.ids import ActionId
@@ -24,7 +24,7 @@ def _note(note: str) -> str:
 def build_met_confirmation_request(request: MetRequest) -> dict[str, Any]:
     """The DM asking the other person to confirm a logged meeting."""
     text = (
-        f"<@{request.logger_slack_id}> logged meeting you and would like it to count as a "
+        f"{mention(request.logger_slack_id)} logged meeting you and would like it to count as a "
         f"connection for both of you.{_note(request.note)}"
     )
     blocks = [
@@ -38,13 +38,13 @@ def build_met_confirmation_request(request: MetRequest) -> dict[str, Any]:
             f"{slack_day(request.lapses_at)} ({MET_LAPSE_DAYS} days)."
         ),
     ]
-    return message(f"<@{request.logger_slack_id}> logged meeting you: confirm?", blocks)
+    return message(f"{mention(request.logger_slack_id)} logged meeting you: confirm?", blocks)
 
 
 def build_met_logged(request: MetRequest) -> dict[str, Any]:
     """The logger's ephemeral answer: sent for confirmation."""
     text = (
-        f":outbox_tray: I've asked <@{request.other_slack_id}> to confirm you met. It counts "
+        f":outbox_tray: I've asked {mention(request.other_slack_id)} to confirm you met. It counts "
         "for both of you as soon as they do; unanswered, it lapses on "
         f"{slack_day(request.lapses_at)}."
     )
@@ -57,12 +57,12 @@ def build_met_answered_for_other(answer: MetAnswer) -> dict[str, Any]:
         text = _lapsed_text(answer.logger_slack_id)
     elif answer.status == MetStatus.CONFIRMED:
         text = (
-            f":white_check_mark: Confirmed: <@{answer.logger_slack_id}> is a connection for "
+            f":white_check_mark: Confirmed: {mention(answer.logger_slack_id)} is a connection for "
             f"both of you.{_note(answer.note)}"
         )
     else:
         text = (
-            f"Thanks, noted: you didn't meet <@{answer.logger_slack_id}>, so nothing was "
+            f"Thanks, noted: you didn't meet {mention(answer.logger_slack_id)}, so nothing was "
             "counted. I'll let them know kindly."
         )
     return message(text, [section(text)])
@@ -72,11 +72,11 @@ def build_met_answered_for_logger(answer: MetAnswer) -> dict[str, Any]:
     """The DM telling the logger how the other person answered."""
     if answer.status == MetStatus.CONFIRMED:
         extra = " That's a new connection for both of you." if answer.new_for_logger else ""
-        text = f":tada: <@{answer.other_slack_id}> confirmed you met.{extra}"
+        text = f":tada: {mention(answer.other_slack_id)} confirmed you met.{extra}"
         hint = "See where you stand with `/mentor progress` or on my Home tab."
     else:
         text = (
-            f"<@{answer.other_slack_id}> didn't recognise the meeting you logged, so it "
+            f"{mention(answer.other_slack_id)} didn't recognise the meeting you logged, so it "
             "wasn't counted. No harm done: maybe it was someone else?"
         )
         hint = "You can log it again with `/mentor met @person`, mentioning the right person."
@@ -91,7 +91,7 @@ def build_met_lapsed(request: MetRequest) -> dict[str, Any]:
 
 def _lapsed_text(logger_slack_id: str) -> str:
     return (
-        f"This request from <@{logger_slack_id}> lapsed after {MET_LAPSE_DAYS} days "
+        f"This request from {mention(logger_slack_id)} lapsed after {MET_LAPSE_DAYS} days "
         "without an answer, so it wasn't counted. If you did meet, either of you can log it "
         "again with `/mentor met @person`."
     )

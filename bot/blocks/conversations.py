@@ -447,7 +447,7 @@ def build_closed_early_note(closed: Closed, *, for_slack_id: str) -> dict[str, A
     if closed.note:
         blocks.append(section(f"Their note:\n{quote(closed.note)}"))
     if for_slack_id == closed.mentee_slack_id:
-        blocks.append(context("Looking for someone else? Try `/mentor find <topic>`."))
+        blocks.append(context("Looking for someone else? Try `/mentor find &lt;topic&gt;`."))
     return message(text, blocks)
 
 
@@ -463,7 +463,7 @@ def build_on_call(other_slack_id: str) -> dict[str, Any]:
 
 
 def _request_line(line: RequestLine) -> str:
-    state = STATE_LABELS.get(line.state, line.state)
+    state = STATE_LABELS.get(line.state, escape(line.state))
     extra = ""
     if line.state == "passed_on" and line.passed_from_slack_id:
         extra = f" (by {mention(line.passed_from_slack_id)})"
@@ -474,7 +474,7 @@ def _request_line(line: RequestLine) -> str:
 
 
 def _active_line(line: ActiveLine) -> str:
-    step = NEXT_STEPS.get(line.next_step, line.next_step)
+    step = NEXT_STEPS.get(line.next_step, escape(line.next_step))
     if line.role == "mentor" and line.next_step != "log_session":
         step = f"waiting for {mention(line.other_slack_id)} to {step}"
     elif line.role == "mentee":
@@ -508,7 +508,7 @@ def _more(count: int, max_items: int) -> list[Block]:
 def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10) -> list[Block]:
     """Where each of my requests stands and since when, for `/mentor progress`."""
     if not state.requests:
-        return [context("No mentoring requests yet: `/mentor find <topic>` to start.")]
+        return [context("No mentoring requests yet: `/mentor find &lt;topic&gt;` to start.")]
     shown = state.requests[:max_items]
     lines = [_request_line(r) for r in shown]
     return [*_list_sections("*Your requests*", lines), *_more(len(state.requests), max_items)]
@@ -556,7 +556,9 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
         blocks += _list_sections("*Your requests*", requests)
         blocks += _more(len(state.requests), max_items)
     if len(blocks) == 1:
-        blocks.append(context("Nothing here yet: `/mentor find <topic>` finds someone to talk to."))
+        blocks.append(
+            context("Nothing here yet: `/mentor find &lt;topic&gt;` finds someone to talk to.")
+        )
     return blocks
 
 

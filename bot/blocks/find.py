@@ -122,7 +122,7 @@ def build_find_results(query: str, cards: Sequence[MentorCard]) -> dict[str, Any
     for card in shown:
         blocks.extend(_card(card, query))
     blocks.append(context(":bulb: " + TIP))
-    return message(f"{count} who can help with “{clip(query, 100)}”", blocks)
+    return message(f"{count} who can help with “{escape(clip(query, 100))}”", blocks)
 
 
 def build_search_answer(result: FindResult, *, has_offer: bool) -> dict[str, Any]:
@@ -169,7 +169,7 @@ def build_no_match(
     if can_offer:
         hints.append("Know this topic yourself? `/mentor offer` lets you help others.")
     blocks.append(context(*hints))
-    return message(f"No mentor available for “{clip(query, 100)}” yet", blocks)
+    return message(f"No mentor available for “{shown}” yet", blocks)
 
 
 def build_ask_refused(
@@ -187,7 +187,7 @@ def build_ask_refused(
         for card in list(alternatives)[:3]:
             blocks.extend(_card(card, None))
     else:
-        blocks.append(context("Try `/mentor find <topic>` to see who else can help."))
+        blocks.append(context("Try `/mentor find &lt;topic&gt;` to see who else can help."))
     return message("You can't ask that person right now", blocks)
 
 
@@ -198,7 +198,7 @@ def build_ask_warnings(mentor_slack_id: str, warnings: Sequence[str]) -> dict[st
         f"You can ask {mention(mentor_slack_id)}, but note:\n{lines}\n"
         "Mentors on Call works best with someone *outside your own area and reporting "
         "line*: more fresh perspectives, and a safe place to think out loud. "
-        "`/mentor find <topic>` suggests such people."
+        "`/mentor find &lt;topic&gt;` suggests such people."
     )
     return message("Before you ask", [section(text)])
 
@@ -209,6 +209,6 @@ def build_ask_usage(args: str) -> dict[str, Any]:
     text = (
         f"Mention the person you'd like to ask{got}: `/mentor ask @name`. "
         "Start typing @ and pick them from the list so Slack turns it into a mention. "
-        "Not sure who? `/mentor find <topic>` suggests mentors outside your area."
+        "Not sure who? `/mentor find &lt;topic&gt;` suggests mentors outside your area."
     )
     return message(text, [section(text)])

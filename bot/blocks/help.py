@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks.common import context, divider, header, message, section
+from bot.blocks.common import context, divider, escape, header, message, section
 
 INTRO = (
     "*Mentors on Call* helps you find someone *outside your own area* to talk to: "
@@ -39,7 +39,9 @@ class HelpLine:
 
 def build_help(lines: Sequence[HelpLine], support_url: str | None) -> dict[str, Any]:
     """The help message listing every subcommand, and where to go for what mentoring is not."""
-    commands = "\n".join(f"`/mentor {line.usage}` — {line.summary}" for line in lines)
+    commands = "\n".join(
+        f"`/mentor {escape(line.usage)}` — {escape(line.summary)}" for line in lines
+    )
     not_mentoring = (
         f"{NOT_MENTORING}: <{support_url}|support resources>."
         if support_url
@@ -58,7 +60,7 @@ def build_help(lines: Sequence[HelpLine], support_url: str | None) -> dict[str, 
 
 def build_coming_soon(name: str, summary: str) -> dict[str, Any]:
     """An honest answer for a subcommand that is not built yet."""
-    text = COMING_SOON.format(name=name, summary=summary)
+    text = COMING_SOON.format(name=escape(name), summary=escape(summary))
     return message(text, [section(":construction: " + text)])
 
 

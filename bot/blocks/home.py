@@ -15,6 +15,7 @@ from bot.blocks.common import (
     button,
     context,
     divider,
+    escape,
     header,
     plain,
     section,
@@ -109,7 +110,7 @@ def _capped(blocks: list[Block], limit: int) -> list[Block]:
 
 def _transition_blocks(state: HomeState) -> list[Block]:
     if state.running_transition is not None:
-        label = TRANSITION_LABELS.get(state.running_transition, state.running_transition)
+        label = TRANSITION_LABELS.get(state.running_transition, escape(state.running_transition))
         return [
             section(
                 f"You marked *{label}*: suggestions favour mentors who offer it.",

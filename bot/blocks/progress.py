@@ -9,7 +9,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.common import Block, button, context, divider, escape, header, message, section
+from bot.blocks.common import (
+    Block,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    mention,
+    message,
+    section,
+)
 from bot.blocks.conversations import build_request_status_lines
 from bot.connections import MetRequest
 from bot.home import ProgressState
@@ -26,7 +36,7 @@ NO_GOAL = (
 )
 NO_SUGGESTIONS = (
     "No new suggestions right now: everyone who fits is busy, paused or already a "
-    "connection. Try `/mentor find <topic>` with what you'd like to learn."
+    "connection. Try `/mentor find &lt;topic&gt;` with what you'd like to learn."
 )
 
 
@@ -87,7 +97,7 @@ def suggestion_blocks(suggestions: Sequence[NextPerson], *, title: str) -> list[
     for person in suggestions:
         blocks.append(
             section(
-                f"<@{person.slack_id}> — {escape(person.why)}",
+                f"{mention(person.slack_id)} — {escape(person.why)}",
                 accessory=button(
                     "Request a conversation",
                     ActionId.REQUEST_CONVERSATION,
@@ -104,12 +114,12 @@ def waiting_lines(slack_id: str, waiting: Sequence[MetRequest]) -> list[str]:
     for request in waiting[:MAX_WAITING_LINES]:
         if request.logger_slack_id == slack_id:
             lines.append(
-                f":hourglass_flowing_sand: Waiting for <@{request.other_slack_id}> to confirm "
-                f"you met (until {slack_day(request.lapses_at)})."
+                f":hourglass_flowing_sand: Waiting for {mention(request.other_slack_id)} to "
+                f"confirm you met (until {slack_day(request.lapses_at)})."
             )
         else:
             lines.append(
-                f":wave: <@{request.logger_slack_id}> logged meeting you: press *Confirm* in "
+                f":wave: {mention(request.logger_slack_id)} logged meeting you: press *Confirm* in "
                 "my message to count it for both of you."
             )
     if len(waiting) > MAX_WAITING_LINES:

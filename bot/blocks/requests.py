@@ -181,7 +181,7 @@ def _request_body(card: RequestSnapshot) -> list[Block]:
     blocks: list[Block] = [
         section(
             f"*Topic:* {escape(card.topic) or '—'}\n"
-            f"*Preferred format:* {FORMATS.get(card.format, card.format)}"
+            f"*Preferred format:* {escape(FORMATS.get(card.format, card.format))}"
         ),
         section(f"*Questions*\n{questions}"),
     ]

@@ -185,3 +185,9 @@ def test_supply_and_demand_counts_searches_and_available_mentors(session: Sessio
         ("basket weaving", 2, 2, 0),
         ("Presentations", 2, 0, 1),
     ]
+
+
+def test_an_invalid_offer_quotes_typed_text_inert_in_its_message_and_as_typed_per_field() -> None:
+    problem = OfferInvalid({"new_topics": "“<!here> & co…” is longer"})
+    assert str(problem) == "“&lt;!here&gt; &amp; co…” is longer"
+    assert problem.errors == {"new_topics": "“<!here> & co…” is longer"}  # plain-text field
