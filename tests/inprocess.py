@@ -7,16 +7,19 @@ returns (an inline executor), so a test checks what happened without waiting or 
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakeslack import FakeSlack
 from tests.slackhttp import Reply, SlackSender
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 
 class InlineExecutor(Executor):
@@ -32,12 +35,12 @@ class InlineExecutor(Executor):
 
 
 class InProcessSender(SlackSender):
-    """``SlackSender`` whose requests go straight to ``app.dispatch``, fully handled on return."""
+    """``SlackSender`` whose requests go straight to the front door's WSGI callable (so
+    they are verified and parsed exactly as over HTTP), fully handled on return."""
 
-    def __init__(self, app: App, signing_secret: str, fake: FakeSlack) -> None:
+    def __init__(self, wsgi: WSGIApplication, signing_secret: str, fake: FakeSlack) -> None:
         super().__init__("http://in-process", signing_secret, fake)
-        app.listener_runner.listener_executor = InlineExecutor()
-        self.app = app
+        self.wsgi = wsgi
 
     def post(
         self,
@@ -49,15 +52,20 @@ class InProcessSender(SlackSender):
         extra_headers: dict[str, str] | None = None,
     ) -> Reply:
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        text = body.decode()
         sig = signature or SignatureVerifier(self.secret).generate_signature(
-            timestamp=ts, body=text
+            timestamp=ts, body=body.decode()
         )
-        headers = {
-            "content-type": content_type,
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": sig,
-            **{k.lower(): v for k, v in (extra_headers or {}).items()},
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/slack/events",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts,
+            "HTTP_X_SLACK_SIGNATURE": sig,
+            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in (extra_headers or {}).items()},
         }
-        response = self.app.dispatch(BoltRequest(body=text, headers=headers))
-        return Reply(response.status, response.body)
+        statuses: list[str] = []
+        chunks = self.wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))  # type: ignore[arg-type,misc,return-value]
+        answer = b"".join(chunks)
+        return Reply(int(statuses[0].split()[0]), answer.decode(), body, content_type)

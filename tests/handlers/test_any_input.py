@@ -7,19 +7,20 @@ import logging
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.context import Deps
 from bot.offers import ensure_catalogue
+from bot.server import build_wsgi
 from bot.slack import build_client
 from handlers.commands import SUBCOMMANDS, parse
 from storage.models import Person
 from tests.conftest import SIGNING_SECRET, Harness
+from tests.dbstate import database_state
 from tests.factories import make_person
 from tests.fakeslack import Call, FakeSlack
-from tests.inprocess import InProcessSender
+from tests.inprocess import InlineExecutor, InProcessSender
 from tests.mentors import NOW, offer
 from tests.mrkdwn import foreign_markup
 
@@ -143,8 +144,9 @@ subcommands = st.one_of(
 
 @pytest.fixture
 def dispatcher(deps: Deps, fake_slack: FakeSlack) -> InProcessSender:
+    app = create_app(deps, build_client(deps.settings), listener_executor=InlineExecutor())
     return InProcessSender(
-        create_app(deps, build_client(deps.settings)), SIGNING_SECRET, fake_slack
+        build_wsgi(app, deps.engine, signing_secret=SIGNING_SECRET), SIGNING_SECRET, fake_slack
     )
 
 
@@ -157,21 +159,6 @@ def directory(session: Session) -> set[str]:
     ensure_catalogue(session, now=NOW)  # seeded on first use; not what is under test
     session.commit()
     return {p.slack_id for p in session.exec(select(Person)).all()}
-
-
-def _database(engine: Engine) -> tuple[dict[str, list[str]], str]:
-    """Every row of every table, and SQLite's own integrity verdict."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        rows = {}
-        for table in SQLModel.metadata.sorted_tables:
-            cursor.execute(f'SELECT * FROM "{table.name}"')
-            rows[table.name] = sorted(repr(row) for row in cursor.fetchall())
-        cursor.execute("PRAGMA integrity_check")
-        return rows, str(cursor.fetchone()[0])
-    finally:
-        connection.close()
 
 
 class _Errors(logging.Handler):
@@ -200,7 +187,7 @@ def test_generated_mentor_text_gets_a_kind_answer_with_nothing_live_and_refusals
     user: str,
 ) -> None:
     command = (subcommand + separator + argument)[:4000]  # Slack's limit
-    before = _database(deps.engine)
+    before = database_state(deps.engine)
     errors = _Errors()
     logging.getLogger().addHandler(errors)
     fake_slack.clear()
@@ -217,7 +204,7 @@ def test_generated_mentor_text_gets_a_kind_answer_with_nothing_live_and_refusals
         assert "something went wrong" not in str(call.params).lower()
     # Mentions only of people the directory knows (and the sender): none from typed text.
     assert foreign_markup(calls, directory | {user}) == []
-    after = _database(deps.engine)
+    after = database_state(deps.engine)
     assert after[1] == "ok"
     if user == STRANGER or parse(command)[0] not in WRITES:
         assert after == before

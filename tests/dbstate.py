@@ -1,0 +1,30 @@
+"""What a test compares to prove that refused input changed nothing in the database."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+# Delivery bookkeeping, not state: a refused request is still remembered as received, so
+# that a replay of it is skipped too.
+BOOKKEEPING = frozenset({"processedevent"})
+
+
+def database_state(engine: Engine) -> tuple[dict[str, list[str]], str]:
+    """Every row of every table but the bookkeeping, and the database's integrity verdict."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        rows = {}
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in BOOKKEEPING:
+                continue
+            cursor.execute(f'SELECT * FROM "{table.name}"')
+            rows[table.name] = sorted(repr(row) for row in cursor.fetchall())
+        verdict = "ok"
+        if engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA integrity_check")
+            verdict = str(cursor.fetchone()[0])
+        return rows, verdict
+    finally:
+        connection.close()
