@@ -18,12 +18,11 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from bot.front_door import MAX_BODY_BYTES
 from tests.conftest import Harness
+from tests.dbstate import database_state
 from tests.factories import make_person
 from tests.slackhttp import Reply
 
@@ -59,14 +58,6 @@ def _command_form(harness: Harness, text: str = "help", user: str = "U0VICTIM1")
     ).encode()
 
 
-def _row_counts(engine: Engine) -> dict[str, int]:
-    """Rows in every table, in one query."""
-    tables = sorted(SQLModel.metadata.tables)
-    query = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
-    with engine.connect() as connection:
-        return {str(name): int(count) for name, count in connection.execute(text(query))}
-
-
 def _sent(harness: Harness) -> list[str]:
     """What the app sent to Slack, apart from the auth.test Bolt makes when it is built."""
     return [c.method for c in harness.fake.calls if c.method != "auth.test"]
@@ -82,7 +73,7 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_a_malformed_timestamp_is_refused_and_nothing_is_sent_to_the_response_url_it_names(
     harness: Harness, caplog: pytest.LogCaptureFixture, timestamp: str
 ) -> None:
-    before = _row_counts(harness.deps.engine)
+    before = database_state(harness.deps.engine)
     reply = _raw(
         harness,
         _command_form(harness),
@@ -97,7 +88,7 @@ def test_a_malformed_timestamp_is_refused_and_nothing_is_sent_to_the_response_ur
     assert _sent(harness) == []  # no response_url post, no DM, nothing
     assert _errors(caplog) == []
     assert not any(r.exc_info for r in caplog.records)
-    assert _row_counts(harness.deps.engine) == before
+    assert database_state(harness.deps.engine) == before
 
 
 @pytest.mark.parametrize(
@@ -343,7 +334,7 @@ def test_any_unsigned_body_and_headers_get_401_and_send_nothing(
     extra: dict[str, Any],
 ) -> None:
     calls = len(harness.fake.calls)
-    rows = _row_counts(harness.deps.engine)
+    rows = database_state(harness.deps.engine)
     reply = _raw(
         harness,
         body,
@@ -357,10 +348,7 @@ def test_any_unsigned_body_and_headers_get_401_and_send_nothing(
     assert reply.status == 401
     assert len(harness.fake.calls) == calls
     assert _errors(caplog) == []
-    assert _row_counts(harness.deps.engine) == rows
-    if harness.deps.engine.dialect.name == "sqlite":
-        with harness.deps.engine.connect() as connection:
-            assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    assert database_state(harness.deps.engine) == rows
 
 
 @given(body=_BODIES, content_type=_CONTENT_TYPES)
