@@ -261,9 +261,10 @@ def release(
     )
 
 
-def retry_at(attempts: int, now: datetime) -> datetime:
-    """When to try again after ``attempts`` failed tries: 2, 4, 8… seconds, at most 15 min."""
-    return now + min(timedelta(seconds=2 ** min(max(attempts, 1), 12)), MAX_BACKOFF)
+def retry_at(attempts: int, now: datetime, *, base: timedelta = timedelta(seconds=1)) -> datetime:
+    """When to try again after ``attempts`` failed tries: 2, 4, 8… × ``base``, at most 15 min."""
+    delay: timedelta = min(base * 2 ** min(max(attempts, 1), 12), MAX_BACKOFF)
+    return now + delay
 
 
 def remember_channel(message_id: int, *, owner: str, channel: str, session: Session) -> bool:
