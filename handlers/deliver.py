@@ -30,7 +30,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.pacing import Pacer
-from bot.slack import SENDER_TIMEOUT
 from storage.db import SessionFactory, unit_of_work
 from storage.outbox import (
     Claimed,
@@ -78,7 +77,7 @@ AMBIGUOUS_ERRORS = frozenset(
 )
 MAX_ATTEMPTS = 12
 CLOCK_SKEW = timedelta(minutes=5)  # history is searched from this long before the attempt
-LEASE_MARGIN = timedelta(seconds=5)
+LEASE_MARGIN = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,8 @@ class Sender:
         clock: the injected clock (UTC), used for leases and sending windows.
         pacer: the rate limiter; ``bot.pacing.SLACK_LIMITS`` in production.
         batch: rows claimed per transaction.
-        lease: how long a claim is held; must exceed a batch's worst-case pacing.
+        lease: how long a claim is held; a row whose lease would run out before Slack
+            answered (or timed out) is given back unsent rather than posted late.
         backoff: the first retry delay after a 5xx or a network error (doubling).
     """
 
@@ -231,7 +231,9 @@ class Sender:
         if row.not_after is not None and now > row.not_after:
             return Skipped("too late: its sending window closed")
         wait = self.pacer.reserve("chat.postMessage", channel)
-        if now + timedelta(seconds=wait + SENDER_TIMEOUT) + LEASE_MARGIN > row.lease_until:
+        # Post only if the answer (or the timeout) comes before the lease ends: a late
+        # post after another sender took the row over could not be looked up first.
+        if now + timedelta(seconds=wait + self.client.timeout) + LEASE_MARGIN > row.lease_until:
             return Retry(now, "lease too short to send safely", attempt.in_doubt_since)
         self._sleep(wait)
         attempt.posting = True

@@ -5,7 +5,7 @@ exactly when its cause was committed. Senders ``claim`` due rows in one short wr
 transaction of their own (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: ``BEGIN
 IMMEDIATE``), so two senders never hold the same row; a lease that runs out (a sender
 died) makes the row claimable again, marked *in doubt*. Every outcome is recorded only
-by the lease's owner.
+by the lease's owner, who stays on a finished row as the sender that finished it.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def _change(session: Session, message_id: int, owner: str, **values: Any) -> boo
     statement = (
         update(OutboxMessage)
         .where(_held(message_id, owner))
-        .values(lease_owner=None, lease_until=None, **values)
+        .values(lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
     return bool(session.connection().execute(statement).rowcount)
@@ -254,6 +254,7 @@ def release(
         session,
         message_id,
         owner,
+        lease_owner=None,
         status=OutboxStatus.PENDING.value,
         not_before=not_before,
         last_error=error[:200] if error else None,

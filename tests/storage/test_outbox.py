@@ -108,7 +108,7 @@ def test_an_expired_lease_is_taken_over_in_doubt_and_the_old_owner_can_no_longer
         assert mark_sent(taken.id, owner="b", channel="D1", ts="1.2", now=NOW, session=session)
         assert message_ref("test:1", session=session) == ("D1", "1.2")
     (row,) = _rows(engine)
-    assert (row.status, row.lease_owner, row.in_doubt_since) == (OutboxStatus.SENT, None, None)
+    assert (row.status, row.lease_owner, row.in_doubt_since) == (OutboxStatus.SENT, "b", None)
 
 
 def test_a_released_row_comes_back_at_its_retry_time(engine: Engine) -> None:
