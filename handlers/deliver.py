@@ -172,6 +172,11 @@ class Sender:
         """Something was just committed to the outbox: look now, not at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the row in hand, give the rest of the batch back, and end ``run``."""
+        self._stop.set()
+        self._wake.set()
+
     def run(self, stop: threading.Event, *, idle: float = 1.0) -> None:
         """Deliver until ``stop`` is set, polling every ``idle`` seconds when nothing is due."""
         self._stop = stop

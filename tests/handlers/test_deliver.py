@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -180,4 +181,37 @@ def test_a_message_whose_window_closed_is_skipped_not_sent(
     (row,) = deliver_everything(sender, deps.engine)
 
     assert row.status == OutboxStatus.SKIPPED
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_running_sender_delivers_what_is_written_when_woken_and_stops_on_request(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    stop = threading.Event()
+    thread = sender.start(stop, idle=30)  # it would not poll again for 30 s on its own
+    try:
+        write(deps, dm(1))
+        sender.wake()
+        (post,) = fake_slack.wait_for("chat.postMessage", timeout=5)
+        assert post.params["metadata"]["event_payload"]["key"] == "dm:1"
+    finally:
+        stop.set()
+        sender.wake()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_a_stopped_sender_gives_back_the_rest_of_its_batch_unsent(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1), dm(2))
+    sender.stop()  # before the first row of the batch
+
+    assert sender.drain_once() == 2
+
+    with Session(deps.engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert {(r.status, r.lease_owner, r.in_doubt_since) for r in rows} == {
+        (OutboxStatus.PENDING, None, None)
+    }
     assert fake_slack.calls_to("chat.postMessage") == []
