@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync-people", help="pull names, time zones, emails from Slack")
     sync.set_defaults(handler=_sync_people)
 
+    outbox = sub.add_parser("outbox", help="outgoing messages: counts, oldest, failures")
+    outbox.add_argument("--failed", action="store_true", help="list failures with keys and reasons")
+    outbox.set_defaults(handler=_outbox)
+
     digest = sub.add_parser("digest", help="print the weekly digest")
     digest.add_argument("--post", action="store_true", help="post it to the digest channel")
     digest.set_defaults(handler=_digest)
@@ -306,6 +310,15 @@ def _sync_people(settings: Settings, _args: argparse.Namespace) -> int:
             print("Add the users:read and users:read.email scopes.", file=sys.stderr)  # noqa: T201
         return 1
     print(f"Directory synced from Slack: {report}")  # noqa: T201
+    return 0
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.outbox import outbox_summary, render_summary
+
+    deps = _deps(settings)
+    summary = outbox_summary(deps.open_session, with_failures=args.failed)
+    print(render_summary(summary, now=deps.clock()))  # noqa: T201
     return 0
 
 

@@ -25,6 +25,11 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("purge-events", "handlers.jobs:purge_events", CronTrigger(hour=3, timezone="UTC")),
     JobSpec(
+        "purge-outbox",
+        "handlers.jobs:purge_outbox",
+        CronTrigger(hour=3, minute=20, timezone="UTC"),
+    ),
+    JobSpec(
         "lapse-met-requests",
         "handlers.jobs:lapse_met_requests",
         CronTrigger(hour=4, minute=10, timezone="UTC"),

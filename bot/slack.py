@@ -17,9 +17,23 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import WHERE_TO_FIND, ConfigError, Settings
 from bot.people import SlackUnavailable
 
+SENDER_TIMEOUT = 10  # seconds; the sender's lease must outlast a call that takes this long
 
-def build_client(settings: Settings) -> WebClient:
-    """A WebClient on ``SLACK_API_URL`` that retries 429 (after Retry-After), drops and 5xx."""
+
+def build_client(settings: Settings, *, resend: bool = True) -> WebClient:
+    """A WebClient on ``SLACK_API_URL`` that retries 429 (after Retry-After), drops and 5xx.
+
+    ``resend=False`` builds the outbox sender's client: no retry at all. A dropped
+    connection or a 5xx may come *after* Slack posted the message, so a blind re-POST
+    could post it twice; the sender decides itself (429: wait; in doubt: look first).
+    """
+    if not resend:
+        return WebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=SENDER_TIMEOUT,
+            retry_handlers=[],  # None would mean slack_sdk's default: connection retries
+        )
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot.context import Deps
-from bot.housekeeping import purge_processed_events
+from bot.housekeeping import purge_processed_events, purge_sent_messages
 from handlers.connections import lapse_met_requests_job
 from handlers.conversations import expire_requests_job
 
@@ -45,6 +45,13 @@ def purge_events() -> None:
     deps = runtime().deps
     removed = purge_processed_events(deps.open_session, older_than=deps.clock() - timedelta(days=7))
     logger.info("Purged %d processed event ids", removed)
+
+
+def purge_outbox() -> None:
+    """Forget messages sent more than two weeks ago (failures stay for operators)."""
+    deps = runtime().deps
+    removed = purge_sent_messages(deps.open_session, older_than=deps.clock() - timedelta(days=14))
+    logger.info("Purged %d sent outbox rows", removed)
 
 
 def lapse_met_requests() -> None:

@@ -3,7 +3,10 @@
 It answers the methods mentorbot uses with Slack's response shapes, validates every
 ``blocks`` and ``view`` it is sent (answering ``invalid_blocks`` like Slack when one
 fails, and remembering the failure so the test fails too), serves ``response_url``
-posts, and can answer 429 with Retry-After or a 5xx on demand.
+posts, and can answer 429 with Retry-After or a 5xx on demand, before or after doing
+what was asked (``after=True``: the message exists, the caller sees an error), drop
+the connection after doing it (``drop``), or hold its answer until released (``hold``).
+Messages keep their ``metadata``; ``conversations.history`` returns it on request.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tests.blockkit import message_errors, view_errors
 BOT_USER_ID = "U0BOT0001"
 BOT_ID = "B0BOT0001"
 TEAM_ID = "T0TEST001"
+DROP = -1  # an answer that is no answer: the connection is closed
 MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 
@@ -33,6 +37,7 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     path: str = ""
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -41,6 +46,8 @@ class Failure:
     error: str | None = None
     retry_after: int | None = None
     times: int = 1
+    after: bool = False  # do what was asked first, then answer with the failure
+    drop: bool = False  # do what was asked, then close the connection without an answer
 
 
 @dataclass
@@ -65,6 +72,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._holds: dict[str, int] = {}
+        # Our ts are counters, not times: history's ``oldest`` compares the posting time.
+        self._posted_at: dict[tuple[str, str], float] = {}
+        self._released = threading.Event()
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -155,10 +166,41 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: bool = False,
     ) -> None:
-        """Answer the next ``times`` calls to ``method`` with a failure."""
+        """Answer the next ``times`` calls to ``method`` with a failure.
+
+        ``after``: carry the call out first (the message is posted), then fail, as a
+        Slack that times out or answers 503 after posting does.
+        """
+        failure = Failure(status, error, retry_after, times, after=after)
         with self._lock:
-            self._failures.setdefault(method, []).append(Failure(status, error, retry_after, times))
+            self._failures.setdefault(method, []).append(failure)
+
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next ``times`` calls to ``method``, then hang up without an answer."""
+        with self._lock:
+            self._failures.setdefault(method, []).append(Failure(times=times, drop=True))
+
+    def hold(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next ``times`` calls to ``method``, then keep the caller waiting
+        for its answer until ``release()`` (a test can kill the caller meanwhile)."""
+        with self._lock:
+            self._holds[method] = self._holds.get(method, 0) + times
+            self._released.clear()
+
+    def release(self) -> None:
+        """Let every held call answer."""
+        self._released.set()
+
+    def posted_with_key(self, key: str) -> list[dict[str, Any]]:
+        """Messages posted with mentorbot's outbox metadata for ``key``."""
+        with self._lock:
+            return [
+                m
+                for m in self.messages.values()
+                if (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
+            ]
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -230,6 +272,14 @@ class FakeSlack:
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
+            held = self._holds.get(method, 0) > 0
+            if held:
+                self._holds[method] -= 1
+        if held:
+            self._released.wait(30)
+        if status == DROP:
+            request.close_connection = True
+            return
         payload = json.dumps(body).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json; charset=utf-8")
@@ -247,11 +297,18 @@ class FakeSlack:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)  # type: ignore[union-attr]
-        if failure is not None:
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
-            if failure.status == 429:
-                return 429, {"ok": False, "error": "ratelimited"}, headers
-            return failure.status, {"ok": False, "error": failure.error or "fatal_error"}, headers
+        if failure is None:
+            return self._carry_out(call)
+        if failure.after or failure.drop:
+            self._carry_out(call)
+        if failure.drop:
+            return DROP, {}, {}
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+        if failure.status == 429:
+            return 429, {"ok": False, "error": "ratelimited"}, headers
+        return failure.status, {"ok": False, "error": failure.error or "fatal_error"}, headers
+
+    def _carry_out(self, call: Call) -> tuple[int, dict[str, Any], dict[str, str]]:
         auth = call.headers.get("authorization", "")
         if call.method == "apps.connections.open":
             # The one method that takes the app-level token (xapp-), and only that token.
@@ -339,17 +396,52 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not p.get("text") and not p.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        ts = f"1700000000.{next(self._ts):06d}"
-        message = {
-            "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "text": p.get("text", ""),
-            "blocks": p.get("blocks", []),
-            "ts": ts,
-        }
-        self.messages[(channel, ts)] = message
+        with self._lock:
+            ts = f"1700000000.{next(self._ts):06d}"
+            message = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "text": p.get("text", ""),
+                "blocks": p.get("blocks", []),
+                "ts": ts,
+            }
+            metadata = p.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            self.messages[(channel, ts)] = message
+            self._posted_at[(channel, ts)] = time.time()
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages newer than ``oldest``, newest first, paged by ``cursor``;
+        message metadata only with ``include_all_metadata``, as Slack does."""
+        channel = str(p.get("channel", ""))
+        oldest = float(p.get("oldest") or 0)
+        with_metadata = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [
+                m
+                for (c, ts), m in sorted(
+                    self.messages.items(), key=lambda item: self._posted_at.get(item[0], 0)
+                )
+                if c == channel and self._posted_at.get((c, ts), 0) > oldest
+            ][::-1]
+        limit = int(p.get("limit") or 100)
+        start = int(p.get("cursor") or 0)
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[start : start + limit]
+        ]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("user"):

@@ -22,6 +22,7 @@ from storage.models.conversations import (
     SessionOutcome,
 )
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
+from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
 from storage.models.system import ProcessedEvent, SentNudge
 
@@ -40,6 +41,8 @@ __all__ = [
     "MetLog",
     "MetStatus",
     "OfferTopic",
+    "OutboxMessage",
+    "OutboxStatus",
     "Person",
     "ProcessedEvent",
     "Rating",

@@ -44,3 +44,17 @@ def test_the_fake_refuses_invalid_blocks_like_slack(deps: Deps, fake_slack: Fake
     assert caught.value.response["error"] == "invalid_blocks"
     assert fake_slack.invalid
     fake_slack.invalid.clear()  # expected here; any other test with invalid blocks fails
+
+
+def test_the_senders_client_never_repeats_a_call_slack_may_have_carried_out(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    client = build_client(deps.settings, resend=False)
+    fake_slack.drop("chat.postMessage")
+    with pytest.raises(OSError):
+        client.chat_postMessage(channel="D0DM00001", text="hello")
+    fake_slack.fail("chat.postMessage", status=503, after=True)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="D0DM00001", text="hello")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.messages) == 2  # both arrived: a resend would have made a third

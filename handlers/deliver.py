@@ -1,0 +1,375 @@
+"""The one place effects reach Slack: claim due outbox rows, pace, send each exactly once.
+
+A ``Sender`` claims rows under a lease, sends each through the one WebClient (built
+with ``resend=False``: slack_sdk never repeats a call on its own), and records the
+outcome in one short transaction per row, with Slack's (channel, ts).
+
+A send in doubt is never blindly repeated. Every ``chat.postMessage`` carries message
+metadata ``{"event_type": "mentorbot_outbox", "event_payload": {"key": <key>}}``. When
+an attempt may have reached Slack without us knowing (a dropped connection, a timeout,
+a 5xx, or a sender that died holding the row), the row is marked in doubt; before any
+resend the sender reads the conversation's history since that attempt (with
+``include_all_metadata``) and, if the key is there, records that message as sent.
+``chat.update`` and ``views.publish`` are idempotent and simply repeated.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+from bot.pacing import Pacer
+from storage.db import SessionFactory, unit_of_work
+from storage.outbox import (
+    Claimed,
+    claim,
+    mark_failed,
+    mark_sent,
+    mark_skipped,
+    release,
+    retry_at,
+)
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = "mentorbot_outbox"
+# Refusals that another try would only repeat: recorded as failed, never retried.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "invalid_arguments",
+        "not_allowed_token_type",
+        "restricted_action",
+        "too_many_users",
+    }
+)
+# ok:false answers that Slack may give after it did the work.
+AMBIGUOUS_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
+)
+MAX_ATTEMPTS = 12
+CLOCK_SKEW = timedelta(minutes=5)  # history is searched from this long before the attempt
+LEASE_MARGIN = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    not_before: datetime
+    error: str
+    in_doubt_since: datetime | None
+
+
+Outcome = Sent | Failed | Skipped | Retry
+
+
+class _Attempt:
+    """What one try at a row has learnt so far (where it goes, whether it is in doubt)."""
+
+    def __init__(self, row: Claimed) -> None:
+        self.row = row
+        self.channel = row.channel
+        self.in_doubt_since = row.in_doubt_since
+        self.posting = False  # a non-idempotent call is on the wire
+
+
+class Sender:
+    """Delivers outbox rows; any number may run against one database.
+
+    Args:
+        open_session: sessions on the bot's database.
+        client: a WebClient built with ``build_client(settings, resend=False)``.
+        clock: the injected clock (UTC), used for leases and sending windows.
+        pacer: the rate limiter; ``bot.pacing.SLACK_LIMITS`` in production.
+        batch: rows claimed per transaction.
+        lease: how long a claim is held; a row whose lease would run out before Slack
+            answered (or timed out) is given back unsent rather than posted late.
+        backoff: the first retry delay after a 5xx or a network error (doubling).
+    """
+
+    def __init__(
+        self,
+        open_session: SessionFactory,
+        client: WebClient,
+        *,
+        clock: Clock,
+        pacer: Pacer,
+        owner: str | None = None,
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=2),
+        backoff: timedelta = timedelta(seconds=1),
+    ) -> None:
+        self.open_session = open_session
+        self.client = client
+        self.clock = clock
+        self.pacer = pacer
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.batch = batch
+        self.lease = lease
+        self.backoff = backoff
+        self._dm_channels: dict[str, str] = {}  # recipient -> conversation ID (stable)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    # --- running -----------------------------------------------------------------------
+    def drain_once(self) -> int:
+        """Claim one batch of due rows and deliver them; how many were claimed."""
+        rows = claim(
+            self.open_session, self.batch, owner=self.owner, lease=self.lease, now=self.clock()
+        )
+        for index, row in enumerate(rows):
+            if self._stop.is_set():  # give the rest back untouched rather than hold them
+                for left in rows[index:]:
+                    self._record(left, Retry(self.clock(), "sender stopped", left.in_doubt_since))
+                break
+            self._record(row, self._deliver(row))
+        return len(rows)
+
+    def wake(self) -> None:
+        """Something was just committed to the outbox: look now, not at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the row in hand, give the rest of the batch back, and end ``run``."""
+        self._stop.set()
+        self._wake.set()
+
+    def run(self, stop: threading.Event, *, idle: float = 1.0) -> None:
+        """Deliver until ``stop`` is set, polling every ``idle`` seconds when nothing is due."""
+        self._stop = stop
+        while not stop.is_set():
+            try:
+                claimed = self.drain_once()
+            except Exception:
+                logger.exception("Failed to claim outbox rows")
+                claimed = 0
+            if not claimed:
+                self._wake.wait(idle)
+                self._wake.clear()
+
+    def start(self, stop: threading.Event, *, idle: float = 1.0) -> threading.Thread:
+        """``run`` in a daemon thread; set ``stop`` then ``wake()`` to end it."""
+        thread = threading.Thread(
+            target=self.run, args=(stop,), kwargs={"idle": idle}, name="outbox-sender", daemon=True
+        )
+        thread.start()
+        return thread
+
+    # --- one row -----------------------------------------------------------------------
+    def _deliver(self, row: Claimed) -> Outcome:
+        attempt = _Attempt(row)
+        try:
+            return self._try(attempt)
+        except SlackApiError as exc:
+            return self._after_refusal(attempt, exc)
+        except (OSError, http.client.HTTPException) as exc:  # dropped, refused, timed out
+            return self._retry(attempt, type(exc).__name__, ambiguous=True)
+        except Exception as exc:
+            logger.exception("Failed to deliver outbox row %s", row.key)
+            return self._retry(attempt, f"unexpected {type(exc).__name__}", ambiguous=True)
+
+    def _try(self, attempt: _Attempt) -> Outcome:
+        row = attempt.row
+        if row.method == "chat.update":
+            self._wait("chat.update")
+            channel, ts = row.recipient, str(row.payload["ts"])
+            message = {k: v for k, v in row.payload.items() if k != "ts"}
+            self.client.chat_update(channel=channel, ts=ts, **message)
+            return Sent(channel, ts)
+        if row.method == "views.publish":
+            self._wait("views.publish")
+            self.client.views_publish(user_id=row.recipient, view=row.payload["view"])
+            return Sent("", "")
+        if row.method != "chat.postMessage":
+            return Failed(f"unknown method {row.method}")
+        attempt.channel = channel = attempt.channel or self._conversation(row)
+        if attempt.in_doubt_since is not None:
+            found = self._find_posted(channel, row.key, since=attempt.in_doubt_since)
+            if found is not None:
+                logger.info("Outbox row %s was already in Slack: not sent again", row.key)
+                return Sent(channel, found)
+            attempt.in_doubt_since = None  # looked: the earlier attempt never arrived
+        now = self.clock()
+        if row.not_after is not None and now > row.not_after:
+            return Skipped("too late: its sending window closed")
+        wait = self.pacer.reserve("chat.postMessage", channel)
+        # Post only if the answer (or the timeout) comes before the lease ends: a late
+        # post after another sender took the row over could not be looked up first.
+        if now + timedelta(seconds=wait + self.client.timeout) + LEASE_MARGIN > row.lease_until:
+            return Retry(now, "lease too short to send safely", attempt.in_doubt_since)
+        self._sleep(wait)
+        attempt.posting = True
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
+        response = self.client.chat_postMessage(channel=channel, metadata=metadata, **row.payload)
+        return Sent(str(response.get("channel") or channel), str(response["ts"]))
+
+    def _conversation(self, row: Claimed) -> str:
+        """The channel a post goes to: a DM or group DM opened once, or the channel itself."""
+        if row.kind not in ("dm", "group"):
+            return row.recipient
+        channel = self._dm_channels.get(row.recipient)
+        if channel is None:
+            self._wait("conversations.open")
+            response = self.client.conversations_open(users=row.recipient)
+            channel = self._dm_channels[row.recipient] = str(response["channel"]["id"])
+        return channel
+
+    def _find_posted(self, channel: str, key: str, *, since: datetime) -> str | None:
+        """The ts of the message posted for ``key`` since ``since``, or None."""
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        cursor: str | None = None
+        while True:
+            self._wait("conversations.history")
+            page = self.client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            )
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
+    # --- outcomes ----------------------------------------------------------------------
+    def _after_refusal(self, attempt: _Attempt, exc: SlackApiError) -> Outcome:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http {status}")
+        if status == 429 or error == "ratelimited":
+            seconds = _retry_after(exc.response.headers)
+            self.pacer.hold(_method_of(exc), seconds)
+            now = self.clock()
+            return Retry(now + timedelta(seconds=seconds), "ratelimited", attempt.in_doubt_since)
+        if status >= 500:
+            return self._retry(attempt, f"http {status}", ambiguous=True)
+        if error in PERMANENT_ERRORS:
+            return Failed(error)
+        return self._retry(attempt, error, ambiguous=error in AMBIGUOUS_ERRORS)
+
+    def _retry(self, attempt: _Attempt, error: str, *, ambiguous: bool) -> Outcome:
+        doubt = attempt.in_doubt_since
+        if ambiguous and attempt.posting:
+            doubt = doubt or attempt.row.claimed_at
+        if attempt.row.attempts >= MAX_ATTEMPTS:
+            suffix = " (may have been sent)" if doubt else ""
+            return Failed(f"gave up after {attempt.row.attempts} attempts: {error}{suffix}")
+        not_before = retry_at(attempt.row.attempts, self.clock(), base=self.backoff)
+        return Retry(not_before, error, doubt)
+
+    def _record(self, row: Claimed, outcome: Outcome) -> None:
+        """Write the outcome in one short transaction; a crash before it leaves the row in
+        ``sending``, to be taken over in doubt once the lease runs out."""
+        now = self.clock()
+        try:
+            with unit_of_work(self.open_session) as session:
+                if isinstance(outcome, Sent):
+                    held = mark_sent(
+                        row.id,
+                        owner=self.owner,
+                        channel=outcome.channel,
+                        ts=outcome.ts,
+                        now=now,
+                        session=session,
+                    )
+                elif isinstance(outcome, Failed):
+                    held = mark_failed(
+                        row.id, owner=self.owner, reason=outcome.reason, now=now, session=session
+                    )
+                elif isinstance(outcome, Skipped):
+                    held = mark_skipped(
+                        row.id, owner=self.owner, reason=outcome.reason, now=now, session=session
+                    )
+                else:
+                    held = release(
+                        row.id,
+                        owner=self.owner,
+                        not_before=outcome.not_before,
+                        error=outcome.error,
+                        in_doubt_since=outcome.in_doubt_since,
+                        session=session,
+                    )
+        except Exception:
+            logger.exception("Failed to record the outcome of outbox row %s", row.key)
+            return
+        if not held:
+            logger.warning("Lost the lease on outbox row %s before recording it", row.key)
+        elif isinstance(outcome, Failed):
+            logger.warning("Outbox row %s (%s) failed: %s", row.key, row.kind, outcome.reason)
+
+    # --- pacing ------------------------------------------------------------------------
+    def _wait(self, method: str, channel: str | None = None) -> None:
+        self._sleep(self.pacer.reserve(method, channel))
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stop.wait(seconds)
+
+
+def _retry_after(headers: dict[str, Any] | Any) -> float:
+    for name in ("Retry-After", "retry-after"):
+        value = (headers or {}).get(name)
+        if value:
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(float(raw), 1.0)
+            except ValueError:
+                break
+    return 1.0
+
+
+def _method_of(exc: SlackApiError) -> str:
+    url = str(getattr(exc.response, "api_url", ""))
+    return url.rsplit("/", 1)[-1]
+
+
+def build_sender(
+    open_session: SessionFactory, client: WebClient, *, clock: Clock, pacer: Pacer | None = None
+) -> Sender:
+    """A sender paced under Slack's published limits."""
+    from bot.pacing import SLACK_LIMITS
+
+    return Sender(open_session, client, clock=clock, pacer=pacer or Pacer(SLACK_LIMITS))

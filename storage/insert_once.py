@@ -1,0 +1,37 @@
+"""Insert rows unless their unique key is already taken, in the caller's transaction.
+
+``INSERT … ON CONFLICT (key) DO NOTHING`` on SQLite and PostgreSQL: the database decides
+between two writers of one key at the same moment, with no savepoint and no error, so
+writing the same thing twice (a retried job, two schedulers) leaves one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def insert_once(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, key: str
+) -> int:
+    """Insert ``rows`` (column → value) into ``model``'s table, skipping taken ``key``s.
+
+    Returns how many rows were inserted.
+    """
+    if not rows:
+        return 0
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"insert_once on {dialect}")
+    inserted = 0
+    for row in rows:  # one statement per row: rowcount is exact on every driver
+        inserted += session.connection().execute(statement.values(**row)).rowcount
+    return inserted

@@ -1,0 +1,335 @@
+"""Queries for the outbox: write effects once, claim them under a lease, record outcomes.
+
+Writers call ``enqueue`` inside the transaction that changes state, so a message exists
+exactly when its cause was committed. Senders ``claim`` due rows in one short writer
+transaction of their own (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: ``BEGIN
+IMMEDIATE``), so two senders never hold the same row; a lease that runs out (a sender
+died) makes the row claimable again, marked *in doubt*. Every outcome is recorded only
+by the lease's owner, who stays on a finished row as the sender that finished it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, case, delete, func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.db import SessionFactory
+from storage.insert_once import insert_once
+from storage.models import OutboxMessage, OutboxStatus
+
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+class Outgoing(Protocol):
+    """What ``enqueue`` needs of an effect (``bot.effects`` provides them)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def not_before(self) -> datetime | None: ...
+    @property
+    def not_after(self) -> datetime | None: ...
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row a sender holds until ``lease_until``: everything needed to deliver it."""
+
+    id: int
+    key: str
+    kind: str
+    method: str
+    recipient: str
+    payload: dict[str, Any]
+    priority: int
+    not_after: datetime | None
+    attempts: int
+    claimed_at: datetime
+    lease_until: datetime
+    in_doubt_since: datetime | None
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A message Slack refused for good; no text, only what an operator needs."""
+
+    key: str
+    kind: str
+    recipient: str
+    reason: str
+    attempts: int
+    created_at: datetime
+
+
+def enqueue(effects: Iterable[Outgoing], *, session: Session, now: datetime) -> int:
+    """Write ``effects`` to the outbox in the caller's transaction, once per key.
+
+    Returns how many were new; an effect whose key is already there is left as it is.
+    """
+    rows = [
+        {
+            "key": effect.key,
+            "kind": effect.kind,
+            "method": effect.method,
+            "recipient": effect.recipient,
+            "payload": effect.payload(),
+            "priority": effect.priority,
+            "not_before": effect.not_before or now,
+            "not_after": effect.not_after,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for effect in effects
+    ]
+    return insert_once(session, OutboxMessage, rows, key="key")
+
+
+def claim(
+    open_session: SessionFactory, batch: int, *, owner: str, lease: timedelta, now: datetime
+) -> list[Claimed]:
+    """Take up to ``batch`` due rows for ``owner`` until ``now + lease``, in one transaction.
+
+    Due: pending rows whose ``not_before`` has come, and rows left ``sending`` by a
+    sender whose lease ran out. Those may have reached Slack: they come back with
+    ``in_doubt_since`` set, and the sender must look before it sends again.
+    Highest priority first, then oldest.
+    """
+    row = OutboxMessage
+    due = (
+        select(row.id)
+        .where(
+            or_(
+                and_(col(row.status) == OutboxStatus.PENDING, col(row.not_before) <= now),
+                and_(col(row.status) == OutboxStatus.SENDING, col(row.lease_until) < now),
+            )
+        )
+        .order_by(col(row.priority).desc(), col(row.not_before), col(row.id))
+        .limit(batch)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
+    )
+    taken_over = col(row.status) == OutboxStatus.SENDING
+    statement = (
+        update(row)
+        .where(col(row.id).in_(due.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING.value,
+            lease_owner=owner,
+            lease_until=now + lease,
+            attempts=col(row.attempts) + 1,
+            in_doubt_since=case(
+                (taken_over, func.coalesce(col(row.in_doubt_since), col(row.claimed_at))),
+                else_=col(row.in_doubt_since),
+            ),
+            claimed_at=now,
+        )
+        .returning(
+            col(row.id),
+            col(row.key),
+            col(row.kind),
+            col(row.method),
+            col(row.recipient),
+            col(row.payload),
+            col(row.priority),
+            col(row.not_after),
+            col(row.attempts),
+            col(row.claimed_at),
+            col(row.lease_until),
+            col(row.in_doubt_since),
+            col(row.channel),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session = open_session()
+    try:
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            # Take the write lock first: a deferred transaction that reads and then
+            # writes can fail at once with SQLITE_BUSY instead of waiting its turn.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        claimed = [Claimed(*r) for r in session.execute(statement).all()]
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    return sorted(claimed, key=lambda c: (-c.priority, c.id))
+
+
+def _held(message_id: int, owner: str) -> Any:
+    return and_(
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.status) == OutboxStatus.SENDING,
+        col(OutboxMessage.lease_owner) == owner,
+    )
+
+
+def _change(session: Session, message_id: int, owner: str, **values: Any) -> bool:
+    statement = (
+        update(OutboxMessage)
+        .where(_held(message_id, owner))
+        .values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.connection().execute(statement).rowcount)
+
+
+def mark_sent(
+    message_id: int, *, owner: str, channel: str, ts: str, now: datetime, session: Session
+) -> bool:
+    """Record that Slack has it, with its (channel, ts); False if ``owner`` lost the lease."""
+    return _change(
+        session,
+        message_id,
+        owner,
+        status=OutboxStatus.SENT.value,
+        channel=channel or None,
+        ts=ts or None,
+        sent_at=now,
+        finished_at=now,
+        in_doubt_since=None,
+        last_error=None,
+    )
+
+
+def mark_failed(
+    message_id: int, *, owner: str, reason: str, now: datetime, session: Session
+) -> bool:
+    """Slack refused it for good (``user_not_found``…): never retried."""
+    return _change(
+        session,
+        message_id,
+        owner,
+        status=OutboxStatus.FAILED.value,
+        last_error=reason[:200],
+        finished_at=now,
+    )
+
+
+def mark_skipped(
+    message_id: int, *, owner: str, reason: str, now: datetime, session: Session
+) -> bool:
+    """Too late to be worth sending (its ``not_after`` passed)."""
+    return _change(
+        session,
+        message_id,
+        owner,
+        status=OutboxStatus.SKIPPED.value,
+        last_error=reason[:200],
+        finished_at=now,
+    )
+
+
+def release(
+    message_id: int,
+    *,
+    owner: str,
+    not_before: datetime,
+    error: str | None,
+    in_doubt_since: datetime | None,
+    session: Session,
+) -> bool:
+    """Give the row back as pending, due again at ``not_before``.
+
+    ``in_doubt_since``: when an attempt that may have reached Slack began (None: no
+    attempt is in doubt); the next sender looks for the message from then on.
+    """
+    return _change(
+        session,
+        message_id,
+        owner,
+        lease_owner=None,
+        status=OutboxStatus.PENDING.value,
+        not_before=not_before,
+        last_error=error[:200] if error else None,
+        in_doubt_since=in_doubt_since,
+    )
+
+
+def retry_at(attempts: int, now: datetime, *, base: timedelta = timedelta(seconds=1)) -> datetime:
+    """When to try again after ``attempts`` failed tries: 2, 4, 8… × ``base``, at most 15 min."""
+    delay: timedelta = min(base * 2 ** min(max(attempts, 1), 12), MAX_BACKOFF)
+    return now + delay
+
+
+def remember_channel(message_id: int, *, owner: str, channel: str, session: Session) -> bool:
+    """Keep the conversation a held row goes to (a DM's ID from conversations.open)."""
+    statement = (
+        update(OutboxMessage)
+        .where(_held(message_id, owner))
+        .values(channel=channel)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.connection().execute(statement).rowcount)
+
+
+def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
+    """(channel, ts) of the message sent for ``key``; None until it is sent."""
+    found = session.exec(
+        select(OutboxMessage.channel, OutboxMessage.ts).where(
+            OutboxMessage.key == key, OutboxMessage.status == OutboxStatus.SENT
+        )
+    ).first()
+    if found is None or not found[0] or not found[1]:
+        return None
+    return str(found[0]), str(found[1])
+
+
+def purge_sent(older_than: datetime, *, session: Session) -> int:
+    """Delete rows sent or skipped before ``older_than`` in one statement; failures stay."""
+    statement = delete(OutboxMessage).where(
+        col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
+        col(OutboxMessage.finished_at) < older_than,
+    )
+    return int(session.connection().execute(statement).rowcount)
+
+
+def counts(*, session: Session) -> list[tuple[str, str, int]]:
+    """(kind, status, how many), sorted."""
+    rows = session.exec(
+        select(OutboxMessage.kind, OutboxMessage.status, func.count())
+        .group_by(col(OutboxMessage.kind), col(OutboxMessage.status))
+        .order_by(col(OutboxMessage.kind), col(OutboxMessage.status))
+    ).all()
+    return [(kind, status, int(n)) for kind, status, n in rows]
+
+
+def oldest_pending(*, session: Session) -> tuple[str, str, datetime] | None:
+    """(key, kind, created_at) of the oldest row still waiting (pending or sending)."""
+    found = session.exec(
+        select(OutboxMessage.key, OutboxMessage.kind, OutboxMessage.created_at)
+        .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+        .limit(1)
+    ).first()
+    return None if found is None else (found[0], found[1], found[2])
+
+
+def failures(*, session: Session, limit: int = 100) -> list[Failure]:
+    """The most recent failures, newest first."""
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(col(OutboxMessage.finished_at).desc(), col(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Failure(r.key, r.kind, r.recipient, r.last_error or "", r.attempts, r.created_at)
+        for r in rows
+    ]

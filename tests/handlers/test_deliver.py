@@ -1,0 +1,217 @@
+"""The outbox sender against the fake Slack over HTTP: every message once, whatever Slack does."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.clock import utc_now
+from bot.context import Deps
+from bot.effects import DirectMessage, GroupMessage, PublishHome, UpdateMessage
+from bot.pacing import unlimited
+from bot.slack import build_client
+from handlers.deliver import Sender
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, OutboxStatus
+from storage.outbox import enqueue
+from tests.fakeslack import FakeSlack
+
+HOME = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]}
+
+
+def person(n: int) -> str:
+    return f"U{n:03d}OUT"  # distinct DM channels at the fake (it keys them on chars 1-3)
+
+
+def dm(n: int) -> DirectMessage:
+    return DirectMessage(key=f"dm:{n}", user_id=person(n), text=f"message {n}")
+
+
+@pytest.fixture
+def sender(deps: Deps) -> Sender:
+    client = build_client(deps.settings, resend=False)
+    return Sender(
+        deps.open_session,
+        client,
+        clock=utc_now,
+        pacer=unlimited(),
+        backoff=timedelta(milliseconds=50),
+    )
+
+
+def write(deps: Deps, *effects: Any) -> None:
+    with unit_of_work(deps.open_session) as session:
+        enqueue(effects, session=session, now=utc_now())
+
+
+def deliver_everything(sender: Sender, engine: Engine, timeout: float = 15) -> list[OutboxMessage]:
+    """Run the sender until no row is pending or sending; the rows, by id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sender.drain_once()
+        with Session(engine) as session:
+            rows = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+        if all(r.status not in (OutboxStatus.PENDING, OutboxStatus.SENDING) for r in rows):
+            return rows
+        time.sleep(0.05)
+    raise AssertionError(f"still waiting: {[(r.key, r.status, r.last_error) for r in rows]}")
+
+
+def test_a_dm_is_posted_once_with_its_key_and_its_ref_remembered(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1), dm(1))
+
+    (row,) = deliver_everything(sender, deps.engine)
+
+    (message,) = fake_slack.posted_with_key("dm:1")
+    assert message["text"] == "message 1"
+    assert (row.status, row.ts, row.attempts) == (OutboxStatus.SENT, message["ts"], 1)
+    assert row.channel == fake_slack.last("chat.postMessage").params["channel"]
+    assert fake_slack.calls_to("conversations.history") == []  # nothing was in doubt
+
+
+def test_every_message_arrives_exactly_once_through_429s_500s_and_dropped_connections(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, *(dm(n) for n in range(8)))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    fake_slack.fail("chat.postMessage", status=500, after=True)  # posted, then 500
+    fake_slack.drop("chat.postMessage")  # posted, then the connection drops
+    fake_slack.fail("chat.postMessage", status=503)  # refused before posting
+    fake_slack.fail("chat.postMessage", error="internal_error", after=True)
+
+    rows = deliver_everything(sender, deps.engine)
+
+    assert all(r.status == OutboxStatus.SENT for r in rows)
+    for n in range(8):
+        (message,) = fake_slack.posted_with_key(f"dm:{n}")
+        assert rows[n].ts == message["ts"]
+    # Every send in doubt (any 5xx, the drop, internal_error) was looked up first: the
+    # three that had arrived were not repeated; the 503 and the 429 were sent again.
+    assert len(fake_slack.calls_to("chat.postMessage")) == 8 + 2
+    lookups = fake_slack.calls_to("conversations.history")
+    assert len(lookups) == 4
+    assert all(c.params["include_all_metadata"] in (True, "true", "1") for c in lookups)
+
+
+def test_a_429_is_retried_only_after_its_retry_after(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+
+    (row,) = deliver_everything(sender, deps.engine)
+
+    first, second = fake_slack.calls_to("chat.postMessage")
+    assert second.at - first.at >= 0.95
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+    assert fake_slack.calls_to("conversations.history") == []  # a 429 is never in doubt
+
+
+@pytest.mark.parametrize(
+    ("method", "error"),
+    [
+        ("conversations.open", "user_not_found"),
+        ("conversations.open", "account_inactive"),
+        ("chat.postMessage", "cannot_dm_bot"),
+        ("chat.postMessage", "is_archived"),
+    ],
+)
+def test_a_permanent_refusal_is_recorded_and_never_retried(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack, method: str, error: str
+) -> None:
+    write(deps, dm(1))
+    fake_slack.fail(method, error=error)
+
+    (row,) = deliver_everything(sender, deps.engine)
+    sender.drain_once()
+
+    assert (row.status, row.last_error, row.attempts) == (OutboxStatus.FAILED, error, 1)
+    assert len(fake_slack.calls_to(method)) == 1
+    assert fake_slack.posted_with_key("dm:1") == []
+
+
+def test_updates_and_homes_are_repeated_after_a_5xx_or_a_drop(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    card = fake_slack._m_chat_postMessage({"channel": "D0CARD001", "text": "request"})
+    write(
+        deps,
+        UpdateMessage(key="card:1", channel="D0CARD001", ts=card["ts"], text="accepted"),
+        PublishHome(key="home:1", user_id=person(1), view=HOME),
+    )
+    fake_slack.fail("chat.update", status=500, after=True)
+    fake_slack.drop("views.publish")
+
+    rows = deliver_everything(sender, deps.engine)
+
+    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.SENT]
+    assert len(fake_slack.calls_to("chat.update")) == 2
+    assert len(fake_slack.calls_to("views.publish")) == 2
+    assert fake_slack.messages[("D0CARD001", card["ts"])]["text"] == "accepted"
+    assert fake_slack.homes[person(1)] == HOME
+    assert fake_slack.calls_to("conversations.history") == []
+
+
+def test_a_group_message_goes_to_the_pairs_group_dm(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, GroupMessage(key="pair:1", user_ids=(person(2), person(1)), text="say hello"))
+
+    (row,) = deliver_everything(sender, deps.engine)
+
+    opened = fake_slack.last("conversations.open")
+    assert opened.params["users"] == f"{person(1)},{person(2)}"
+    assert row.channel is not None and row.channel.startswith("G")
+
+
+def test_a_message_whose_window_closed_is_skipped_not_sent(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    past = utc_now() - timedelta(minutes=1)
+    write(deps, DirectMessage(key="late", user_id=person(1), text="too late", not_after=past))
+
+    (row,) = deliver_everything(sender, deps.engine)
+
+    assert row.status == OutboxStatus.SKIPPED
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_running_sender_delivers_what_is_written_when_woken_and_stops_on_request(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    stop = threading.Event()
+    thread = sender.start(stop, idle=30)  # it would not poll again for 30 s on its own
+    try:
+        write(deps, dm(1))
+        sender.wake()
+        (post,) = fake_slack.wait_for("chat.postMessage", timeout=5)
+        assert post.params["metadata"]["event_payload"]["key"] == "dm:1"
+    finally:
+        stop.set()
+        sender.wake()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_a_stopped_sender_gives_back_the_rest_of_its_batch_unsent(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1), dm(2))
+    sender.stop()  # before the first row of the batch
+
+    assert sender.drain_once() == 2
+
+    with Session(deps.engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert {(r.status, r.lease_owner, r.in_doubt_since) for r in rows} == {
+        (OutboxStatus.PENDING, None, None)
+    }
+    assert fake_slack.calls_to("chat.postMessage") == []
