@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import Insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.insert_once import insert_once
 from storage.models import ProcessedEvent, SentNudge
 
 MAX_KEY = 64  # ProcessedEvent.event_id
@@ -46,31 +41,10 @@ def _insert_once(
 ) -> bool:
     """Insert one row unless its primary key exists; False when it does.
 
-    One ``INSERT … ON CONFLICT DO NOTHING``: the primary key decides between two sessions
-    claiming at once, losing raises nothing (the caller's transaction goes on), and on
-    SQLite the insert opens the caller's transaction rather than a savepoint committing
-    on its own (pysqlite begins transactions only before DML).
+    The primary key decides between two sessions claiming at once, and losing raises
+    nothing: the caller's transaction goes on.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        statement: Insert = sqlite_insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "postgresql":
-        statement = postgresql_insert(table).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        return _insert_once_portably(session, table, values)
-    result = session.execute(statement)
-    return cast(CursorResult[Any], result).rowcount == 1
-
-
-def _insert_once_portably(
-    session: Session, table: type[ProcessedEvent | SentNudge], values: dict[str, object]
-) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(table.model_validate(values))
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(session, table, [values], key=None) == 1
 
 
 def purge_events_before(cutoff: datetime, *, session: Session) -> int:

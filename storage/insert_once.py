@@ -15,20 +15,24 @@ from sqlmodel import Session, SQLModel
 
 
 def insert_once(
-    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, key: str
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, key: str | None
 ) -> int:
-    """Insert ``rows`` (column → value) into ``model``'s table, skipping taken ``key``s.
+    """Insert ``rows`` (column → value) into ``model``'s table, skipping taken ``key``s
+    (``None``: skipping a row that conflicts with any unique key).
 
-    Returns how many rows were inserted.
+    Returns how many rows were inserted. On SQLite the insert opens the caller's
+    transaction rather than a savepoint committing on its own (pysqlite begins
+    transactions only before DML), so a claim is rolled back with its cause.
     """
     if not rows:
         return 0
     table: Any = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
+    index_elements = [key] if key else None
     if dialect == "sqlite":
-        statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
     elif dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"insert_once on {dialect}")
     inserted = 0
