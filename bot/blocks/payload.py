@@ -10,6 +10,7 @@ an exception the person would see as "something went wrong".
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -83,6 +84,17 @@ def idents(raw: object, count: int, message: str = STALE_BUTTON) -> tuple[int, .
 def slack_user(raw: object) -> str | None:
     """A Slack user ID (``U012AB3CD``); None for anything else."""
     return raw if isinstance(raw, str) and _SLACK_USER.fullmatch(raw) else None
+
+
+def json_object(raw: object) -> dict[str, Any] | None:
+    """A JSON object of at most MAX_METADATA characters (private_metadata); None otherwise."""
+    if not isinstance(raw, str) or len(raw) > MAX_METADATA:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:  # not JSON, or a number too long to convert
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def choice(raw: object, choices: Collection[str]) -> str | None:

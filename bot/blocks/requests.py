@@ -23,7 +23,7 @@ from bot.blocks.common import (
     quote,
     section,
 )
-from bot.blocks.payload import MAX_METADATA, STALE_FORM, Form, Refused, short_text, slack_user
+from bot.blocks.payload import STALE_FORM, Form, Refused, json_object, short_text, slack_user
 from bot.conversations import RequestForm, RequestSnapshot, Suggested, split_questions
 from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 
@@ -63,11 +63,8 @@ class RequestModalMeta:
     @classmethod
     def load(cls, raw: str) -> RequestModalMeta:
         """Read it back; anything else (not JSON, no Slack user, a long topic) is refused."""
-        try:
-            data = json.loads(raw) if len(raw) <= MAX_METADATA else None
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
+        data = json_object(raw)
+        if data is None:
             raise Refused(STALE_FORM)
         mentor = slack_user(data.get("mentor"))
         topic = data.get("topic")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,6 +34,7 @@ from tests.handlers.inprocess import (
     sorry_calls,
 )
 from tests.handlers.registry import registered_action_ids, registered_callback_ids
+from tests.slackhttp import Reply
 
 # What a person outside the conversations may still do to their own things: search (which
 # counts demand) and mark or end a transition goal of their own.
@@ -86,24 +88,34 @@ def _errors(caplog: pytest.LogCaptureFixture, since: int) -> list[str]:
     return [r.getMessage() for r in caplog.records[since:] if r.levelno >= logging.ERROR]
 
 
-def _check(
-    inproc: InProcessSender,
-    caplog: pytest.LogCaptureFixture,
-    send: Any,
-    *,
-    may_change: bool = False,
-) -> Any:
-    """Send once; the properties every refused input keeps."""
-    engine = inproc.engine
-    before, calls, logs = snapshot(engine), len(inproc.fake.calls), len(caplog.records)
-    reply = send()
-    assert reply.status == 200, reply
-    assert _errors(caplog, logs) == []
-    assert sorry_calls(inproc.fake.calls[calls:]) == []
-    if not may_change:
-        assert snapshot(engine) == before
-    assert integrity_ok(engine)
-    return reply
+class Refusals:
+    """Sends one generated input at a time and checks what every refused input keeps.
+
+    The database snapshot taken after one example is the next one's "before", so each
+    example reads every table once.
+    """
+
+    def __init__(self, inproc: InProcessSender, caplog: pytest.LogCaptureFixture) -> None:
+        self.inproc, self.caplog = inproc, caplog
+        self.last = snapshot(inproc.engine)
+
+    def send(self, send: Callable[[], Reply], *, may_change: bool = False) -> Reply:
+        engine, fake = self.inproc.engine, self.inproc.fake
+        before, calls, logs = self.last, len(fake.calls), len(self.caplog.records)
+        reply = send()
+        assert reply.status == 200, reply
+        assert _errors(self.caplog, logs) == []
+        assert sorry_calls(fake.calls[calls:]) == []
+        self.last = snapshot(engine)
+        if not may_change:
+            assert self.last == before
+        assert integrity_ok(engine)
+        return reply
+
+
+@pytest.fixture
+def refusals(inproc: InProcessSender, world: World, caplog: pytest.LogCaptureFixture) -> Refusals:
+    return Refusals(inproc, caplog)
 
 
 # --- every action_id --------------------------------------------------------------------------
@@ -130,9 +142,8 @@ def test_every_action_id_and_callback_id_is_registered_and_so_generated(
 @given(data=st.data())
 def test_any_value_on_any_action_is_answered_kindly_and_changes_nothing(
     inproc: InProcessSender,
-    world: World,
+    refusals: Refusals,
     clickable: list[str],
-    caplog: pytest.LogCaptureFixture,
     data: st.DataObject,
 ) -> None:
     action_id = data.draw(st.sampled_from(clickable), label="action_id")
@@ -153,9 +164,7 @@ def test_any_value_on_any_action_is_answered_kindly_and_changes_nothing(
         metadata = data.draw(st.none() | values, label="private_metadata")
         view = {"id": "V0FUZZ001", "type": "modal", "hash": "1.a", "private_metadata": metadata}
     own_things = user != NOT_IN_DIRECTORY and action_id.split(":")[0] in SELF_SERVICE
-    _check(
-        inproc,
-        caplog,
+    refusals.send(
         lambda: inproc.action(action_id, user=user, view=view, actions=[action]),
         may_change=own_things,
     )
@@ -205,9 +214,8 @@ def submittable(inproc: InProcessSender) -> list[str]:
 @given(data=st.data())
 def test_any_submission_to_any_modal_is_answered_kindly_and_changes_nothing(
     inproc: InProcessSender,
-    world: World,
+    refusals: Refusals,
     submittable: list[str],
-    caplog: pytest.LogCaptureFixture,
     data: st.DataObject,
 ) -> None:
     callback_id = data.draw(st.sampled_from(submittable), label="callback_id")
@@ -219,9 +227,7 @@ def test_any_submission_to_any_modal_is_answered_kindly_and_changes_nothing(
     }
     state = data.draw(state_values, label="state.values")
     own_search = callback_id == CallbackId.HOME_FIND_MODAL and user != NOT_IN_DIRECTORY
-    reply = _check(
-        inproc,
-        caplog,
+    reply = refusals.send(
         lambda: inproc.submit(view, state, user=user),  # type: ignore[arg-type]
         may_change=own_search,
     )
