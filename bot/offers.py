@@ -233,9 +233,20 @@ def validate(form: OfferForm, *, today: date) -> tuple[int, dict[str, str]]:
     return capacity, errors
 
 
+def offer_problems(session: Session, form: OfferForm, *, today: date) -> dict[str, str]:
+    """``validate``, and topics that are not in the catalogue (an option forged or gone)."""
+    _, errors = validate(form, today=today)
+    if TOPICS not in errors and form.topic_ids:
+        known = {t.id for t in offers_store.topics_by_ids(form.topic_ids, session=session)}
+        if not set(form.topic_ids) <= known:
+            errors[TOPICS] = "One of those topics is not in the list any more; choose again."
+    return errors
+
+
 def save_offer(session: Session, person: Person, form: OfferForm, *, now: datetime) -> OfferSummary:
     """Create or update ``person``'s offer from the modal; raises OfferInvalid on bad input."""
-    capacity, errors = validate(form, today=now.date())
+    capacity, _ = validate(form, today=now.date())
+    errors = offer_problems(session, form, today=now.date())
     if errors:
         raise OfferInvalid(errors)
     assert person.id is not None

@@ -18,9 +18,9 @@ from bot.blocks.connections import (
     build_met_logged,
 )
 from bot.blocks.help import build_notice
+from bot.blocks.payload import STALE_BUTTON, ident, parse_click
 from bot.blocks.progress import build_progress
 from bot.connections import (
-    MetNotPossible,
     answer_met,
     lapse_met_requests,
     log_met,
@@ -33,6 +33,7 @@ from bot.home import load_progress_state
 from bot.ids import ActionId
 from bot.matching import directory_person
 from handlers.command_context import CommandContext, split_mention
+from handlers.dm import tell_clicker
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 from storage.models import MetStatus
@@ -73,10 +74,9 @@ class MetClick:
 
 
 def parse_met_click(body: dict[str, Any]) -> MetClick | None:
-    try:
-        return MetClick(str(body["user"]["id"]), int(str(body["actions"][0].get("value", ""))))
-    except (KeyError, IndexError, ValueError):
-        return None
+    click = parse_click(body)
+    met_id = ident(click.value)
+    return MetClick(click.user_id, met_id) if met_id is not None and click.user_id else None
 
 
 def met(ctx: CommandContext) -> None:
@@ -152,21 +152,18 @@ def register(app: App, deps: Deps) -> None:
     def answer(confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         click = parse_met_click(body)
         if click is None:
-            respond(
-                **build_notice("That button is out of date; nothing was changed."),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            tell_clicker(client, body, respond, build_notice(STALE_BUTTON))
             return
         try:
             with unit_of_work(deps.open_session) as session:
                 result = answer_met(
                     session, click.met_id, click.user_id, confirm=confirm, now=deps.clock()
                 )
-        except MetNotPossible as exc:
-            respond(**build_notice(str(exc)), response_type="ephemeral", replace_original=False)
+        except MentorbotError as exc:
+            tell_clicker(client, body, respond, build_notice(str(exc)))
             return
-        respond(**build_met_answered_for_other(result), replace_original=True)
+        if body.get("response_url"):
+            respond(**build_met_answered_for_other(result), replace_original=True)
         if result.status == MetStatus.LAPSED:
             return
         try:

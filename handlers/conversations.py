@@ -20,7 +20,10 @@ from sqlmodel import Session
 from bot import conversations as svc
 from bot import replays
 from bot.blocks.conversations import (
+    CLOSE_NOTE_MAX,
     FOLLOWUP_FIELDS,
+    PURPOSES,
+    FollowupSubmission,
     build_agenda_modal,
     build_agenda_posted,
     build_choose_modal,
@@ -34,13 +37,31 @@ from bot.blocks.conversations import (
     build_sunset_modal,
     build_sunset_prompt,
     parse_agenda_submission,
+    parse_chosen_conversation,
     parse_followup_metadata,
     parse_followup_submission,
     parse_sunset_submission,
 )
 from bot.blocks.help import MODAL_EXPIRED, build_notice
+from bot.blocks.payload import (
+    STALE_BUTTON,
+    STALE_FORM,
+    Refused,
+    Submission,
+    choice,
+    idents,
+    parse_click,
+    parse_submission,
+    require_id,
+    short_text,
+    slack_user,
+)
 from bot.blocks.requests import (
+    DECLINE_REASON_MAX,
+    INFO_ANSWER_MAX,
+    INFO_QUESTION_MAX,
     REQUEST_FIELDS,
+    TOPIC_MAX,
     RequestModalMeta,
     build_decline_modal,
     build_info_answer_modal,
@@ -55,16 +76,13 @@ from bot.blocks.requests import (
     build_request_modal,
     build_request_passed,
     build_request_sent,
-    field,
     parse_request_submission,
-    selected_value,
-    text_value,
 )
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import ActionId, BlockId, CallbackId, parse_request_button_value
 from handlers.command_context import CommandContext, expired_trigger
-from handlers.dm import send_dm
+from handlers.dm import send_dm, tell_clicker
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
@@ -140,21 +158,45 @@ def _refresh(client: WebClient, deps: Deps, slack_ids: Iterable[str | None]) -> 
 
 
 def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
-    """Answer the person who clicked, privately: in place for a message, by DM from a view."""
-    if body.get("response_url"):
-        respond(response_type="ephemeral", replace_original=False, **build_notice(text))
+    tell_clicker(client, body, respond, build_notice(text))
+
+
+def _refuse(ack: Ack, exc: Refused) -> None:
+    """Refused modal input: errors on its fields, or the modal replaced by why."""
+    if exc.errors:
+        ack(response_action="errors", errors=exc.errors)
     else:
-        send_dm(client, body["user"]["id"], build_notice(text))
+        ack(response_action="update", view=build_problem_view("Nothing changed", str(exc)))
 
 
-def _clicked(body: dict[str, Any]) -> tuple[str, str]:
-    """(user, value) of a block_actions click."""
-    return body["user"]["id"], str(body["actions"][0].get("value") or "")
+def _parsed(ack: Ack, parse: Callable[[], T]) -> T | None:
+    """Read a submission at the edge; None (after a kind refusal) when it can't be read."""
+    try:
+        return parse()
+    except Refused as exc:
+        _refuse(ack, exc)
+        return None
 
 
-def _int(value: str) -> int:
-    head = value.split(":", 1)[0]
-    return int(head) if head.isdigit() else 0
+def _conversation_of(submission: Submission) -> int:
+    """The conversation a modal is about: its private_metadata."""
+    return require_id(submission.metadata, STALE_FORM)
+
+
+def _text_of(submission: Submission, block_id: str, max_length: int) -> tuple[int, str]:
+    """A one-field modal: (its conversation, the text typed)."""
+    cid = _conversation_of(submission)
+    text = submission.form.text(block_id, max_length=max_length)
+    submission.form.check()
+    return cid, text
+
+
+def _session_button(value: str) -> tuple[int, int | None]:
+    """ "We met": ``cid:number``, or a bare conversation ID (the number then is the next)."""
+    if ":" not in value:
+        return require_id(value), None
+    cid, number = idents(value, 2)
+    return cid, number
 
 
 def _field_errors(
@@ -318,12 +360,12 @@ def register(app: App, deps: Deps) -> None:
         ``check`` re-reads who may do what (raising when the click is stale or someone
         else's, and the clicker is told why); ``build`` makes the modal from its answer.
         """
-        user, value = _clicked(body)
-        cid = _int(value)
+        click = parse_click(body)
 
         def run() -> None:
-            checked = _use_case(deps, lambda s: check(s, cid, user))
-            client.views_open(trigger_id=body["trigger_id"], view=build(cid, checked))
+            cid = require_id(click.value)
+            checked = _use_case(deps, lambda s: check(s, cid, click.user_id))
+            client.views_open(trigger_id=click.trigger_id, view=build(cid, checked))
 
         guarded(client, body, respond, run)
 
@@ -331,11 +373,11 @@ def register(app: App, deps: Deps) -> None:
         client: WebClient, body: dict[str, Any], respond: Respond, purpose: str
     ) -> None:
         """The agenda or follow-up modal of the clicked conversation, as the commands open it."""
-        user, value = _clicked(body)
+        click = parse_click(body)
 
         def run() -> None:
-            view = _draft_modal(deps, purpose, _int(value), user)
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            view = _draft_modal(deps, purpose, require_id(click.value), click.user_id)
+            client.views_open(trigger_id=click.trigger_id, view=view)
 
         guarded(client, body, respond, run)
 
@@ -384,10 +426,13 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """ "Request a conversation" (find results, suggestions): open the request modal."""
         ack()
-        user, value = _clicked(body)
-        mentor, topic = parse_request_button_value(value)
+        click = parse_click(body)
+        user = click.user_id
 
         def run() -> None:
+            mentor, topic = parse_request_button_value(click.value)
+            if slack_user(mentor) is None or (topic and short_text(topic, TOPIC_MAX) is None):
+                raise Refused(STALE_BUTTON)
             _use_case(
                 deps,
                 lambda s: svc.check_can_request(
@@ -401,7 +446,7 @@ def register(app: App, deps: Deps) -> None:
             open_request_modal(
                 client,
                 deps,
-                trigger_id=body["trigger_id"],
+                trigger_id=click.trigger_id,
                 mentee_slack_id=user,
                 mentor_slack_id=mentor,
                 topic=topic,
@@ -414,9 +459,18 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """The mentee sends the request: validate, re-check the mentor, DM them the card."""
-        user = body["user"]["id"]
-        meta = RequestModalMeta.load(view.get("private_metadata", ""))
-        form = parse_request_submission(view["state"]["values"])
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(
+            ack,
+            lambda: (
+                RequestModalMeta.load(submission.metadata),
+                parse_request_submission(submission.form),
+            ),
+        )
+        if read is None:
+            return
+        meta, form = read
         request = submitted(
             ack,
             body,
@@ -463,10 +517,11 @@ def register(app: App, deps: Deps) -> None:
     def handle_accept(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Accept: open the pair's group DM and post the agenda there."""
         ack()
-        user, value = _clicked(body)
+        click = parse_click(body)
+        user = click.user_id
 
         def run() -> None:
-            cid = _int(value)
+            cid = require_id(click.value)
             agenda_view = _use_case(
                 deps,
                 lambda s: svc.accept_request(
@@ -503,9 +558,12 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """The mentor's question goes to the mentee, with a button to answer."""
-        user = body["user"]["id"]
-        question = text_value(view["state"]["values"], BlockId.INFO_QUESTION)
-        cid = _int(view.get("private_metadata", ""))
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(ack, lambda: _text_of(submission, BlockId.INFO_QUESTION, INFO_QUESTION_MAX))
+        if read is None:
+            return
+        cid, question = read
         request = submitted(
             ack,
             body,
@@ -544,9 +602,12 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """The answer is added to the request, which goes back to the mentor."""
-        user = body["user"]["id"]
-        answer = text_value(view["state"]["values"], BlockId.INFO_ANSWER)
-        cid = _int(view.get("private_metadata", ""))
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(ack, lambda: _text_of(submission, BlockId.INFO_ANSWER, INFO_ANSWER_MAX))
+        if read is None:
+            return
+        cid, answer = read
         request = submitted(
             ack,
             body,
@@ -579,9 +640,19 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Hand the request to the colleague; tell the mentee."""
-        user = body["user"]["id"]
-        to = str(field(view["state"]["values"], BlockId.PASS_TO).get("selected_user") or "")
-        cid = _int(view.get("private_metadata", ""))
+        submission = parse_submission(body)
+        user = submission.user_id
+
+        def read_pass() -> tuple[int, str]:
+            cid = _conversation_of(submission)
+            to = submission.form.user(BlockId.PASS_TO) or ""
+            submission.form.check()
+            return cid, to
+
+        read = _parsed(ack, read_pass)
+        if read is None:
+            return
+        cid, to = read
 
         def pass_on(s: Session) -> tuple[svc.RequestSnapshot, svc.Passed]:
             before = svc.check_mentor_can_answer(s, cid, user)  # where the old card is
@@ -624,9 +695,14 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Decline: tell the mentee, with the next best mentors a click away."""
-        user = body["user"]["id"]
-        reason = text_value(view["state"]["values"], BlockId.DECLINE_REASON)
-        cid = _int(view.get("private_metadata", ""))
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(
+            ack, lambda: _text_of(submission, BlockId.DECLINE_REASON, DECLINE_REASON_MAX)
+        )
+        if read is None:
+            return
+        cid, reason = read
         answered = submitted(
             ack,
             body,
@@ -655,17 +731,18 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """ "We met": the session is logged; the mentee is asked for the follow-ups."""
         ack()
-        user, value = _clicked(body)
-        cid, _, number = value.partition(":")
+        click = parse_click(body)
+        user = click.user_id
 
         def run() -> None:
+            cid, number = _session_button(click.value)
             logged = _use_case(
                 deps,
                 lambda s: svc.log_session(
                     s,
-                    _int(cid),
+                    cid,
                     user,
-                    number=int(number) if number.isdigit() else None,
+                    number=number,
                     now=deps.clock(),
                     max_sessions=deps.settings.max_sessions,
                 ),
@@ -695,9 +772,19 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Save the agenda (and date) and share it in the pair's group DM."""
-        user = body["user"]["id"]
-        cid = _int(view.get("private_metadata", ""))
-        agenda = parse_agenda_submission(view["state"]["values"])
+        submission = parse_submission(body)
+        user = submission.user_id
+        today = deps.clock().date()
+        read = _parsed(
+            ack,
+            lambda: (
+                _conversation_of(submission),
+                parse_agenda_submission(submission.form, today=today),
+            ),
+        )
+        if read is None:
+            return
+        cid, agenda = read
         posted = submitted(
             ack,
             body,
@@ -729,22 +816,27 @@ def register(app: App, deps: Deps) -> None:
         open_draft_modal(client, body, respond, "followup")
 
     @app.action(ActionId.ADD_ACTION_ROW)
-    def handle_add_action_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def handle_add_action_row(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         """One more action row in the follow-up modal (up to ten)."""
         ack()
-        view = body.get("view")
-        if view is None:  # only the follow-up modal has this button
-            return
-        cid, _, rows = parse_followup_metadata(view.get("private_metadata", ""))
-        user = body["user"]["id"]
+        click = parse_click(body)
         try:
-            draft = _use_case(deps, lambda s: svc.followup_draft(s, cid, user, now=deps.clock()))
-        except MentorbotError:
+            if not click.in_view:  # only the follow-up modal has this button
+                raise Refused(STALE_BUTTON)
+            cid, _, rows = parse_followup_metadata(click.metadata)
+            draft = _use_case(
+                deps, lambda s: svc.followup_draft(s, cid, click.user_id, now=deps.clock())
+            )
+        except MentorbotError as exc:
+            _tell(client, body, respond, str(exc))
             return
-        view_id = view.get("id") or body.get("container", {}).get("view_id")
         try:
             client.views_update(
-                view_id=view_id, hash=view.get("hash"), view=build_followup_modal(draft, rows + 1)
+                view_id=click.view_id,
+                hash=click.view_hash or None,
+                view=build_followup_modal(draft, rows + 1),
             )
         except SlackApiError as exc:
             if exc.response.get("error") != "hash_conflict":
@@ -757,12 +849,21 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Store the actions and outcomes; share them in the group DM with Done buttons."""
-        user = body["user"]["id"]
-        cid, number, rows = parse_followup_metadata(view.get("private_metadata", ""))
-        followups = parse_followup_submission(view["state"]["values"], rows)
+        submission = parse_submission(body)
+        user = submission.user_id
+        today = deps.clock().date()
+
+        def read_followups() -> tuple[tuple[int, int, int], FollowupSubmission]:
+            meta = parse_followup_metadata(submission.metadata)
+            return meta, parse_followup_submission(submission.form, meta[2], today=today)
+
+        read = _parsed(ack, read_followups)
+        if read is None:
+            return
+        (cid, number, _), followups = read
         first_action = f"{BlockId.ACTION_TEXT_PREFIX}1"
         first_outcome = next(
-            (b for b in view["state"]["values"] if b.startswith(BlockId.OUTCOME_PREFIX)),
+            (b for b in submission.form.block_ids() if b.startswith(BlockId.OUTCOME_PREFIX)),
             first_action,
         )
         posted = submitted(
@@ -810,11 +911,13 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Tick an action item off (from the follow-up message or the Home tab)."""
         ack()
-        user, value = _clicked(body)
+        click = parse_click(body)
 
         def run() -> None:
+            action_id = require_id(click.value)
             result = _use_case(
-                deps, lambda s: svc.mark_action_done(s, _int(value), user, now=deps.clock())
+                deps,
+                lambda s: svc.mark_action_done(s, action_id, click.user_id, now=deps.clock()),
             )
             active = _use_case(deps, lambda s: svc.is_active(s, result.conversation_id))
             _update(
@@ -842,9 +945,12 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Close now: a kind note to the other, and the private end-of-relationship questions."""
-        user = body["user"]["id"]
-        cid = _int(view.get("private_metadata", ""))
-        note = text_value(view["state"]["values"], BlockId.CLOSE_NOTE)
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(ack, lambda: _text_of(submission, BlockId.CLOSE_NOTE, CLOSE_NOTE_MAX))
+        if read is None:
+            return
+        cid, note = read
         closed = submitted(
             ack, body, lambda s: svc.close_early(s, cid, user, note, now=deps.clock())
         )
@@ -873,9 +979,15 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """Store the private answer; when both keep the door open, tell both they're on call."""
-        user = body["user"]["id"]
-        cid = _int(view.get("private_metadata", ""))
-        answer = parse_sunset_submission(view["state"]["values"])
+        submission = parse_submission(body)
+        user = submission.user_id
+        read = _parsed(
+            ack,
+            lambda: (_conversation_of(submission), parse_sunset_submission(submission.form)),
+        )
+        if read is None:
+            return
+        cid, answer = read
         saved = submitted(
             ack,
             body,
@@ -902,11 +1014,21 @@ def register(app: App, deps: Deps) -> None:
     @app.view(CallbackId.CHOOSE_CONVERSATION_MODAL)
     def handle_choose_conversation(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """With several conversations: the chosen one's agenda or follow-up modal."""
-        user = body["user"]["id"]
-        purpose = view.get("private_metadata", "")
-        chosen = selected_value(view["state"]["values"], BlockId.CHOOSE_CONVERSATION)
+        submission = parse_submission(body)
+        user = submission.user_id
+
+        def read_choice() -> tuple[str, int]:
+            purpose = choice(submission.metadata, PURPOSES)
+            if purpose is None:
+                raise Refused(STALE_FORM)
+            return purpose, parse_chosen_conversation(submission.form)
+
+        read = _parsed(ack, read_choice)
+        if read is None:
+            return
+        purpose, chosen = read
         try:
-            next_view = _draft_modal(deps, purpose, _int(chosen or ""), user)
+            next_view = _draft_modal(deps, purpose, chosen, user)
         except MentorbotError as exc:
             ack(response_action="errors", errors={BlockId.CHOOSE_CONVERSATION: str(exc)})
             return

@@ -28,6 +28,15 @@ from bot.blocks.offer import (
     field_errors,
     parse_offer_submission,
 )
+from bot.blocks.payload import (
+    STALE_BUTTON,
+    Refused,
+    choice,
+    parse_click,
+    parse_submission,
+    short_text,
+)
+from bot.blocks.requests import TOPIC_MAX
 from bot.context import Deps
 from bot.directory import apply_slack_user
 from bot.errors import MentorbotError
@@ -36,12 +45,12 @@ from bot.matching import check_ask, directory_person, find_mentors
 from bot.offers import (
     OfferInvalid,
     form_data,
+    offer_problems,
     offer_summary,
     parse_pause_date,
     popular_topics,
     save_offer,
     set_paused,
-    validate,
 )
 from bot.offers import pause as pause_offer
 from bot.offers import (
@@ -50,7 +59,7 @@ from bot.offers import (
 from bot.topics import normalise
 from handlers.command_context import CommandContext, expired_trigger, split_mention
 from handlers.conversations import open_request_modal
-from handlers.dm import send_dm
+from handlers.dm import send_dm, tell_clicker
 from handlers.home import refresh_home
 from storage.db import unit_of_work
 
@@ -170,23 +179,29 @@ def register(app: App, deps: Deps) -> None:
     """Actions, views and events of the directory surface."""
 
     @app.action(FIND_TOPIC_ACTION)
-    def handle_find_topic(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def handle_find_topic(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         """A topic button under a find answer: search that topic."""
         ack()
-        topic = str(body["actions"][0].get("value") or "")
+        click = parse_click(body)
         try:
-            payload = _find_payload(deps, body["user"]["id"], topic)
+            topic = short_text(click.value, TOPIC_MAX)
+            if topic is None:
+                raise Refused(STALE_BUTTON)
+            payload = _find_payload(deps, click.user_id, topic)
         except MentorbotError as exc:
             payload = build_notice(str(exc))
-        respond(response_type="ephemeral", replace_original=False, **payload)
+        tell_clicker(client, body, respond, payload)
 
     @app.action(ActionId.OFFER_EDIT)
     def handle_offer_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Edit/Offer button (Home tab or a message): open the offer modal."""
         ack()
-        user_id = body["user"]["id"]
+        click = parse_click(body)
+        user_id = click.user_id
         try:
-            _open_offer_modal(client, deps, user_id, body["trigger_id"])
+            _open_offer_modal(client, deps, user_id, click.trigger_id)
         except MentorbotError as exc:
             send_dm(client, user_id, build_notice(str(exc)))
         except SlackApiError as exc:
@@ -200,10 +215,13 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         """Pause/Resume button: reach the state it asks for, then refresh the Home tab."""
         ack()
-        user_id = body["user"]["id"]
-        wanted_pause = str(body["actions"][0].get("value") or "") != "resume"
+        click = parse_click(body)
+        user_id = click.user_id
+        wanted_pause = click.value != "resume"
         changed = False
         try:
+            if choice(click.value, ("pause", "resume")) is None:
+                raise Refused(STALE_BUTTON)
             with unit_of_work(deps.open_session) as session:
                 summary, changed = set_paused(
                     session, directory_person(session, user_id), wanted_pause, now=deps.clock()
@@ -221,11 +239,13 @@ def register(app: App, deps: Deps) -> None:
     @app.view(CallbackId.OFFER_MODAL)
     def handle_offer_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The offer modal: field errors back to the modal, else save and confirm by DM."""
-        user_id = body["user"]["id"]
-        form, errors = parse_offer_submission(body["view"]["state"]["values"])
+        submission = parse_submission(body)
+        user_id = submission.user_id
+        form, errors = parse_offer_submission(submission.form)
         now = deps.clock()
         if not errors:
-            _, problems = validate(form, today=now.date())
+            with unit_of_work(deps.open_session) as session:
+                problems = offer_problems(session, form, today=now.date())
             errors = field_errors(problems)
         if errors:
             ack(response_action="errors", errors=errors)

@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.home import build_find_answer, build_find_modal, build_home
+from bot.blocks.home import FIND_TOPIC_MAX, build_find_answer, build_find_modal, build_home
+from bot.blocks.payload import STALE_BUTTON, choice, parse_click, parse_submission
+from bot.connections import TRANSITION_LABELS
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.home import end_transition_goal, load_home_state, mark_transition, search_mentors
@@ -49,24 +51,32 @@ def register(app: App, deps: Deps) -> None:
     def handle_find_mentor(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """ "Find a mentor" on the Home: ask what they'd like help with."""
         ack()
+        click = parse_click(body)
         try:
-            client.views_open(trigger_id=body["trigger_id"], view=build_find_modal())
+            client.views_open(trigger_id=click.trigger_id, view=build_find_modal())
         except SlackApiError as exc:
             logger.exception("Failed to open the find modal")
             if expired_trigger(exc):  # the Home has no thread to answer in: say it by DM
-                send_dm(client, str(body["user"]["id"]), build_notice(MODAL_EXPIRED))
+                send_dm(client, click.user_id, build_notice(MODAL_EXPIRED))
 
     @app.view(CallbackId.HOME_FIND_MODAL)
     def handle_find_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The find modal: send who can help as a DM (its buttons open the request modal)."""
-        values = body["view"]["state"]["values"]
-        field = values.get(BlockId.HOME_FIND_TOPIC, {}).get(ActionId.HOME_FIND_TOPIC_INPUT, {})
-        topic = " ".join(str(field.get("value") or "").split())
+        submission = parse_submission(body)
+        form = submission.form
+        typed = form.text(
+            BlockId.HOME_FIND_TOPIC,
+            max_length=FIND_TOPIC_MAX,
+            action_id=ActionId.HOME_FIND_TOPIC_INPUT,
+        )
+        topic = " ".join(typed.split())
         if not topic:
-            ack(response_action="errors", errors={BlockId.HOME_FIND_TOPIC: TOPIC_MISSING})
+            form.errors.setdefault(BlockId.HOME_FIND_TOPIC, TOPIC_MISSING)
+        if form.errors:
+            ack(response_action="errors", errors=form.errors)
             return
         ack()
-        user = str(body["user"]["id"])
+        user = submission.user_id
         try:
             with unit_of_work(deps.open_session) as session:
                 # A replay neither answers twice nor counts the search twice.
@@ -86,12 +96,15 @@ def register(app: App, deps: Deps) -> None:
     def handle_transition(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """A transition picked on the Home: start its fresh goal."""
         ack()
-        user = str(body["user"]["id"])
-        selected = (body["actions"][0].get("selected_option") or {}).get("value", "")
+        click = parse_click(body)
+        user = click.user_id
+        if choice(click.selected, TRANSITION_LABELS) is None:
+            send_dm(client, user, build_notice(STALE_BUTTON))
+            return
         try:
             with unit_of_work(deps.open_session) as session:
                 mark_transition(
-                    session, user, str(selected), settings=deps.settings, now=deps.clock()
+                    session, user, click.selected, settings=deps.settings, now=deps.clock()
                 )
         except MentorbotError:
             logger.info("Transition picked by %s, who is not in the directory", user)
@@ -101,11 +114,14 @@ def register(app: App, deps: Deps) -> None:
     def handle_transition_end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """ "End this goal" on the Home."""
         ack()
-        user = str(body["user"]["id"])
-        kind = str(body["actions"][0].get("value") or "")
+        click = parse_click(body)
+        user = click.user_id
+        if choice(click.value, TRANSITION_LABELS) is None:
+            send_dm(client, user, build_notice(STALE_BUTTON))
+            return
         try:
             with unit_of_work(deps.open_session) as session:
-                end_transition_goal(session, user, kind, now=deps.clock())
+                end_transition_goal(session, user, click.value, now=deps.clock())
         except MentorbotError:
             logger.info("Transition ended by %s, who is not in the directory", user)
         refresh_home(client, deps, user)

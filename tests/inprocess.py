@@ -11,15 +11,18 @@ import io
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.engine import Engine
 
+from bot.app import create_app
+from bot.context import Deps
+from bot.server import build_wsgi
+from bot.slack import build_client
 from tests.fakeslack import FakeSlack
 from tests.slackhttp import Reply, SlackSender
-
-if TYPE_CHECKING:
-    from wsgiref.types import WSGIApplication
 
 
 class InlineExecutor(Executor):
@@ -38,9 +41,11 @@ class InProcessSender(SlackSender):
     """``SlackSender`` whose requests go straight to the front door's WSGI callable (so
     they are verified and parsed exactly as over HTTP), fully handled on return."""
 
-    def __init__(self, wsgi: WSGIApplication, signing_secret: str, fake: FakeSlack) -> None:
+    def __init__(self, app: App, engine: Engine, signing_secret: str, fake: FakeSlack) -> None:
         super().__init__("http://in-process", signing_secret, fake)
-        self.wsgi = wsgi
+        self.app = app
+        self.engine = engine
+        self.wsgi = build_wsgi(app, engine, signing_secret=signing_secret)
 
     def post(
         self,
@@ -69,3 +74,9 @@ class InProcessSender(SlackSender):
         chunks = self.wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))  # type: ignore[arg-type,misc,return-value]
         answer = b"".join(chunks)
         return Reply(int(statuses[0].split()[0]), answer.decode(), body, content_type)
+
+
+def in_process_app(deps: Deps, fake: FakeSlack, signing_secret: str) -> InProcessSender:
+    """The real app from the factory, its listeners run inline, behind its front door."""
+    app = create_app(deps, build_client(deps.settings), listener_executor=InlineExecutor())
+    return InProcessSender(app, deps.engine, signing_secret, fake)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,18 +25,19 @@ from bot.blocks.common import (
     quote,
     section,
 )
-from bot.blocks.requests import (
-    Values,
-    field,
-    format_since,
-    modal,
-    option,
-    selected_value,
-    text_input,
-    text_value,
+from bot.blocks.payload import (
+    STALE_FORM,
+    DateWindow,
+    Form,
+    Refused,
+    as_form,
+    ident,
+    idents,
 )
+from bot.blocks.requests import format_since, modal, option, text_input
 from bot.conversations import (
     MAX_ACTIONS,
+    MAX_AGENDA_QUESTIONS,
     ActionDraft,
     ActiveLine,
     AgendaView,
@@ -72,6 +73,33 @@ HOW_IT_WORKS = (
     "posts the follow-up actions (`/mentor followup`). After {max} conversations this "
     "closes by design; you can both keep the door open."
 )
+
+
+# Each text field's max_length: the modal enforces it in Slack, the parser on the server.
+AGENDA_QUESTIONS_MAX = 3000
+ACTION_TEXT_MAX = 500
+CLOSE_NOTE_MAX = 500
+COMMENT_MAX = 1000
+KEEP_OPEN = {"yes": "Yes, keep the door open", "no": "No, thanks"}
+SCORES = tuple(str(n) for n in range(1, 6))
+
+
+def session_dates(today: date) -> DateWindow:
+    """A conversation is planned for today up to a year ahead (a day back for time zones)."""
+    return DateWindow(
+        today - timedelta(days=1),
+        today + timedelta(days=366),
+        "Pick the conversation's date: from today to a year from now.",
+    )
+
+
+def due_dates(today: date) -> DateWindow:
+    """An action is due from today up to two years ahead (a day back for time zones)."""
+    return DateWindow(
+        today - timedelta(days=1),
+        today + timedelta(days=731),
+        "Pick a due date from today to two years from now, or leave it empty.",
+    )
 
 
 def when(moment: datetime) -> str:
@@ -249,6 +277,7 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
             "One to three questions, one per line",
             multiline=True,
             initial="\n".join(agenda.questions),
+            max_length=AGENDA_QUESTIONS_MAX,
         ),
         {
             "type": "input",
@@ -282,10 +311,12 @@ def followup_metadata(conversation_id: int, session_number: int, rows: int) -> s
 
 
 def parse_followup_metadata(raw: str) -> tuple[int, int, int]:
-    """(conversation id, session number, action rows); malformed parts read as 0 / default."""
-    parts = (raw.split(":") + ["", "", ""])[:3]
-    cid, number, rows = (int(p) if p.isdigit() else 0 for p in parts)
-    return cid, number, rows or DEFAULT_ACTION_ROWS
+    """(conversation id, session number, action rows); anything else, or rows beyond
+    ``MAX_ACTIONS``, is refused (a forged million rows is answered at once)."""
+    cid, number, rows = idents(raw, 3, STALE_FORM)
+    if rows > MAX_ACTIONS:
+        raise Refused(STALE_FORM)
+    return cid, number, rows
 
 
 def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) -> dict[str, Any]:
@@ -320,7 +351,7 @@ def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) ->
                 f"{BlockId.ACTION_TEXT_PREFIX}{row}",
                 f"Action {row}",
                 optional=row > 1,
-                max_length=500,
+                max_length=ACTION_TEXT_MAX,
             )
         )
         blocks.append(
@@ -369,7 +400,7 @@ def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, An
             "A note for them (optional)",
             multiline=True,
             optional=True,
-            max_length=500,
+            max_length=CLOSE_NOTE_MAX,
         ),
     ]
     return modal(
@@ -383,8 +414,8 @@ def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, An
 
 def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, Any]:
     """Private end-of-relationship questions: keep the door open? how useful, 1–5?"""
-    yes_no = [option("yes", "Yes, keep the door open"), option("no", "No, thanks")]
-    scores = [option(str(n), f"{n}") for n in range(1, 6)]
+    yes_no = [option(k, v) for k, v in KEEP_OPEN.items()]
+    scores = [option(n, n) for n in SCORES]
     blocks: list[Block] = [
         section(
             f"Only you see your answers. If you and {mention(other_slack_id)} both keep the "
@@ -408,7 +439,11 @@ def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, A
             },
         },
         text_input(
-            BlockId.COMMENT, "Comment (optional)", multiline=True, optional=True, max_length=1000
+            BlockId.COMMENT,
+            "Comment (optional)",
+            multiline=True,
+            optional=True,
+            max_length=COMMENT_MAX,
         ),
     ]
     return modal(
@@ -572,26 +607,18 @@ class AgendaSubmission:
     at: time | None
 
 
-def _date(raw: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(raw)) if raw else None
-    except ValueError:
-        return None
-
-
-def _time(raw: Any) -> time | None:
-    try:
-        return time.fromisoformat(str(raw)) if raw else None
-    except ValueError:
-        return None
-
-
-def parse_agenda_submission(values: Values) -> AgendaSubmission:
-    return AgendaSubmission(
-        questions=tuple(split_questions(text_value(values, BlockId.AGENDA_QUESTIONS))),
-        on=_date(field(values, BlockId.SESSION_DATE).get("selected_date")),
-        at=_time(field(values, BlockId.SESSION_TIME).get("selected_time")),
+def parse_agenda_submission(values: Form | object, *, today: date) -> AgendaSubmission:
+    """The agenda modal's answers; unreadable fields and dates outside the window are refused."""
+    form = as_form(values)
+    agenda = AgendaSubmission(
+        questions=tuple(
+            split_questions(form.text(BlockId.AGENDA_QUESTIONS, max_length=AGENDA_QUESTIONS_MAX))
+        ),
+        on=form.day(BlockId.SESSION_DATE, session_dates(today)),
+        at=form.time(BlockId.SESSION_TIME),
     )
+    form.check()
+    return agenda
 
 
 @dataclass(frozen=True)
@@ -600,28 +627,26 @@ class FollowupSubmission:
     actions: tuple[ActionDraft, ...]
 
 
-def parse_followup_submission(values: Values, rows: int) -> FollowupSubmission:
+def parse_followup_submission(
+    values: Form | object, rows: int, *, today: date | None = None
+) -> FollowupSubmission:
+    """How each question went and the action rows that have text (``rows`` ≤ MAX_ACTIONS)."""
+    form = as_form(values)
     outcomes: dict[int, str] = {}
-    for block_id in values:
-        if block_id.startswith(BlockId.OUTCOME_PREFIX):
-            chosen = selected_value(values, block_id)
-            position = block_id.removeprefix(BlockId.OUTCOME_PREFIX)
-            if chosen and position.isdigit():
-                outcomes[int(position)] = chosen
+    for position in range(1, MAX_AGENDA_QUESTIONS + 1):
+        chosen = form.option(f"{BlockId.OUTCOME_PREFIX}{position}", OUTCOMES)
+        if chosen:
+            outcomes[position] = chosen
     drafts = []
-    for row in range(1, max(rows, 1) + 1):
-        text = text_value(values, f"{BlockId.ACTION_TEXT_PREFIX}{row}")
-        if not text:
-            continue
-        drafts.append(
-            ActionDraft(
-                text=text,
-                owner=selected_value(values, f"{BlockId.ACTION_OWNER_PREFIX}{row}") or "mentee",
-                due_date=_date(
-                    field(values, f"{BlockId.ACTION_DUE_PREFIX}{row}").get("selected_date")
-                ),
-            )
+    for row in range(1, max(1, min(rows, MAX_ACTIONS)) + 1):
+        text = form.text(f"{BlockId.ACTION_TEXT_PREFIX}{row}", max_length=ACTION_TEXT_MAX)
+        owner = form.option(f"{BlockId.ACTION_OWNER_PREFIX}{row}", OWNERS)
+        due = form.day(
+            f"{BlockId.ACTION_DUE_PREFIX}{row}", due_dates(today) if today is not None else None
         )
+        if text:
+            drafts.append(ActionDraft(text=text, owner=owner or "mentee", due_date=due))
+    form.check()
     return FollowupSubmission(outcomes, tuple(drafts))
 
 
@@ -632,13 +657,26 @@ class SunsetSubmission:
     comment: str
 
 
-def parse_sunset_submission(values: Values) -> SunsetSubmission:
-    score = selected_value(values, BlockId.USEFULNESS) or "0"
-    return SunsetSubmission(
-        keep_open=selected_value(values, BlockId.KEEP_OPEN) == "yes",
-        usefulness=int(score) if score.isdigit() else 0,
-        comment=text_value(values, BlockId.COMMENT),
+def parse_sunset_submission(values: Form | object) -> SunsetSubmission:
+    form = as_form(values)
+    score = form.option(BlockId.USEFULNESS, SCORES)
+    answer = SunsetSubmission(
+        keep_open=form.option(BlockId.KEEP_OPEN, KEEP_OPEN) == "yes",
+        usefulness=int(score) if score else 0,
+        comment=form.text(BlockId.COMMENT, max_length=COMMENT_MAX),
     )
+    form.check()
+    return answer
+
+
+def parse_chosen_conversation(values: Form | object) -> int:
+    """The conversation picked in the choose modal; anything else is a field error."""
+    form = as_form(values)
+    chosen = ident(form.option(BlockId.CHOOSE_CONVERSATION))
+    form.check()
+    if chosen is None:
+        raise Refused(errors={BlockId.CHOOSE_CONVERSATION: "Choose one of the conversations."})
+    return chosen
 
 
 FOLLOWUP_FIELDS = {

@@ -28,6 +28,8 @@ from bot.connections import TRANSITION_LABELS
 from bot.home import HomeSearch, HomeState
 from bot.ids import ActionId, BlockId, CallbackId
 
+FIND_TOPIC_MAX = 200
+
 HOME_BLOCK_LIMIT = 100
 MODAL_TITLE_LIMIT = 24
 OFFER_BLOCK_CAP = 15
@@ -170,7 +172,7 @@ def build_find_modal() -> dict[str, Any]:
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
-                    "max_length": 200,
+                    "max_length": FIND_TOPIC_MAX,
                     "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
                 },
                 "hint": plain("I'll send you up to five people outside your area who can help."),

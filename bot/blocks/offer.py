@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bot.blocks.common import Block, actions, button, clip, context, escape, plain, section
+from bot.blocks.payload import STALE_FORM, Form, as_form, ident
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import (
     CAPACITY,
@@ -28,6 +28,7 @@ from bot.topics import split_free_topics
 
 MAX_OPTIONS = 100
 REVERSE_OPTION = "yes"
+NEW_TOPICS_MAX = 3000
 
 FIELD_BLOCKS = {
     TOPICS: BlockId.OFFER_TOPICS,
@@ -137,7 +138,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
             "New topics",
             {
                 "type": "plain_text_input",
-                "max_length": 3000,
+                "max_length": NEW_TOPICS_MAX,
                 "placeholder": plain("e.g. Negotiation, Moving to Berlin, Kubernetes"),
             },
             hint="Separate topics with commas; they join the catalogue for everyone.",
@@ -178,42 +179,27 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
     }
 
 
-def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    block = values.get(block_id) or {}
-    element = block.get(block_id)
-    if isinstance(element, dict):
-        return element
-    return next(iter(block.values()), {}) if block else {}
-
-
-def parse_offer_submission(values: dict[str, Any]) -> tuple[OfferForm, dict[str, str]]:
+def parse_offer_submission(values: Form | object) -> tuple[OfferForm, dict[str, str]]:
     """The modal's ``state.values`` as an OfferForm, plus errors for unreadable fields."""
-    errors: dict[str, str] = {}
-    topic_ids: list[int] = []
-    for option in _element(values, BlockId.OFFER_TOPICS).get("selected_options") or []:
-        try:
-            topic_ids.append(int(option.get("value", "")))
-        except ValueError:
-            errors[BlockId.OFFER_TOPICS] = "Choose topics from the list."
-    new_topics = split_free_topics(_element(values, BlockId.OFFER_NEW_TOPICS).get("value") or "")
-    reverse = bool(_element(values, BlockId.OFFER_REVERSE).get("selected_options"))
-    paused_until = None
-    raw_date = _element(values, BlockId.OFFER_PAUSED_UNTIL).get("selected_date")
-    if raw_date:
-        try:
-            paused_until = date.fromisoformat(raw_date)
-        except ValueError:
-            errors[BlockId.OFFER_PAUSED_UNTIL] = "Pick a date from the calendar."
-    form = OfferForm(
+    form = as_form(values)
+    chosen = form.options(BlockId.OFFER_TOPICS, most=MAX_OPTIONS)
+    topic_ids = [n for n in (ident(value) for value in chosen) if n is not None]
+    if len(topic_ids) < len(chosen):
+        form.errors.setdefault(BlockId.OFFER_TOPICS, "Choose topics from the list.")
+    parsed = OfferForm(
         topic_ids=tuple(topic_ids),
-        new_topics=tuple(new_topics),
-        help_with=(_element(values, BlockId.OFFER_HELP_WITH).get("value") or "").strip(),
-        out_of_scope=(_element(values, BlockId.OFFER_OUT_OF_SCOPE).get("value") or "").strip(),
-        capacity=str(_element(values, BlockId.OFFER_CAPACITY).get("value") or ""),
-        reverse_mentoring=reverse,
-        paused_until=paused_until,
+        new_topics=tuple(
+            split_free_topics(form.text(BlockId.OFFER_NEW_TOPICS, max_length=NEW_TOPICS_MAX))
+        ),
+        help_with=form.text(BlockId.OFFER_HELP_WITH, max_length=MAX_TEXT),
+        out_of_scope=form.text(BlockId.OFFER_OUT_OF_SCOPE, max_length=MAX_TEXT),
+        capacity=form.text(BlockId.OFFER_CAPACITY, max_length=20),
+        reverse_mentoring=bool(form.options(BlockId.OFFER_REVERSE, most=1)),
+        paused_until=form.day(BlockId.OFFER_PAUSED_UNTIL),
     )
-    return form, errors
+    if not form.readable:
+        form.errors.setdefault(BlockId.OFFER_TOPICS, STALE_FORM)
+    return parsed, form.errors
 
 
 def field_errors(errors: dict[str, str]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from bot.blocks.common import (
     quote,
     section,
 )
+from bot.blocks.payload import STALE_FORM, Form, Refused, json_object, short_text, slack_user
 from bot.conversations import RequestForm, RequestSnapshot, Suggested, split_questions
 from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 
@@ -40,6 +41,14 @@ QUESTIONS_GUIDANCE = (
 
 QUESTIONS_HINT = "One question per line: two or three, each 10 to 500 characters."
 
+# Each text field's max_length: the modal enforces it in Slack, the parser on the server.
+TOPIC_MAX = 200
+QUESTIONS_MAX = 3000
+CONTEXT_MAX = 2000
+INFO_QUESTION_MAX = 1000
+INFO_ANSWER_MAX = 2000
+DECLINE_REASON_MAX = 500
+
 
 @dataclass(frozen=True)
 class RequestModalMeta:
@@ -53,15 +62,15 @@ class RequestModalMeta:
 
     @classmethod
     def load(cls, raw: str) -> RequestModalMeta:
-        """Read it back; anything malformed reads as no mentor, which the service refuses."""
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return cls("")
+        """Read it back; anything else (not JSON, no Slack user, a long topic) is refused."""
+        data = json_object(raw)
+        if data is None:
+            raise Refused(STALE_FORM)
+        mentor = slack_user(data.get("mentor"))
         topic = data.get("topic")
-        return cls(str(data.get("mentor") or ""), str(topic) if topic else None)
+        if mentor is None or (topic is not None and short_text(topic, TOPIC_MAX) is None):
+            raise Refused(STALE_FORM)
+        return cls(mentor, topic or None)
 
 
 def text_input(
@@ -133,7 +142,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
             "What would you like help with?",
             initial=topic,
             placeholder="e.g. running my first design review",
-            max_length=200,
+            max_length=TOPIC_MAX,
         ),
         section(QUESTIONS_GUIDANCE),
         text_input(
@@ -142,6 +151,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
             multiline=True,
             placeholder="How do you prepare a design review?\nWhat do you do when…",
             hint=QUESTIONS_HINT,
+            max_length=QUESTIONS_MAX,
         ),
         text_input(
             BlockId.REQUEST_CONTEXT,
@@ -149,7 +159,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
             multiline=True,
             optional=True,
             placeholder="Anything that helps the mentor understand where you are",
-            max_length=2000,
+            max_length=CONTEXT_MAX,
         ),
         {
             "type": "input",
@@ -235,7 +245,9 @@ def build_request_card_answered(card: RequestSnapshot, outcome: str) -> dict[str
 def build_info_question_modal(conversation_id: int, mentee_slack_id: str) -> dict[str, Any]:
     blocks = [
         section(f"What would you like to know from {mention(mentee_slack_id)}?"),
-        text_input(BlockId.INFO_QUESTION, "Your question", multiline=True, max_length=1000),
+        text_input(
+            BlockId.INFO_QUESTION, "Your question", multiline=True, max_length=INFO_QUESTION_MAX
+        ),
     ]
     return modal(
         CallbackId.INFO_QUESTION_MODAL,
@@ -251,7 +263,7 @@ def build_info_answer_modal(
 ) -> dict[str, Any]:
     blocks = [
         section(f"{mention(mentor_slack_id)} asked: {escape(question)}"),
-        text_input(BlockId.INFO_ANSWER, "Your answer", multiline=True, max_length=2000),
+        text_input(BlockId.INFO_ANSWER, "Your answer", multiline=True, max_length=INFO_ANSWER_MAX),
     ]
     return modal(
         CallbackId.INFO_ANSWER_MODAL,
@@ -292,7 +304,7 @@ def build_decline_modal(conversation_id: int) -> dict[str, Any]:
             "Reason (optional, shown to the mentee)",
             multiline=True,
             optional=True,
-            max_length=500,
+            max_length=DECLINE_REASON_MAX,
             placeholder="e.g. I'm out for the next month",
         ),
     ]
@@ -401,33 +413,19 @@ def format_since(moment: datetime) -> str:
 
 # --- parsing submissions (state.values → plain values) ---------------------------------------
 
-Values = dict[str, dict[str, dict[str, Any]]]
 
-
-def field(values: Values, block_id: str) -> dict[str, Any]:
-    """The state of the input element in ``block_id`` (its action_id is the block_id)."""
-    block = values.get(block_id) or {}
-    return block.get(block_id) or next(iter(block.values()), {})
-
-
-def text_value(values: Values, block_id: str) -> str:
-    return str(field(values, block_id).get("value") or "").strip()
-
-
-def selected_value(values: Values, block_id: str) -> str | None:
-    option = field(values, block_id).get("selected_option") or {}
-    value = option.get("value")
-    return str(value) if value else None
-
-
-def parse_request_submission(values: Values) -> RequestForm:
-    """The request modal's answers."""
-    return RequestForm(
-        topic=text_value(values, BlockId.REQUEST_TOPIC),
-        questions=tuple(split_questions(text_value(values, BlockId.REQUEST_QUESTIONS))),
-        context=text_value(values, BlockId.REQUEST_CONTEXT),
-        format=selected_value(values, BlockId.REQUEST_FORMAT) or "call",
+def parse_request_submission(form: Form) -> RequestForm:
+    """The request modal's answers; unreadable or over-long fields are refused."""
+    parsed = RequestForm(
+        topic=form.text(BlockId.REQUEST_TOPIC, max_length=TOPIC_MAX),
+        questions=tuple(
+            split_questions(form.text(BlockId.REQUEST_QUESTIONS, max_length=QUESTIONS_MAX))
+        ),
+        context=form.text(BlockId.REQUEST_CONTEXT, max_length=CONTEXT_MAX),
+        format=form.option(BlockId.REQUEST_FORMAT, FORMATS) or "call",
     )
+    form.check()
+    return parsed
 
 
 REQUEST_FIELDS = {

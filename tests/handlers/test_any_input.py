@@ -9,18 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot.app import create_app
 from bot.context import Deps
 from bot.offers import ensure_catalogue
-from bot.server import build_wsgi
-from bot.slack import build_client
 from handlers.commands import SUBCOMMANDS, parse
 from storage.models import Person
 from tests.conftest import SIGNING_SECRET, Harness
 from tests.dbstate import database_state
 from tests.factories import make_person
 from tests.fakeslack import Call, FakeSlack
-from tests.inprocess import InlineExecutor, InProcessSender
+from tests.inprocess import InProcessSender, in_process_app
 from tests.mentors import NOW, offer
 from tests.mrkdwn import foreign_markup
 
@@ -144,10 +141,7 @@ subcommands = st.one_of(
 
 @pytest.fixture
 def dispatcher(deps: Deps, fake_slack: FakeSlack) -> InProcessSender:
-    app = create_app(deps, build_client(deps.settings), listener_executor=InlineExecutor())
-    return InProcessSender(
-        build_wsgi(app, deps.engine, signing_secret=SIGNING_SECRET), SIGNING_SECRET, fake_slack
-    )
+    return in_process_app(deps, fake_slack, SIGNING_SECRET)
 
 
 @pytest.fixture
