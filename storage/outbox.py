@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, case, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, unit_of_work
 from storage.insert_once import insert_once
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -155,20 +155,12 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     )
-    session = open_session()
-    try:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
+    with unit_of_work(open_session) as session:
+        if session.connection().dialect.name == "sqlite":
             # Take the write lock first: a deferred transaction that reads and then
             # writes can fail at once with SQLITE_BUSY instead of waiting its turn.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         claimed = [Claimed(*r) for r in session.execute(statement).all()]
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     return sorted(claimed, key=lambda c: (-c.priority, c.id))
 
 

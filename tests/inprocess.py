@@ -8,13 +8,11 @@ returns (an inline executor), so a test checks what happened without waiting or 
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
@@ -22,7 +20,7 @@ from bot.context import Deps
 from bot.server import build_wsgi
 from bot.slack import build_client
 from tests.fakeslack import FakeSlack
-from tests.slackhttp import Reply, SlackSender
+from tests.slackhttp import SlackSender
 
 
 class InlineExecutor(Executor):
@@ -47,33 +45,23 @@ class InProcessSender(SlackSender):
         self.engine = engine
         self.wsgi = build_wsgi(app, engine, signing_secret=signing_secret)
 
-    def post(
-        self,
-        body: bytes,
-        content_type: str,
-        *,
-        timestamp: int | None = None,
-        signature: str | None = None,
-        extra_headers: dict[str, str] | None = None,
-    ) -> Reply:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        sig = signature or SignatureVerifier(self.secret).generate_signature(
-            timestamp=ts, body=body.decode()
-        )
+    def transport(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """Call the front door's WSGI callable with the environ a server would build."""
         environ: dict[str, Any] = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": "/slack/events",
-            "CONTENT_TYPE": content_type,
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
-            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts,
-            "HTTP_X_SLACK_SIGNATURE": sig,
-            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in (extra_headers or {}).items()},
+            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
         }
+        environ["CONTENT_TYPE"] = environ.pop("HTTP_CONTENT_TYPE", "")
         statuses: list[str] = []
-        chunks = self.wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))  # type: ignore[arg-type,misc,return-value]
-        answer = b"".join(chunks)
-        return Reply(int(statuses[0].split()[0]), answer.decode(), body, content_type)
+
+        def start_response(status: str, _headers: Any, _exc_info: Any = None) -> Any:
+            statuses.append(status)
+
+        answer = b"".join(self.wsgi(environ, start_response))
+        return int(statuses[0].split()[0]), answer.decode()
 
 
 def in_process_app(deps: Deps, fake: FakeSlack, signing_secret: str) -> InProcessSender:

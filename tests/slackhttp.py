@@ -60,12 +60,17 @@ class SlackSender:
             "X-Slack-Signature": sig,
             **(extra_headers or {}),
         }
+        status, answer = self.transport(body, headers)
+        return Reply(status, answer, body, content_type)
+
+    def transport(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """POST to the app over HTTP; the status and the answer's text."""
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Reply(response.status, response.read().decode(), body, content_type)
+                return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode(), body, content_type)
+            return error.code, error.read().decode()
 
     def replay(
         self, reply: Reply, *, retry_num: int | None = None, retry_reason: str = "http_timeout"
