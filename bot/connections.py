@@ -86,6 +86,15 @@ class MetAnswer:
     status: MetStatus  # CONFIRMED, DECLINED, or LAPSED when the click came too late
     new_for_logger: bool  # the confirmation added a connection to the logger's count
 
+    @property
+    def confirmed(self) -> bool:
+        return self.status == MetStatus.CONFIRMED
+
+    @property
+    def lapsed(self) -> bool:
+        """The click came after the note lapsed: nothing was counted."""
+        return self.status == MetStatus.LAPSED
+
 
 # --- `/mentor met` ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from storage.models import (
     Person,
     Rating,
     SessionOutcome,
+    may_move,
 )
 
 REQUEST_TTL = timedelta(days=7)
@@ -350,8 +351,11 @@ def _set_status(
     """Move to ``status`` only if nobody else moved the conversation since it was read.
 
     Two clicks handled at the same time (a double click, both mentors of a passed
-    request) both pass the checks; the database lets exactly one of them through.
+    request) both pass the checks; the database lets exactly one of them through. A move
+    the state machine (``TRANSITIONS``) does not allow is refused before it is tried.
     """
+    if not may_move(conversation.status, status):
+        raise _stale(conversation)
     if not store.compare_and_set_status(
         _cid(conversation),
         expected_status=conversation.status,

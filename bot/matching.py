@@ -2,16 +2,17 @@
 
 Eligible mentors are outside the mentee's area and reporting line, within the
 seniority rule (or offering reverse mentoring), not paused, with a free slot, and
-not the mentee. They are ranked by topic match, then "new connection for you",
-then lighter load, then how quickly they usually answer, then closer seniority;
-the Slack ID breaks ties so the order is always the same.
+not the mentee. They are ranked by ``storage.ranking.RANKING``: topic match, then
+"new connection for you", then lighter load, then how quickly they usually answer,
+then closer seniority; the Slack ID breaks ties so the order is always the same. Each
+suggestion carries its ``Standing`` in that ranking and explains it in the same order.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -28,9 +29,16 @@ from storage import offers as offers_store
 from storage import people as people_store
 from storage.models import MentorOffer, Person
 from storage.offers import CandidateRow
+from storage.ranking import (
+    RANKING,
+    SLOW_ANSWER,
+    Speed,
+    Standing,
+    answer_speed,
+    topic_key,
+)
 
-FAST_ANSWER = timedelta(days=1)
-SLOW_ANSWER = timedelta(days=3)
+NO_TOPIC_FIT = (0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Suggestion:
     offered_topics: tuple[str, ...] = field(default=())
     help_with: str = ""
     out_of_scope: str = ""
+    standing: Standing | None = None  # where they rank, as the reasons explain it
 
 
 class ConcernCode(StrEnum):
@@ -159,9 +168,9 @@ def _suggest(
         return []
     by_topic = {m.topic.id: m for m in matches or ()}
     topics_of: dict[int, set[int]] = {}
-    tiers: list[list[int]] | list[None]
+    tiers: Sequence[tuple[tuple[int, float], list[int] | None]]
     if matches is None:
-        tiers = [None]  # every offer, one tier
+        tiers = [(NO_TOPIC_FIT, None)]  # every offer, one tier
     else:
         for offer_id, topic_id in offers_store.offer_topic_pairs(list(by_topic), session=session):
             topics_of.setdefault(offer_id, set()).add(topic_id)
@@ -171,10 +180,11 @@ def _suggest(
     has_reports = directory_store.reports_exist(mentee.slack_id, session=session)
     mentee_area = area_key(mentee.area)
     chosen: list[CandidateRow] = []
+    fit: dict[int, tuple[int, float]] = {}  # offer ID → its tier's topic fit
     page_size = limit * 2 + 8
     # Tiers go from the best topic match down; within a tier the database ranks and pages,
     # so a popular topic never brings every mentor into Python.
-    for tier in tiers:
+    for tier_fit, tier in tiers:
         offset = 0
         while len(chosen) < limit:
             rows = offers_store.ranked_candidates(
@@ -196,6 +206,7 @@ def _suggest(
                 if not _still_eligible(session, mentee, mentee_area, has_reports, row):
                     continue
                 chosen.append(row)
+                fit[row.offer_id] = tier_fit
                 if len(chosen) == limit:
                     break
             if len(rows) < page_size:
@@ -214,22 +225,31 @@ def _suggest(
             (by_topic[t] for t in topics_of.get(row.offer_id, ())),
             key=lambda m: (-m.closeness, m.topic.label.lower()),
         )
-        load = row.load
         gap = _gap(mentee.level, row.level)
-        is_new = row.person_id not in connected
+        standing = Standing(
+            topic_fit=fit[row.offer_id],
+            is_new_connection=row.person_id not in connected,
+            load=row.load,
+            capacity=row.capacity,
+            speed=answer_speed(delays.get(row.person_id, ())),
+            level_gap=gap,
+            max_level_gap=max_level_gap,
+            slack_id=row.slack_id,
+        )
         suggestions.append(
             Suggestion(
                 mentor=people[row.person_id],
                 matched_topics=tuple(m.topic.label for m in topic_matches),
-                reasons=_reasons(is_new, load, row.capacity, gap, delays.get(row.person_id)),
-                is_new_connection=is_new,
-                load=load,
+                reasons=explain(standing, _median(delays.get(row.person_id))),
+                is_new_connection=standing.is_new_connection,
+                load=row.load,
                 capacity=row.capacity,
                 level_gap=gap,
                 reverse_mentoring=row.reverse_mentoring,
                 offered_topics=tuple(labels.get(row.offer_id, ())),
                 help_with=offers[row.offer_id].help_with if row.offer_id in offers else "",
                 out_of_scope=offers[row.offer_id].out_of_scope if row.offer_id in offers else "",
+                standing=standing,
             )
         )
     return suggestions
@@ -305,7 +325,7 @@ def _still_eligible(
 
 def _topic_tiers(
     topics_of: dict[int, set[int]], by_topic: dict[int, TopicMatch], query: frozenset[str]
-) -> list[list[int]]:
+) -> list[tuple[tuple[int, float], list[int]]]:
     """Offer IDs grouped by how well their topics fit: most search words covered, then closest."""
     tiers: dict[tuple[int, float], list[int]] = {}
     for offer_id, topic_ids in topics_of.items():
@@ -317,7 +337,9 @@ def _topic_tiers(
             covered = frozenset().union(*(m.covered for m in fits)) & query
             score = (len(covered), round(max(m.closeness for m in fits), 6))
         tiers.setdefault(score, []).append(offer_id)
-    return [sorted(tiers[score]) for score in sorted(tiers, reverse=True)]
+    # Best fit first: the order of RANKING's first criterion.
+    ranked = sorted(tiers, key=topic_key)
+    return [(score, sorted(tiers[score])) for score in ranked]
 
 
 def _gap(mentee_level: int | None, mentor_level: int | None) -> int | None:
@@ -332,21 +354,40 @@ def _median(delays: list[timedelta] | None) -> timedelta | None:
     return timedelta(seconds=statistics.median(d.total_seconds() for d in delays))
 
 
-def _reasons(
-    is_new: bool, load: int, capacity: int, gap: int | None, delays: list[timedelta] | None
-) -> tuple[str, ...]:
-    reasons = ["new connection for you" if is_new else "you've talked before"]
-    reasons.append(f"{load} of {capacity} slot{'s' if capacity != 1 else ''} taken")
-    seniority = describe_gap(gap)
-    if seniority:
-        reasons.append(seniority)
-    median = _median(delays)
-    if median is not None and median <= FAST_ANSWER:
-        reasons.append("usually answers within a day")
-    elif median is not None and median <= SLOW_ANSWER:
+def _speed_reason(standing: Standing, median: timedelta | None) -> str | None:
+    if standing.speed == Speed.FAST:
+        return "usually answers within a day"
+    if standing.speed == Speed.NEUTRAL and median is not None and median <= SLOW_ANSWER:
         days = max(2, math.ceil(median.total_seconds() / 86400))
-        reasons.append(f"usually answers within {days} days")
-    return tuple(reasons)
+        return f"usually answers within {days} days"
+    return None  # slow, or never asked: nothing to recommend them by
+
+
+def _load_reason(s: Standing) -> str:
+    return f"{s.load} of {s.capacity} slot{'s' if s.capacity != 1 else ''} taken"
+
+
+# What each step of RANKING tells the mentee (the topic shows as the matched topics).
+EXPLAINED: dict[str, Callable[[Standing, timedelta | None], str | None]] = {
+    "topic match": lambda s, _: None,
+    "new connection": lambda s, _: (
+        "new connection for you" if s.is_new_connection else "you've talked before"
+    ),
+    "lighter load": lambda s, _: _load_reason(s),
+    "answer speed": _speed_reason,
+    "closer seniority": lambda s, _: describe_gap(s.level_gap),
+    "tie-break": lambda s, _: None,
+}
+
+
+def explain(standing: Standing, median: timedelta | None = None) -> tuple[str, ...]:
+    """Why a mentor ranks where they do, one reason per step of RANKING, in its order.
+
+    Args:
+        median: how long they usually take to answer, for "within N days".
+    """
+    said = (EXPLAINED[c.name](standing, median) for c in RANKING)
+    return tuple(reason for reason in said if reason)
 
 
 def describe_gap(gap: int | None) -> str | None:

@@ -16,6 +16,7 @@ from storage.models import (
     ConversationStatus,
     MentoringSession,
     Rating,
+    may_move,
 )
 
 
@@ -248,7 +249,13 @@ def compare_and_set_status(
     session: Session,
     now: datetime,
 ) -> bool:
-    """Change the status only if it (and the mentor) are still what the caller read."""
+    """Change the status only if it (and the mentor) are still what the caller read.
+
+    The one way a conversation's status changes: a move ``TRANSITIONS`` does not list is
+    refused like a lost race (False, nothing written).
+    """
+    if not may_move(expected_status, status):
+        return False
     statement = (
         update(Conversation)
         .where(

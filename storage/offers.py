@@ -22,6 +22,7 @@ from storage.models import (
     Topic,
     TopicDemand,
 )
+from storage.ranking import FAST_ANSWER, QUERY_RANKING, SLOW_ANSWER, Speed, unknown_distance
 
 
 class CandidateRow(NamedTuple):
@@ -39,9 +40,6 @@ class CandidateRow(NamedTuple):
 
 
 CHUNK = 5000  # ids per IN (...) list, well under SQLite's variable limit
-
-# Answer-speed ranks: most answers within a day, unknown or ordinary, most after 3 days.
-SPEED_FAST, SPEED_NEUTRAL, SPEED_SLOW = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -131,11 +129,9 @@ def ranked_candidates(
     """Available mentors with a free slot, outside the mentee's area, chain and direct reports,
     at a fitting level, best first, a page at a time.
 
-    Among ``offer_ids`` when given, else among every offer. The order is matching's order
-    after the topic: someone new for the mentee, lighter load (share of capacity taken),
-    answer speed (``SPEED_*``: most answers within a day, unknown, most after three days),
-    closer seniority (unknown levels last), Slack ID. It is computed in SQL so a popular
-    topic never brings thousands of rows into Python. Indirect reports are left to the
+    Among ``offer_ids`` when given, else among every offer. The order is
+    ``storage.ranking.QUERY_RANKING`` (the ranking policy after the topic), computed in SQL
+    so a popular topic never brings thousands of rows into Python. Indirect reports are left to the
     caller (a walk up each candidate's chain is only worth it for the few shown).
     """
     mentor = col(Conversation.mentor_id) == col(Person.id)
@@ -148,22 +144,26 @@ def ranked_candidates(
     answered = col(Conversation.responded_at).is_not(None)
     days = days_to_answer(session)
     if days is None:  # a database without date arithmetic: speed ranks neutral
-        speed: Any = literal(SPEED_NEUTRAL)
+        speed: Any = literal(int(Speed.NEUTRAL))
     else:
-        n, fast, slow = count(answered), count(answered, days <= 1), count(answered, days > 3)
+        # Whole seconds, so an answer after exactly one day is "within a day" here as in
+        # ranking.answer_speed (day fractions are not exact in floating point).
+        seconds = func.round(days * 86400)
+        n = count(answered)
+        fast = count(answered, seconds <= FAST_ANSWER.total_seconds())
+        slow = count(answered, seconds > SLOW_ANSWER.total_seconds())
         speed = case(
-            (n == 0, SPEED_NEUTRAL),
-            (fast * 2 > n, SPEED_FAST),
-            (slow * 2 > n, SPEED_SLOW),
-            else_=SPEED_NEUTRAL,
+            (fast * 2 > n, int(Speed.FAST)),
+            (slow * 2 > n, int(Speed.SLOW)),
+            else_=int(Speed.NEUTRAL),
         )
     is_known = literal(False) if not connected_ids else col(Person.id).in_(list(connected_ids))
     known = case((is_known, 1), else_=0)
     if mentee_level is None:
-        distance: Any = literal(max_level_gap + 1)
+        distance: Any = literal(unknown_distance(max_level_gap))
     else:
         distance = case(
-            (col(Person.level).is_(None), max_level_gap + 1),
+            (col(Person.level).is_(None), unknown_distance(max_level_gap)),
             else_=func.abs(col(Person.level) - mentee_level),
         )
     inner_columns: tuple[Any, ...] = (
@@ -176,6 +176,7 @@ def ranked_candidates(
         col(MentorOffer.capacity).label("capacity"),
         col(MentorOffer.reverse_mentoring).label("reverse_mentoring"),
         load.label("load"),
+        (load * 1.0 / col(MentorOffer.capacity)).label("share"),
         speed.label("speed"),
         known.label("known"),
         distance.label("distance"),
@@ -246,17 +247,11 @@ def ranked_candidates(
 
 
 def _order(inner: Any) -> list[Any]:
-    return [
-        inner.c.known,
-        inner.c.load * 1.0 / inner.c.capacity,
-        inner.c.speed,
-        inner.c.distance,
-        inner.c.slack_id,
-    ]
+    return [inner.c[str(c.column)] for c in QUERY_RANKING]
 
 
 def _python_order(row: Any) -> tuple[Any, ...]:
-    return (row.known, row.load / row.capacity, row.speed, row.distance, row.slack_id)
+    return tuple(getattr(row, str(c.column)) for c in QUERY_RANKING)
 
 
 def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:

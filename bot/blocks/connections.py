@@ -12,7 +12,6 @@ from bot.blocks.common import actions, button, clip, context, mention, message, 
 from bot.blocks.progress import slack_day
 from bot.connections import MET_LAPSE_DAYS, MetAnswer, MetRequest
 from bot.ids import ActionId
-from storage.models import MetStatus
 
 NOTE_SHOWN = 500
 
@@ -53,9 +52,9 @@ def build_met_logged(request: MetRequest) -> dict[str, Any]:
 
 def build_met_answered_for_other(answer: MetAnswer) -> dict[str, Any]:
     """Replaces the confirmation request once the other person answered (or it lapsed)."""
-    if answer.status == MetStatus.LAPSED:
+    if answer.lapsed:
         text = _lapsed_text(answer.logger_slack_id)
-    elif answer.status == MetStatus.CONFIRMED:
+    elif answer.confirmed:
         text = (
             f":white_check_mark: Confirmed: {mention(answer.logger_slack_id)} is a connection for "
             f"both of you.{_note(answer.note)}"
@@ -70,7 +69,7 @@ def build_met_answered_for_other(answer: MetAnswer) -> dict[str, Any]:
 
 def build_met_answered_for_logger(answer: MetAnswer) -> dict[str, Any]:
     """The DM telling the logger how the other person answered."""
-    if answer.status == MetStatus.CONFIRMED:
+    if answer.confirmed:
         extra = " That's a new connection for both of you." if answer.new_for_logger else ""
         text = f":tada: {mention(answer.other_slack_id)} confirmed you met.{extra}"
         hint = "See where you stand with `/mentor progress` or on my Home tab."

@@ -11,6 +11,7 @@ from storage.models.connections import (
 )
 from storage.models.conversations import (
     OPEN_REQUEST_STATUSES,
+    TRANSITIONS,
     ActionItem,
     ActionOwner,
     AgendaItem,
@@ -20,6 +21,7 @@ from storage.models.conversations import (
     MentoringSession,
     Rating,
     SessionOutcome,
+    may_move,
 )
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -28,6 +30,7 @@ from storage.models.system import ProcessedEvent, SentNudge
 
 __all__ = [
     "OPEN_REQUEST_STATUSES",
+    "TRANSITIONS",
     "ActionItem",
     "ActionOwner",
     "AgendaItem",
@@ -54,4 +57,5 @@ __all__ = [
     "Transition",
     "TransitionKind",
     "UTCDateTime",
+    "may_move",
 ]

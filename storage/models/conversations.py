@@ -4,6 +4,18 @@ The core columns of ``Conversation`` are what matching and progress rely on; the
 rest (the request's questions, sessions, agendas, follow-ups, ratings) belong to
 the conversation surface. Questions, agendas, follow-ups and comments are private
 to the pair: never log them, never put them in a digest.
+
+The conversation's status is a state machine, and ``TRANSITIONS`` is all of it:
+
+    requested ──ask for info──▶ info_requested ──mentee answers──▶ requested
+    requested / info_requested ──pass on──▶ requested (a new mentor, same request)
+    requested / info_requested ──accept──▶ active ──last session held, or closed early──▶ closed
+    requested / info_requested ──decline──▶ declined
+    requested / info_requested ──7 days unanswered──▶ expired
+    declined, expired, closed: final (a pair who want more start a new request)
+
+Every status change goes through ``storage.conversations.compare_and_set_status``, which
+refuses a move the table does not list, exactly as it refuses one somebody else beat it to.
 """
 
 from __future__ import annotations
@@ -27,6 +39,34 @@ class ConversationStatus(StrEnum):
 
 
 OPEN_REQUEST_STATUSES = (ConversationStatus.REQUESTED, ConversationStatus.INFO_REQUESTED)
+
+_FROM_OPEN_REQUEST = frozenset(
+    {
+        ConversationStatus.REQUESTED,  # answered the mentor's question, or passed on
+        ConversationStatus.ACTIVE,
+        ConversationStatus.DECLINED,
+        ConversationStatus.EXPIRED,
+    }
+)
+
+# Where each status may go next (see the module docstring); final statuses go nowhere.
+TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
+    ConversationStatus.REQUESTED: _FROM_OPEN_REQUEST | {ConversationStatus.INFO_REQUESTED},
+    ConversationStatus.INFO_REQUESTED: _FROM_OPEN_REQUEST,
+    ConversationStatus.ACTIVE: frozenset({ConversationStatus.CLOSED}),
+    ConversationStatus.DECLINED: frozenset(),
+    ConversationStatus.EXPIRED: frozenset(),
+    ConversationStatus.CLOSED: frozenset(),
+}
+
+
+def may_move(current: str, status: str) -> bool:
+    """Whether ``TRANSITIONS`` lets a conversation go from ``current`` to ``status``."""
+    try:
+        return ConversationStatus(status) in TRANSITIONS[ConversationStatus(current)]
+    except ValueError:  # a status the machine does not know
+        return False
+
 
 # A pair (mentee → mentor) has at most one open request or active conversation at a time:
 # the service checks first, this index decides between two requests sent at the same moment.
