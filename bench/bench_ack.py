@@ -20,15 +20,32 @@ left over from another.
 
 Run from the repository root:
 
-    .venv/bin/python -m bench.bench_ack --quick      # ~1.5 min: 1x8, 80 commands per burst
+    .venv/bin/python -m bench.bench_ack --quick      # ~1.5 min: 1x8, 50 commands per burst
     .venv/bin/python -m bench.bench_ack              # 1x8 and 2x8, 200 commands per burst
     .venv/bin/python -m bench.bench_ack --experiments  # also the variants below
 
-``--experiments`` adds, under the same settings: the bare app as a lazy listener
-(``process_before_response=True``: ack in the request thread, the answer on the pool),
-and scratch variants of mentorbot from ``bench.ack_variants`` (a 64-thread listener
-pool; ``/mentor`` as a lazy listener, with and without the replay claim before the
-ack). Loopback only; every wait is bounded.
+The same burst also goes to the bare app as a lazy listener (``process_before_response``:
+ack in the request thread, the answer on Bolt's pool): with a slow Slack, Bolt's defaults
+make the bare app itself miss 3 s, so the ratio is printed against both.
+``--experiments`` adds, under the same settings, scratch variants of mentorbot from
+``bench.ack_variants`` (a 64-thread listener pool; ``/mentor`` as a lazy listener, with
+and without the replay claim before the ack). Loopback only; every wait is bounded.
+
+Measured 2026-11-30 on the shared 2-core machine (other work running), 200 commands:
+
+    gunicorn 1x8, Slack at once   mentorbot p50 5.1 s  p99 9.2 s  142/200 over 3 s
+                                  bare Bolt p50 0.37 s p99 0.64 s (14.5x); lazy p99 0.80 s
+    gunicorn 1x8, Slack 1.5 s     mentorbot p50 31 s   190/200 over 3 s, 24 Bolt 404s
+                                  bare Bolt p50 30 s   190/200 over 3 s; lazy p99 0.43 s
+    gunicorn 2x8, Slack at once   mentorbot p50 4.3 s  p99 8.4 s  125/200 over 3 s
+                                  bare Bolt p99 0.63 s (13.4x); lazy p99 0.30 s
+    gunicorn 2x8, Slack 1.5 s     mentorbot p50 15 s   180/200 over 3 s, 18 Bolt 404s
+                                  bare Bolt p50 17 s   180/200 over 3 s; lazy p99 0.49 s
+
+and with ``--quick --experiments`` (80 commands, 1x8), the p99 ack with Slack at once:
+mentorbot 3.4 s, 64-thread pool 2.7 s, `/mentor` lazy 1.3 s, lazy without the replay
+claim 0.30 s, bare Bolt 0.21 s; with Slack at 1.5 s: 23.8 s, 4.7 s, 0.63 s, 0.28 s and
+22.7 s (the bare app with Bolt's defaults), lazy bare app 0.17 s.
 """
 
 from __future__ import annotations
@@ -179,8 +196,8 @@ MENTORBOT = Target(
     ),
 )
 BARE = Target("bare Bolt", _gunicorn("bench.bare_app:create()"))
+BARE_LAZY = Target("bare, lazy", _gunicorn("bench.bare_app:create_lazy()"))
 EXPERIMENTS = (
-    Target("bare, lazy", _gunicorn("bench.bare_app:create_lazy()")),
     Target("mentorbot, pool 64", _gunicorn("bench.ack_variants:wide_pool()")),
     Target("mentorbot, lazy", _gunicorn("bench.ack_variants:lazy()")),
     Target("lazy, no claim", _gunicorn("bench.ack_variants:lazy(claim=False)")),
@@ -387,19 +404,22 @@ def print_table(title: str, bursts: dict[str, Burst]) -> None:
     )
     for label, cells in rows:
         print(f"  {label:<24}" + "".join(f"{c:>{width}}" for c in cells))
-    bare = bursts.get(BARE.name)
-    if bare is not None:
-        base = percentile(bare.seconds, 99)
-        for name, b in bursts.items():
-            if name != BARE.name:
-                ratio = percentile(b.seconds, 99) / base
-                print(f"  p99 {name} / bare Bolt: {ratio:.1f}x (target: within 1.5x)")
+    # Bolt's defaults queue the bare app's acks behind its own slow answers too: with a
+    # slow Slack the lazy bare app is the honest baseline, so both ratios are printed.
+    for base in (BARE.name, BARE_LAZY.name):
+        p99 = percentile(bursts[base].seconds, 99)
+        ratios = [
+            f"{name} {percentile(b.seconds, 99) / p99:.1f}x"
+            for name, b in bursts.items()
+            if name not in (BARE.name, BARE_LAZY.name)
+        ]
+        print(f"  p99 against {base} (target: within 1.5x): " + ", ".join(ratios))
     sys.stdout.flush()
 
 
 # --- the run ------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> None:
-    targets = [MENTORBOT, BARE, *(EXPERIMENTS if args.experiments else ())]
+    targets = [MENTORBOT, BARE, BARE_LAZY, *(EXPERIMENTS if args.experiments else ())]
     with tempfile.TemporaryDirectory(prefix="bench_ack.") as tmp:
         database = Path(tmp) / "bench.db"
         started = time.monotonic()
@@ -450,7 +470,7 @@ def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="~1.5 min: 1x8, 80 commands")
+    parser.add_argument("--quick", action="store_true", help="~1.5 min: 1x8, 50 commands")
     parser.add_argument("--experiments", action="store_true", help="also the scratch variants")
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--commands", type=int, default=None, help="per burst (default 200)")
@@ -458,7 +478,7 @@ def main() -> None:
     parser.add_argument("--keep-log", default=None, help="copy the servers' log here")
     args = parser.parse_args()
     args.configs = [(1, 8)] if args.quick else [(1, 8), (2, 8)]
-    args.commands = args.commands or (80 if args.quick else 200)
+    args.commands = args.commands or (50 if args.quick else 200)
     # Bounds: no request waits longer than this for its HTTP answer, no burst longer for
     # its response_url answers (a 5-thread pool at 1.5 s a call needs ~count * 0.3 s).
     args.client_timeout = 30.0 if args.quick else 60.0
