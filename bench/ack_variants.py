@@ -1,0 +1,91 @@
+"""Scratch variants of mentorbot's HTTP app, for `bench.bench_ack --experiments` only.
+
+Not the design: experiments that show where an ack's time goes, built from the real
+pieces (settings, engine, the front door in ``bot.server.build_wsgi``, the `/mentor`
+routing table) without changing ``bot/`` or ``handlers/``. Each is a gunicorn app
+factory reading the same environment as ``mentorbot run --http``:
+
+- ``wide_pool()``: the real ``create_app`` with a listener pool of 64 threads instead of
+  Bolt's 5 (acks still wait for a free thread; the pool only moves the queue).
+- ``lazy()``: `/mentor` alone, as a Bolt lazy listener with ``process_before_response``:
+  ``ack`` runs in the request thread, the subcommand on the listener pool. The replay
+  claim (a database write) still runs before the ack, as mentorbot's middleware does
+  today; ``lazy(claim=False)`` leaves it out to show its share.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.app import _deduplicate_events, create_app
+from bot.blocks.help import build_coming_soon
+from bot.clock import utc_now
+from bot.config import load_settings, require_http
+from bot.context import Deps
+from bot.errors import MentorbotError
+from bot.server import build_wsgi
+from bot.slack import build_client
+from handlers.command_context import CommandContext
+from handlers.commands import SUBCOMMANDS, parse
+from storage.db import make_engine, session_factory
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
+
+
+def _deps() -> Deps:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    open_session = session_factory(engine)
+    return Deps(settings=settings, engine=engine, open_session=open_session, clock=utc_now)
+
+
+def wide_pool() -> WSGIApplication:
+    """The real app with a 64-thread listener pool."""
+    deps = _deps()
+    app = create_app(deps, build_client(deps.settings), listener_executor=ThreadPoolExecutor(64))
+    return build_wsgi(app, deps.engine, signing_secret=require_http(deps.settings))
+
+
+def lazy(claim: bool = True) -> WSGIApplication:
+    """`/mentor` as a lazy listener: the ack needs no free pool thread."""
+    deps = _deps()
+    app = App(
+        client=build_client(deps.settings),
+        request_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        process_before_response=True,
+    )
+    if claim:
+        app.use(_deduplicate_events(deps))
+
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    def work(command: dict[str, str], respond: Respond, client: WebClient) -> None:
+        name, args = parse(command.get("text", ""))
+        ctx = CommandContext(
+            user_id=command["user_id"],
+            subcommand=name,
+            args=args,
+            trigger_id=command.get("trigger_id", ""),
+            channel_id=command.get("channel_id", ""),
+            respond=respond,
+            client=client,
+            deps=deps,
+        )
+        entry = SUBCOMMANDS[name]
+        if entry.run is None:
+            ctx.reply(build_coming_soon(name, entry.summary))
+            return
+        try:
+            entry.run(ctx)
+        except MentorbotError as exc:
+            ctx.notice(str(exc))
+
+    app.command("/mentor")(ack=acknowledge, lazy=[work])
+    return build_wsgi(app, deps.engine, signing_secret=require_http(deps.settings))
