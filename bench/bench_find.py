@@ -245,7 +245,7 @@ def run(people: int, mentors: int, runs: int) -> None:
             )
             engine = make_engine(settings.database_url)
             deps = Deps(settings, engine, session_factory(engine), lambda: NOW)
-            app = create_app(deps, build_client(settings), socket_mode=True)
+            app = create_app(deps, build_client(settings))
             rng = random.Random(11)
             mentees = [slack_id(rng.randrange(12, people)) for _ in range(runs)]
 
