@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import replays
@@ -15,6 +15,9 @@ from bot.context import Deps
 from handlers import commands, connections, conversations, directory, home
 
 logger = logging.getLogger(__name__)
+
+# Listener threads per process (Bolt's default is 5): work after the ack runs here.
+LISTENER_THREADS = 16
 
 SORRY = (
     ":warning: Sorry, something went wrong on our side. Please check where things stand "
@@ -32,10 +35,12 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
     app = App(
         client=client,
         request_verification_enabled=False,
-        listener_executor=listener_executor,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )
+    app.use(_acknowledge_at_once)
     app.use(_deduplicate_events(deps))
 
     # The routing table of the app: one line per surface.
@@ -63,6 +68,21 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
             logger.exception("Failed to tell the person about an error")
 
     return app
+
+
+def _acknowledge_at_once(
+    body: dict[str, Any], ack: Ack, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Slash commands and clicks are acknowledged in the request thread, before any work.
+
+    Their listeners ``ack()`` with nothing and answer later (response_url, DMs, views), so
+    the acknowledgement need not wait for a free listener thread: Bolt's runner returns
+    the ack already given and runs the listener on its pool. Modal submissions still wait
+    for their listener, whose ack may carry field errors or the next view.
+    """
+    if body.get("command") or body.get("type") == "block_actions":
+        ack()
+    return next()
 
 
 def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:
