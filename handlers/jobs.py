@@ -87,14 +87,16 @@ def expire_requests() -> None:
 
 
 def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:
-    """Run the batches; after each commit, deliver its notices and refresh the Homes it
-    changed. Returns how many rows changed in all."""
+    """Run the batches, delivering each one's notices after its commit; then refresh, once
+    per person, the Home tabs the run changed. Returns how many rows changed in all."""
     total = 0
+    homes: dict[str, None] = {}
     for batch in batches:
         total += batch.changed
+        homes.update(dict.fromkeys(batch.homes))
         _deliver(rt)
-        for slack_id in batch.homes:
-            refresh_home(rt.client, rt.deps, slack_id)  # logs its own failures
+    for slack_id in homes:
+        refresh_home(rt.client, rt.deps, slack_id)  # reads only; logs its own failures
     return total
 
 
