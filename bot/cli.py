@@ -154,14 +154,18 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import Background
     from bot.slack import app_token_problem, build_client, check_credentials
 
     client = build_client(settings)
     check_credentials(client, settings)
     deps = _deps(settings)
     app = create_app(deps, client)
-    scheduler = None if args.no_scheduler else build_scheduler(deps, client)
+    scheduler = (
+        None
+        if args.no_scheduler
+        else Background(deps, client, build_client(settings, resend=False))
+    )
     handler = SocketModeHandler(app, settings.slack_app_token)
     stop = _stop_event()
     try:
@@ -175,8 +179,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         _wait(stop)
     finally:
         handler.close()  # type: ignore[no-untyped-call]
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=True)
+        if scheduler is not None:
+            scheduler.shutdown()
     return 0
 
 
@@ -227,18 +231,18 @@ def _scheduler_process() -> None:
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import Background
     from bot.slack import build_client
 
     deps = _deps(settings)
-    scheduler = build_scheduler(deps, build_client(settings))
+    background = Background(deps, build_client(settings), build_client(settings, resend=False))
     stop = _stop_event()
-    scheduler.start()
-    logger.info("mentorbot scheduler started")
+    background.start()
+    logger.info("mentorbot scheduler started (with the outbox sender)")
     try:
         _wait(stop)
     finally:
-        scheduler.shutdown(wait=True)
+        background.shutdown()
     return 0
 
 

@@ -36,9 +36,9 @@ from storage.connections import (
     end_transition,
     first_connected_at,
     get_met_log,
+    lapse_met_logs,
     latest_transition,
     pending_met_between,
-    pending_met_logs_created_before,
     pending_met_logs_of,
     record_connection,
     set_met_dm,
@@ -48,6 +48,7 @@ from storage.models import ConnectionSource, MetLog, MetStatus, Person, Transiti
 from storage.people import get_by_slack_id
 
 MET_LAPSE_DAYS = 14
+LAPSE_BATCH = 200  # logs lapsed per short transaction
 NOTE_LIMIT = 500
 NEWCOMER_LABEL = "your first six months"
 TRANSITION_LABELS: dict[str, str] = {
@@ -236,16 +237,15 @@ def answer_met(
     )
 
 
-def lapse_met_requests(session: Session, *, now: datetime) -> list[MetRequest]:
-    """Lapse every logged meeting left unanswered for ``MET_LAPSE_DAYS``; returns them."""
+def lapse_met_requests(
+    session: Session, *, now: datetime, limit: int = LAPSE_BATCH
+) -> list[MetRequest]:
+    """Lapse up to ``limit`` logged meetings left unanswered for ``MET_LAPSE_DAYS``, in two
+    statements (IDs, then a compare-and-set update); returns those this call lapsed."""
     cutoff = now - timedelta(days=MET_LAPSE_DAYS)
-    logs = pending_met_logs_created_before(cutoff, session=session)
+    logs = lapse_met_logs(cutoff, limit=limit, session=session, now=now)
     people = _slack_ids(session, [i for log in logs for i in (log.logger_id, log.other_id)])
-    lapsed = []
-    for log in logs:
-        if claim_met_answer(log, MetStatus.LAPSED, session=session, now=now):
-            lapsed.append(_request(log, people[log.logger_id], people[log.other_id]))
-    return lapsed
+    return [_request(log, people[log.logger_id], people[log.other_id]) for log in logs]
 
 
 def waiting_met_requests(session: Session, person: Person) -> list[MetRequest]:

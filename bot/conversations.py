@@ -642,20 +642,20 @@ def _answered(
 
 
 def expire_stale_requests(
-    session: Session, *, now: datetime, max_level_gap: int = 2
+    session: Session, *, now: datetime, max_level_gap: int = 2, limit: int = 200
 ) -> list[Answered]:
-    """Requests unanswered for 7 days expire; each comes with other mentors to ask.
+    """Up to ``limit`` requests unanswered for 7 days expire in the caller's transaction,
+    in one compare-and-set statement; each comes with other mentors to ask.
 
-    The seven days run from the request (or from its passing on to a colleague).
+    The seven days run from the request (or from its passing on to a colleague). The
+    scheduled job (``bot.batch_jobs``) applies the same rule in short batches.
     """
+    cutoff = now - REQUEST_TTL
+    due = store.due_request_ids(cutoff, after_id=0, limit=limit, session=session)
     expired = []
-    for conversation in store.stale_open_requests(now - REQUEST_TTL, session=session):
-        if conversation.passed_at is not None and conversation.passed_at > now - REQUEST_TTL:
-            continue  # the colleague it was passed to gets their own seven days
-        try:
-            _set_status(session, conversation, ConversationStatus.EXPIRED, now)
-        except StaleAction:
-            continue  # answered at this very moment
+    for cid in store.expire_requests(due, cutoff, session=session, now=now):
+        conversation = _conversation(session, cid)
+        session.refresh(conversation)  # the update went around the session
         expired.append(_answered(session, conversation, now=now, max_level_gap=max_level_gap))
     return expired
 

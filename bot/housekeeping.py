@@ -1,21 +1,47 @@
-"""Keeping bookkeeping tables small."""
+"""Keeping bookkeeping tables small, a batch per short transaction.
+
+Each purge deletes at most ``batch`` rows per statement, in its own transaction, and
+loops until nothing old is left: a purge over a large backlog never holds the write
+lock for long, and no row is loaded into memory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from storage.db import SessionFactory, unit_of_work
+from sqlmodel import Session
+
+from storage.db import SessionFactory, write_unit
 from storage.events import purge_events_before
 from storage.outbox import purge_sent
 
+PURGE_BATCH = 1000
 
-def purge_processed_events(open_session: SessionFactory, *, older_than: datetime) -> int:
+
+def purge_processed_events(
+    open_session: SessionFactory, *, older_than: datetime, batch: int = PURGE_BATCH
+) -> int:
     """Delete event IDs received before ``older_than``; returns how many."""
-    with unit_of_work(open_session) as session:
-        return purge_events_before(older_than, session=session)
+    return _in_batches(
+        open_session, lambda s: purge_events_before(older_than, session=s, limit=batch), batch
+    )
 
 
-def purge_sent_messages(open_session: SessionFactory, *, older_than: datetime) -> int:
-    """Delete outbox rows sent (or skipped) before ``older_than``, in one statement."""
-    with unit_of_work(open_session) as session:
-        return purge_sent(older_than, session=session)
+def purge_sent_messages(
+    open_session: SessionFactory, *, older_than: datetime, batch: int = PURGE_BATCH
+) -> int:
+    """Delete outbox rows sent (or skipped) before ``older_than``; returns how many."""
+    return _in_batches(
+        open_session, lambda s: purge_sent(older_than, session=s, limit=batch), batch
+    )
+
+
+def _in_batches(open_session: SessionFactory, purge: Callable[[Session], int], batch: int) -> int:
+    total = 0
+    while True:
+        with write_unit(open_session) as session:
+            removed = purge(session)
+        total += removed
+        if removed < batch:
+            return total

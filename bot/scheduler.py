@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,7 +13,11 @@ from slack_sdk import WebClient
 
 from bot.context import Deps
 
+if TYPE_CHECKING:
+    from handlers.deliver import Sender
+
 JOBSTORE_TABLE = "apscheduler_jobs"
+SENDER_STOP_SECONDS = 30  # at most one Slack call in flight (its timeout)
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,17 @@ JOBS: tuple[JobSpec, ...] = (
 )
 
 
-def build_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler:
-    """A scheduler whose jobs run through the same WebClient and database as the app."""
+def build_scheduler(
+    deps: Deps, client: WebClient, *, sender: Sender | None = None
+) -> BackgroundScheduler:
+    """A scheduler whose jobs run through the same WebClient and database as the app.
+
+    ``sender``: the outbox sender running in this process, woken after each batch a job
+    commits (None: each job delivers its own notices before it returns).
+    """
     from handlers import jobs
 
-    jobs.install(deps, client)
+    jobs.install(deps, client, sender=sender)
     options: dict[str, Any] = {
         "jobstores": {"default": SQLAlchemyJobStore(engine=deps.engine, tablename=JOBSTORE_TABLE)},
         "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
@@ -56,3 +67,32 @@ def build_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler:
     for spec in JOBS:
         scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
     return scheduler
+
+
+class Background:
+    """The scheduler and the outbox sender of one process, started and stopped together.
+
+    Every process that runs jobs delivers the notices they write: ``mentorbot scheduler``,
+    and ``mentorbot run`` with its in-process scheduler.
+    """
+
+    def __init__(self, deps: Deps, client: WebClient, sender_client: WebClient) -> None:
+        from handlers.deliver import build_sender
+
+        self.sender = build_sender(deps.open_session, sender_client, clock=deps.clock)
+        self.scheduler = build_scheduler(deps, client, sender=self.sender)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = self.sender.start(self._stop)
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Let a running job finish, then the row the sender holds; the rest stay queued."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.sender.stop()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=SENDER_STOP_SECONDS)

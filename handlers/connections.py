@@ -14,7 +14,6 @@ from bot.blocks.connections import (
     build_met_answered_for_logger,
     build_met_answered_for_other,
     build_met_confirmation_request,
-    build_met_lapsed,
     build_met_logged,
 )
 from bot.blocks.help import build_notice
@@ -22,7 +21,6 @@ from bot.blocks.payload import STALE_BUTTON, ident, parse_click
 from bot.blocks.progress import build_progress
 from bot.connections import (
     answer_met,
-    lapse_met_requests,
     log_met,
     remember_met_dm,
     withdraw_met,
@@ -127,23 +125,6 @@ def progress(ctx: CommandContext) -> None:
         person = directory_person(session, ctx.user_id)
         state = load_progress_state(session, person, settings=deps.settings, now=deps.clock())
     ctx.reply(build_progress(state))
-
-
-def lapse_met_requests_job(deps: Deps, client: WebClient) -> int:
-    """Lapse logged meetings unanswered for 14 days; update their DMs and Homes."""
-    with unit_of_work(deps.open_session) as session:
-        lapsed = lapse_met_requests(session, now=deps.clock())
-    for request in lapsed:
-        if request.dm_channel and request.dm_ts:
-            try:
-                client.chat_update(
-                    channel=request.dm_channel, ts=request.dm_ts, **build_met_lapsed(request)
-                )
-            except SlackApiError:
-                logger.exception("Failed to update the lapsed met request %s", request.met_id)
-        refresh_home(client, deps, request.logger_slack_id)
-        refresh_home(client, deps, request.other_slack_id)
-    return len(lapsed)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -72,7 +72,6 @@ from bot.blocks.requests import (
     build_request_card,
     build_request_card_answered,
     build_request_declined,
-    build_request_expired,
     build_request_modal,
     build_request_passed,
     build_request_sent,
@@ -302,34 +301,6 @@ def announce_sunset(client: WebClient, closed: svc.Closed) -> None:
         (closed.mentor_slack_id, closed.mentee_slack_id),
     ):
         send_dm(client, me, build_sunset_prompt(closed.conversation_id, other, closed.topic))
-
-
-def notify_expired(client: WebClient, deps: Deps, expired: svc.Answered) -> None:
-    """Tell the mentee (with other mentors to ask) and take the buttons off the mentor's card."""
-    request = expired.request
-    send_dm(
-        client,
-        request.mentee_slack_id,
-        build_request_expired(request.mentor_slack_id, request.topic, expired.suggestions),
-    )
-    _answered_card(client, request, "Expired: no answer within 7 days.")
-    _refresh(client, deps, [request.mentee_slack_id, request.mentor_slack_id])
-
-
-def expire_requests_job(deps: Deps, client: WebClient) -> int:
-    """Expire requests unanswered for 7 days and tell each mentee; returns how many."""
-    expired = _use_case(
-        deps,
-        lambda s: svc.expire_stale_requests(
-            s, now=deps.clock(), max_level_gap=deps.settings.max_level_gap
-        ),
-    )
-    for answered in expired:
-        try:
-            notify_expired(client, deps, answered)
-        except SlackApiError:
-            logger.exception("Failed to tell a mentee their request expired")
-    return len(expired)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,37 +1,51 @@
 """Scheduled jobs: thin, importable functions that take IDs (or nothing), never clients.
 
-The scheduler installs the runtime (deps and the one WebClient) before it starts;
-tests install their own and call the jobs directly.
+The scheduler installs the runtime (deps, the one WebClient and the process's running
+outbox sender) before it starts; tests install their own and call the jobs directly.
+A job's notices go to the outbox in the transaction that changes state; after each
+batch it wakes the sender, or, in a process with no sender running, delivers them
+itself before it returns.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk import WebClient
 
+from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
 from bot.housekeeping import purge_processed_events, purge_sent_messages
-from handlers.connections import lapse_met_requests_job
-from handlers.conversations import expire_requests_job
+from handlers.deliver import Sender, build_sender
+from handlers.home import refresh_home
 
 logger = logging.getLogger(__name__)
+
+INLINE_ROUNDS = 10_000  # a bound on delivering in the job's own thread, never reached in use
 
 
 @dataclass(frozen=True)
 class Runtime:
     deps: Deps
     client: WebClient
+    sender: Sender
+    sender_running: bool  # a sender thread of this process delivers; else the job does
 
 
 _runtime: Runtime | None = None
 
 
-def install(deps: Deps, client: WebClient) -> None:
+def install(deps: Deps, client: WebClient, *, sender: Sender | None = None) -> None:
+    """Give the jobs their dependencies; ``sender``: the outbox sender running in this
+    process (None: each job delivers its own notices before it returns)."""
     global _runtime
-    _runtime = Runtime(deps, client)
+    running = sender is not None
+    if sender is None:
+        sender = build_sender(deps.open_session, client, clock=deps.clock)
+    _runtime = Runtime(deps, client, sender, running)
 
 
 def runtime() -> Runtime:
@@ -57,12 +71,39 @@ def purge_outbox() -> None:
 def lapse_met_requests() -> None:
     """Daily: logged meetings unconfirmed for 14 days lapse (they never count)."""
     rt = runtime()
-    lapsed = lapse_met_requests_job(rt.deps, rt.client)
-    logger.info("Lapsed %d unconfirmed met requests", lapsed)
+    batches = lapse_met_requests_in_batches(rt.deps.open_session, now=rt.deps.clock())
+    logger.info("Lapsed %d unconfirmed met requests", _after_each(rt, batches))
 
 
 def expire_requests() -> None:
     """Hourly: requests unanswered for 7 days expire; mentees are offered other mentors."""
     rt = runtime()
-    expired = expire_requests_job(rt.deps, rt.client)
-    logger.info("Expired %d unanswered requests", expired)
+    batches = expire_requests_in_batches(
+        rt.deps.open_session,
+        now=rt.deps.clock(),
+        max_level_gap=rt.deps.settings.max_level_gap,
+    )
+    logger.info("Expired %d unanswered requests", _after_each(rt, batches))
+
+
+def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:
+    """Run the batches, delivering each one's notices after its commit; then refresh, once
+    per person, the Home tabs the run changed. Returns how many rows changed in all."""
+    total = 0
+    homes: dict[str, None] = {}
+    for batch in batches:
+        total += batch.changed
+        homes.update(dict.fromkeys(batch.homes))
+        _deliver(rt)
+    for slack_id in homes:
+        refresh_home(rt.client, rt.deps, slack_id)  # reads only; logs its own failures
+    return total
+
+
+def _deliver(rt: Runtime) -> None:
+    if rt.sender_running:
+        rt.sender.wake()
+        return
+    for _ in range(INLINE_ROUNDS):
+        if not rt.sender.drain_once():
+            return

@@ -85,11 +85,38 @@ def pending_met_between(a_id: int, b_id: int, *, session: Session) -> MetLog | N
     return session.exec(statement).first()
 
 
-def pending_met_logs_created_before(cutoff: datetime, *, session: Session) -> list[MetLog]:
-    statement = select(MetLog).where(
-        MetLog.status == MetStatus.PENDING, col(MetLog.created_at) <= cutoff
+def lapse_met_logs(
+    cutoff: datetime, *, limit: int, session: Session, now: datetime
+) -> list[MetLog]:
+    """Lapse up to ``limit`` met logs pending since ``cutoff`` or before; the logs lapsed.
+
+    One select of IDs, then one compare-and-set update of those still pending: a log
+    answered (or lapsed by another run) in between is left alone.
+    """
+    due = (
+        select(MetLog.id)
+        .where(MetLog.status == MetStatus.PENDING, col(MetLog.created_at) <= cutoff)
+        .order_by(col(MetLog.id))
+        .limit(limit)
     )
-    return list(session.exec(statement.order_by(col(MetLog.id))).all())
+    ids = [i for i in session.exec(due).all() if i is not None]
+    if not ids:
+        return []
+    statement = (
+        update(MetLog)
+        .where(col(MetLog.id).in_(ids), col(MetLog.status) == MetStatus.PENDING)
+        .values(status=MetStatus.LAPSED.value, answered_at=now)
+        .returning(col(MetLog.id))
+        .execution_options(synchronize_session=False)
+    )
+    changed = list(session.execute(statement).scalars().all())
+    if not changed:
+        return []
+    fresh = (
+        select(MetLog).where(col(MetLog.id).in_(changed)).execution_options(populate_existing=True)
+    )
+    lapsed = session.exec(fresh).all()
+    return sorted(lapsed, key=lambda log: log.id or 0)
 
 
 def pending_met_logs_of(person_id: int, *, session: Session) -> list[MetLog]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import Session, col, func, or_, select
 
 from storage.models import (
@@ -90,6 +91,46 @@ def stale_open_requests(cutoff: datetime, *, session: Session) -> list[Conversat
         col(Conversation.created_at) < cutoff,
     )
     return list(session.exec(statement.order_by(col(Conversation.id))).all())
+
+
+def _due_to_expire(cutoff: datetime) -> Any:
+    """Open, asked before ``cutoff``, and not passed on to a colleague since then."""
+    return and_(
+        col(Conversation.status).in_(list(OPEN_REQUEST_STATUSES)),
+        col(Conversation.created_at) < cutoff,
+        or_(col(Conversation.passed_at).is_(None), col(Conversation.passed_at) <= cutoff),
+    )
+
+
+def due_request_ids(cutoff: datetime, *, after_id: int, limit: int, session: Session) -> list[int]:
+    """Up to ``limit`` IDs above ``after_id`` of requests due to expire, in ID order."""
+    statement = (
+        select(Conversation.id)
+        .where(_due_to_expire(cutoff), col(Conversation.id) > after_id)
+        .order_by(col(Conversation.id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.exec(statement).all() if i is not None]
+
+
+def expire_requests(
+    ids: Sequence[int], cutoff: datetime, *, session: Session, now: datetime
+) -> list[int]:
+    """Expire those of ``ids`` still due, in one statement (compare-and-set); the IDs changed.
+
+    A request answered, passed on or expired by someone else since ``ids`` were read is
+    left as it is, so two runs at once expire each request once.
+    """
+    if not ids:
+        return []
+    statement = (
+        update(Conversation)
+        .where(col(Conversation.id).in_(list(ids)), _due_to_expire(cutoff))
+        .values(status=ConversationStatus.EXPIRED.value, status_changed_at=now)
+        .returning(col(Conversation.id))
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(i) for i in session.execute(statement).scalars().all())
 
 
 def as_mentee(person_id: int, *, session: Session) -> list[Conversation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.insert_once import insert_once
@@ -47,11 +48,14 @@ def _insert_once(
     return insert_once(session, table, [values], key=None) == 1
 
 
-def purge_events_before(cutoff: datetime, *, session: Session) -> int:
-    """Delete event IDs received before ``cutoff``; returns how many."""
-    stale = session.exec(select(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
-    count = 0
-    for row in stale.all():
-        session.delete(row)
-        count += 1
-    return count
+def purge_events_before(cutoff: datetime, *, session: Session, limit: int = 1000) -> int:
+    """Delete up to ``limit`` event IDs received before ``cutoff`` in one statement (no row
+    is loaded); returns how many. Call again until it returns less than ``limit``."""
+    oldest = (
+        select(ProcessedEvent.event_id)
+        .where(col(ProcessedEvent.received_at) < cutoff)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    statement = delete(ProcessedEvent).where(col(ProcessedEvent.event_id).in_(oldest))
+    return int(session.connection().execute(statement).rowcount)

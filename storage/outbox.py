@@ -283,12 +283,19 @@ def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
     return str(found[0]), str(found[1])
 
 
-def purge_sent(older_than: datetime, *, session: Session) -> int:
-    """Delete rows sent or skipped before ``older_than`` in one statement; failures stay."""
-    statement = delete(OutboxMessage).where(
-        col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
-        col(OutboxMessage.finished_at) < older_than,
+def purge_sent(older_than: datetime, *, session: Session, limit: int = 1000) -> int:
+    """Delete up to ``limit`` rows sent or skipped before ``older_than`` in one statement (no
+    row is loaded); failures stay. Call again until it returns less than ``limit``."""
+    oldest = (
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
+            col(OutboxMessage.finished_at) < older_than,
+        )
+        .limit(limit)
+        .scalar_subquery()
     )
+    statement = delete(OutboxMessage).where(col(OutboxMessage.id).in_(oldest))
     return int(session.connection().execute(statement).rowcount)
 
 

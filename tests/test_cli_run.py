@@ -173,3 +173,39 @@ def test_a_refused_bot_token_exits_2_naming_it(
     assert result.returncode == 2, result.stderr
     assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_scheduler_process_delivers_what_waits_in_the_outbox(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.effects import DirectMessage
+    from storage.db import make_engine, session_factory, unit_of_work
+    from storage.outbox import enqueue
+
+    env = _env(fake_slack, tmp_path)
+    assert run_mentorbot("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    engine = make_engine(env["DATABASE_URL"])
+    with unit_of_work(session_factory(engine)) as session:
+        note = DirectMessage(key="request:1:expired:to-mentee", user_id="U0ALICE01", text="hi")
+        enqueue([note], session=session, now=datetime.now(UTC))
+    engine.dispose()
+
+    process = subprocess.Popen(
+        [*mentorbot(), "scheduler"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        posted = fake_slack.wait_for("chat.postMessage", timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert [c.params["text"] for c in posted] == ["hi"]
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        assert list(db.execute("SELECT status FROM outbox")) == [("sent",)]

@@ -1,0 +1,286 @@
+"""Benchmark the hourly expiry job on a company-sized database while a mentor keeps clicking.
+
+Builds a SQLite database with 100,000 conversations (mostly closed, some active, 2,000
+fresh requests) of which 500 are requests unanswered for 8 days, then runs the real job
+(``handlers.jobs.expire_requests``: batches, compare-and-set, notices to the outbox,
+Home refreshes) with the outbox sender running in the same process against the fake
+Slack from the tests, exactly as ``mentorbot scheduler`` does. Meanwhile a second
+process accepts one fresh request every 100 ms through the real use case
+(``bot.conversations.accept_request``, one transaction) and times each click.
+
+The engine is instrumented with SQLAlchemy's ``begin``/``commit``/``rollback`` events:
+a transaction that wrote anything (or took SQLite's write lock with BEGIN IMMEDIATE) is
+timed from its begin to its commit.
+
+Run from the repository root:
+
+    .venv/bin/python -m bench.bench_jobs                # 100,000 conversations, 500 due
+    .venv/bin/python -m bench.bench_jobs --conversations 20000 --due 200
+
+Targets: the longest write transaction under 200 ms; no click waits over 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import random
+import statistics
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, insert, select
+from sqlmodel import SQLModel
+
+from bot import conversations as svc
+from bot.config import Settings
+from bot.context import Deps
+from bot.pacing import Pacer
+from bot.slack import build_client
+from handlers import jobs
+from handlers.deliver import Sender
+from storage.db import make_engine, session_factory, unit_of_work
+from storage.models import (
+    OPEN_REQUEST_STATUSES,
+    Conversation,
+    ConversationStatus,
+    OutboxMessage,
+    Person,
+)
+from tests.fakeslack import FakeSlack
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+AREAS = ("Engineering", "Finance", "Sales", "Marketing", "Design", "People", "Data", "Legal")
+WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
+
+
+def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int, str]]:
+    """The database; returns (conversation ID, mentor's Slack ID) of the fresh requests."""
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    rng = random.Random(7)
+    n_people = 20_000
+    with engine.begin() as db:
+        db.execute(
+            insert(Person),
+            [
+                {
+                    "slack_id": f"U{i:08d}",
+                    "name": f"Person {i}",
+                    "area": AREAS[i % len(AREAS)],
+                    "level": 1 + i % 8,
+                    "tz": "Europe/London",
+                    "is_active": True,
+                    "nudges_muted": False,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(n_people)
+            ],
+        )
+        ids = [r[0] for r in db.execute(select(Person.id).order_by(Person.id))]
+        rows: list[dict[str, Any]] = []
+        pairs: set[tuple[int, int]] = set()
+
+        def conversation(status: ConversationStatus, created: datetime) -> dict[str, Any]:
+            while True:  # one open request or active conversation per pair
+                mentee, mentor = rng.sample(ids, 2)
+                if (mentee, mentor) not in pairs:
+                    break
+            if status in (*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE):
+                pairs.add((mentee, mentor))
+            return {
+                "mentee_id": mentee,
+                "mentor_id": mentor,
+                "status": status.value,
+                "topic": "public speaking",
+                "questions": ["How do I start?", "What do I avoid?"],
+                "context": "",
+                "format": "call",
+                "created_at": created,
+                "status_changed_at": created,
+                "on_call": False,
+                "mentor_dm_channel": f"D{mentor:08d}",
+                "mentor_dm_ts": f"1700000000.{len(rows):06d}",
+            }
+
+        for _ in range(due):
+            rows.append(conversation(ConversationStatus.REQUESTED, NOW - timedelta(days=8)))
+        for _ in range(fresh):
+            rows.append(conversation(ConversationStatus.REQUESTED, NOW - timedelta(days=1)))
+        for i in range(conversations - due - fresh):
+            status = (
+                ConversationStatus.ACTIVE
+                if i % 10 == 0
+                else (ConversationStatus.EXPIRED if i % 10 == 1 else ConversationStatus.CLOSED)
+            )
+            rows.append(conversation(status, NOW - timedelta(days=30 + i % 300)))
+        for start in range(0, len(rows), 5000):
+            db.execute(insert(Conversation), rows[start : start + 5000])
+        people = dict(zip(ids, (f"U{i:08d}" for i in range(n_people)), strict=True))
+        fresh_rows = db.execute(
+            select(Conversation.id, Conversation.mentor_id).where(
+                Conversation.status == ConversationStatus.REQUESTED,
+                Conversation.created_at > NOW - timedelta(days=2),
+            )
+        ).all()
+    engine.dispose()
+    return [(cid, people[mentor]) for cid, mentor in fresh_rows]
+
+
+def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> None:
+    """A second process: accept one request every 100 ms, timing each click."""
+    engine = make_engine(url)
+    open_session = session_factory(engine)
+    timings: list[tuple[float, float]] = []
+    for cid, mentor in requests:
+        if stop.is_set():
+            break
+        began = time.monotonic()
+        with unit_of_work(open_session) as session:
+            svc.accept_request(session, cid, mentor, now=NOW, max_sessions=3)
+        timings.append((time.time(), time.monotonic() - began))
+        time.sleep(0.1)
+    out.put(timings)
+    engine.dispose()
+
+
+class Transactions:
+    """Times every transaction that wrote, from begin to commit (SQLAlchemy engine events)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.began: dict[int, float] = {}
+        self.wrote: dict[int, str] = {}
+        self.longest = 0.0
+        self.longest_first = ""
+        self.count = 0
+        event.listen(engine, "begin", self._begin)
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
+
+    def _begin(self, conn: Any) -> None:
+        self.began[id(conn)] = time.monotonic()
+
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(WRITES):
+            self.wrote.setdefault(id(conn), " ".join(statement.split())[:60])
+
+    def _end(self, conn: Any) -> None:
+        began = self.began.pop(id(conn), None)
+        first = self.wrote.pop(id(conn), None)
+        if first is not None and began is not None:
+            self.count += 1
+            if time.monotonic() - began > self.longest:
+                self.longest, self.longest_first = time.monotonic() - began, first
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.ERROR)  # the fake knows no earlier cards: updates fail
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=500)
+    parser.add_argument("--fresh", type=int, default=2_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        began = time.monotonic()
+        fresh = build(url, args.conversations, args.due, args.fresh)
+        print(
+            f"built {args.conversations:,} conversations ({args.due} due) "  # noqa: T201
+            f"in {time.monotonic() - began:.1f} s"
+        )
+
+        fake = FakeSlack()
+        fake.start()
+        engine = make_engine(url)
+        settings = Settings.model_validate(
+            {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": fake.base_url, "DATABASE_URL": url}
+        )
+        deps = Deps(
+            settings=settings,
+            engine=engine,
+            open_session=session_factory(engine),
+            clock=lambda: NOW,
+        )
+        transactions = Transactions(engine)
+        client = build_client(settings)
+        sender = Sender(
+            deps.open_session,
+            build_client(settings, resend=False),
+            clock=deps.clock,
+            pacer=Pacer({}),
+            batch=100,
+        )
+        stop_sender = threading.Event()
+        sending = sender.start(stop_sender, idle=0.2)
+        jobs.install(deps, client, sender=sender)
+
+        context = multiprocessing.get_context("spawn")
+        stop_clicks, out = context.Event(), context.Queue()
+        clicks = context.Process(target=clicker, args=(url, fresh, stop_clicks, out))
+        clicks.start()
+        time.sleep(2.0)  # the clicker is up and clicking
+
+        job_began_wall, job_began = time.time(), time.monotonic()
+        jobs.expire_requests()
+        job_seconds = time.monotonic() - job_began
+        job_ended_wall = time.time()
+        time.sleep(0.5)
+        stop_clicks.set()
+        timings: list[tuple[float, float]] = out.get(timeout=60)
+        clicks.join(timeout=30)
+
+        deadline = time.monotonic() + 120  # let the sender finish what the job wrote
+        with unit_of_work(deps.open_session) as session:
+            total = session.execute(select(OutboxMessage.id)).all()
+        while time.monotonic() < deadline:
+            with unit_of_work(deps.open_session) as session:
+                left = session.execute(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.status.in_(("pending", "sending"))  # type: ignore[attr-defined]
+                    )
+                ).all()
+            if not left:
+                break
+            time.sleep(0.2)
+        stop_sender.set()
+        sender.stop()
+        sending.join(timeout=30)
+        fake.stop()
+
+        with unit_of_work(deps.open_session) as session:
+            expired = session.execute(
+                select(Conversation.id).where(
+                    Conversation.status == ConversationStatus.EXPIRED,
+                    Conversation.status_changed_at == NOW,
+                )
+            ).all()
+        during = [s for wall, s in timings if job_began_wall <= wall <= job_ended_wall + 0.5]
+        waits = [s for _, s in timings]
+        print(
+            f"expired {len(expired)} requests in {job_seconds:.2f} s "  # noqa: T201
+            f"({transactions.count} write transactions, {len(total)} outbox rows, "
+            f"{len(left)} not yet sent)"
+        )
+        print(
+            f"longest write transaction: {transactions.longest * 1000:.1f} ms "  # noqa: T201
+            f"(target < 200 ms); it began with {transactions.longest_first!r} "
+            "(a transaction's time includes waiting for SQLite's write lock)"
+        )
+        print(
+            f"clicks: {len(waits)} in all, {len(during)} while the job ran; "  # noqa: T201
+            f"p50 {statistics.median(waits) * 1000:.1f} ms, "
+            f"slowest {max(waits) * 1000:.1f} ms, slowest during the job "
+            f"{max(during, default=0) * 1000:.1f} ms (target < 500 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
