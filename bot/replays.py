@@ -5,7 +5,8 @@ and ``action_ts``; a modal submission its view's ``id`` and ``hash`` (a view upd
 between is a new submission). Each becomes a key claimed once in the database (the
 bookkeeping the housekeeping job purges after a week; Slack retries within minutes).
 
-Events, commands and clicks are claimed before any listener runs. A submission is claimed
+Events and clicks are claimed before any listener runs; a slash command by the ``/mentor``
+router after its ack, so that acknowledging it never waits for the database. A submission is claimed
 in the same transaction as what it saves: a submission refused with field errors leaves no
 claim behind, so the corrected one goes through, and a replay of one that was saved finds
 the claim and is answered as the first was.

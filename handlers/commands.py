@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, HelpLine, build_coming_soon, build_help
 from bot.context import Deps
 from bot.errors import MentorbotError
@@ -82,8 +83,12 @@ def register(app: App, deps: Deps) -> None:
     def handle_mentor(
         ack: Ack, command: dict[str, str], respond: Respond, client: WebClient
     ) -> None:
-        """Route `/mentor <subcommand>` through the table."""
+        """Route `/mentor <subcommand>` through the table, once per delivery."""
         ack()
+        key = replays.listener_key(command)
+        if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
+            logger.info("Skipped a repeated delivery of /mentor")
+            return
         name, args = parse(command.get("text", ""))
         ctx = CommandContext(
             user_id=command["user_id"],
