@@ -2,7 +2,9 @@
 
 A ``Sender`` claims rows under a lease, sends each through the one WebClient (built
 with ``resend=False``: slack_sdk never repeats a call on its own), and records the
-outcome in one short transaction per row, with Slack's (channel, ts).
+outcome in one short transaction per row, with Slack's (channel, ts). A DM is posted to
+the person's user ID: Slack puts it in the bot's DM and answers with that ``D…``
+channel, which the row keeps; no ``conversations.open`` (Tier 3, ~50/min) per person.
 
 A send in doubt is never blindly repeated. Every ``chat.postMessage`` carries message
 metadata ``{"event_type": "mentorbot_outbox", "event_payload": {"key": <key>}}``. When
@@ -225,13 +227,16 @@ class Sender:
             return Sent("", "")
         if row.method != "chat.postMessage":
             return Failed(f"unknown method {row.method}")
-        attempt.channel = channel = attempt.channel or self._conversation(row)
         if attempt.in_doubt_since is not None:
-            found = self._find_posted(channel, row.key, since=attempt.in_doubt_since)
+            # Only a lookup needs the DM's own ID: the one Slack answered before, or
+            # conversations.open (Tier 3) now.
+            attempt.channel = conversation = attempt.channel or self._conversation(row)
+            found = self._find_posted(conversation, row.key, since=attempt.in_doubt_since)
             if found is not None:
                 logger.info("Outbox row %s was already in Slack: not sent again", row.key)
-                return Sent(channel, found)
+                return Sent(conversation, found)
             attempt.in_doubt_since = None  # looked: the earlier attempt never arrived
+        channel = self._post_to(row, attempt.channel)
         now = self.clock()
         if row.not_after is not None and now > row.not_after:
             return Skipped("too late: its sending window closed")
@@ -246,8 +251,17 @@ class Sender:
         response = self.client.chat_postMessage(channel=channel, metadata=metadata, **row.payload)
         return Sent(str(response.get("channel") or channel), str(response["ts"]))
 
+    def _post_to(self, row: Claimed, known: str | None) -> str:
+        """Where to post: a DM to the person's user ID (Slack posts it in the bot's DM and
+        answers with its ``D…`` ID, so no Tier 3 conversations.open per person), a group
+        DM to its conversation, a channel message to the channel."""
+        if row.kind == "dm":
+            return row.recipient
+        return known or self._conversation(row)
+
     def _conversation(self, row: Claimed) -> str:
-        """The channel a post goes to: a DM or group DM opened once, or the channel itself."""
+        """The conversation a row's messages are in: a DM or group DM opened once (cached
+        per process), or the channel itself."""
         if row.kind not in ("dm", "group"):
             return row.recipient
         channel = self._dm_channels.get(row.recipient)

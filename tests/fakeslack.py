@@ -7,12 +7,18 @@ posts, and can answer 429 with Retry-After or a 5xx on demand, before or after d
 what was asked (``after=True``: the message exists, the caller sees an error), drop
 the connection after doing it (``drop``), or hold its answer until released (``hold``).
 Messages keep their ``metadata``; ``conversations.history`` returns it on request.
+``chat.postMessage`` to a user ID posts in the bot's DM with that person and answers
+with the ``D…`` channel, as Slack does. With ``limits`` set it enforces per-method rates
+(and ``chat.postMessage@channel``, per channel) as Slack does: a call over its limit is
+refused with 429 and a Retry-After, and counted in ``rate_limited``.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +71,10 @@ class FakeSlack:
     # plus a fresh ticket; the tickets it issued, in order.
     socket_mode_url: str | None = None
     tickets: list[str] = field(default_factory=list)
+    # Per-method limits to enforce: method (or "chat.postMessage@channel") -> (calls per
+    # second, burst). Empty: no limit (the tests' default).
+    limits: dict[str, tuple[float, int]] = field(default_factory=dict)
+    rate_limited: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -76,6 +86,7 @@ class FakeSlack:
         # Our ts are counters, not times: history's ``oldest`` compares the posting time.
         self._posted_at: dict[tuple[str, str], float] = {}
         self._released = threading.Event()
+        self._arrival: dict[str, float] = {}  # limit bucket -> theoretical arrival time
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -290,6 +301,10 @@ class FakeSlack:
         request.wfile.write(payload)
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any], dict[str, str]]:
+        wait = self._over_limit(call)
+        if wait is not None:
+            retry_after = str(max(1, math.ceil(wait)))  # Slack gives whole seconds
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
         with self._lock:
             queue = self._failures.get(call.method)
             failure = queue[0] if queue else None
@@ -307,6 +322,30 @@ class FakeSlack:
         if failure.status == 429:
             return 429, {"ok": False, "error": "ratelimited"}, headers
         return failure.status, {"ok": False, "error": failure.error or "fatal_error"}, headers
+
+    def _over_limit(self, call: Call) -> float | None:
+        """Book ``call`` under ``limits`` (GCRA); None if it may go, else seconds to wait."""
+        if not self.limits:
+            return None
+        buckets = [(call.method, call.method)]
+        if call.method == "chat.postMessage":
+            channel = _conversation_of(str(call.params.get("channel", "")))
+            buckets.append((call.method + "@channel", f"{call.method}@channel:{channel}"))
+        with self._lock:
+            now = time.monotonic()
+            booked: list[tuple[str, float]] = []
+            for limit_name, bucket in buckets:
+                if limit_name not in self.limits:
+                    continue
+                rate, burst = self.limits[limit_name]
+                arrival = max(self._arrival.get(bucket, now), now) + 1 / rate
+                over = arrival - now - burst / rate
+                if over > 1e-9:
+                    self.rate_limited[call.method] += 1
+                    return over
+                booked.append((bucket, arrival))
+            self._arrival.update(booked)
+        return None
 
     def _carry_out(self, call: Call) -> tuple[int, dict[str, Any], dict[str, str]]:
         auth = call.headers.get("authorization", "")
@@ -386,12 +425,10 @@ class FakeSlack:
         users = sorted(u for u in str(p.get("users", "")).split(",") if u)
         if not users:
             return {"ok": False, "error": "users_list_not_supplied"}
-        prefix = "D" if len(users) == 1 else "G"
-        channel_id = prefix + "".join(u[1:4] for u in users)[:10].upper().ljust(8, "0")
-        return {"ok": True, "channel": {"id": channel_id}}
+        return {"ok": True, "channel": {"id": conversation_id(users)}}
 
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        channel = str(p.get("channel", ""))
+        channel = _conversation_of(str(p.get("channel", "")))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         if not p.get("text") and not p.get("blocks"):
@@ -513,6 +550,18 @@ class FakeSlack:
 
     def _m_file_upload(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
+
+
+def conversation_id(users: list[str]) -> str:
+    """The DM (one user) or group DM (several) the fake opens for ``users``: distinct for
+    users that differ in characters 1-3 of their IDs."""
+    prefix = "D" if len(users) == 1 else "G"
+    return prefix + "".join(u[1:4] for u in sorted(users))[:10].upper().ljust(8, "0")
+
+
+def _conversation_of(channel: str) -> str:
+    """Where a post to ``channel`` lands: a user ID means the bot's DM with that person."""
+    return conversation_id([channel]) if channel.startswith(("U", "W")) else channel
 
 
 def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:

@@ -73,8 +73,40 @@ def test_a_dm_is_posted_once_with_its_key_and_its_ref_remembered(
     (message,) = fake_slack.posted_with_key("dm:1")
     assert message["text"] == "message 1"
     assert (row.status, row.ts, row.attempts) == (OutboxStatus.SENT, message["ts"], 1)
-    assert row.channel == fake_slack.last("chat.postMessage").params["channel"]
     assert fake_slack.calls_to("conversations.history") == []  # nothing was in doubt
+
+
+def test_a_dm_goes_to_the_persons_user_id_and_the_row_keeps_the_dm_channel_slack_answers(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1), dm(2))
+
+    rows = deliver_everything(sender, deps.engine)
+
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert [p.params["channel"] for p in posts] == [person(1), person(2)]
+    assert fake_slack.calls_to("conversations.open") == []  # Tier 3: not once per person
+    for n, row in zip((1, 2), rows, strict=True):
+        (dm_channel,) = [c for (c, _ts), m in fake_slack.messages.items() if m["ts"] == row.ts]
+        assert dm_channel.startswith("D") and row.channel == dm_channel
+        assert fake_slack.posted_with_key(f"dm:{n}")[0]["text"] == f"message {n}"
+
+
+def test_a_dm_in_doubt_is_looked_up_in_the_dm_that_conversations_open_names(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, dm(1))
+    fake_slack.drop("chat.postMessage")  # posted, then the connection drops
+
+    (row,) = deliver_everything(sender, deps.engine)
+
+    (opened,) = fake_slack.calls_to("conversations.open")
+    (lookup,) = fake_slack.calls_to("conversations.history")
+    assert opened.params["users"] == person(1)
+    assert lookup.params["channel"] == row.channel and row.channel.startswith("D")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    (message,) = fake_slack.posted_with_key("dm:1")
+    assert (row.status, row.ts) == (OutboxStatus.SENT, message["ts"])
 
 
 def test_every_message_arrives_exactly_once_through_429s_500s_and_dropped_connections(
@@ -118,8 +150,8 @@ def test_a_429_is_retried_only_after_its_retry_after(
 @pytest.mark.parametrize(
     ("method", "error"),
     [
-        ("conversations.open", "user_not_found"),
-        ("conversations.open", "account_inactive"),
+        ("chat.postMessage", "user_not_found"),
+        ("chat.postMessage", "account_inactive"),
         ("chat.postMessage", "cannot_dm_bot"),
         ("chat.postMessage", "is_archived"),
     ],
