@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.pacing import Pacer, Rate
 
 
@@ -40,3 +42,15 @@ def test_a_429_holds_the_method_back_for_retry_after() -> None:
     assert pacer.reserve("views.publish") == 0
     ticks.now += 30
     assert pacer.reserve("chat.postMessage", "D1") == 0
+
+
+def test_a_channel_still_waiting_keeps_its_wait_while_thousands_of_others_come_and_go() -> None:
+    ticks = Ticks()
+    pacer = Pacer({"chat.postMessage@channel": Rate(1)}, clock=ticks)
+    assert [pacer.reserve("chat.postMessage", "D1") for _ in range(3)] == [0, 1, 2]
+
+    for n in range(3000):  # each other channel posted once: full again a second later
+        assert pacer.reserve("chat.postMessage", f"D{n + 2}") == 0
+        ticks.now += 0.0005
+
+    assert pacer.reserve("chat.postMessage", "D1") == pytest.approx(3 - 1.5)

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from bot.clock import utc_now
 from bot.context import Deps
-from bot.effects import DirectMessage, GroupMessage, PublishHome, UpdateMessage
-from bot.pacing import unlimited
+from bot.effects import DirectMessage, GroupMessage, PostToChannel, PublishHome, UpdateMessage
+from bot.pacing import Pacer, Rate, unlimited
 from bot.slack import build_client
 from handlers.deliver import Sender
 from storage.db import unit_of_work
@@ -247,3 +247,38 @@ def test_a_stopped_sender_gives_back_the_rest_of_its_batch_unsent(
         (OutboxStatus.PENDING, None, None)
     }
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_sender_paced_at_slacks_limits_is_never_refused_by_a_slack_that_enforces_them(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    fake_slack.limits.update({"chat.postMessage": (20, 4), "chat.postMessage@channel": (1, 2)})
+    limits = {"chat.postMessage": Rate(20, 2), "chat.postMessage@channel": Rate(1)}
+    client = build_client(deps.settings, resend=False)
+    sender = Sender(deps.open_session, client, clock=utc_now, pacer=Pacer(limits))
+    digests = [PostToChannel(key=f"digest:{n}", channel="C0DIGEST1", text="x") for n in range(3)]
+    write(deps, *(dm(n) for n in range(24)), *digests)
+
+    rows = deliver_everything(sender, deps.engine)
+
+    assert fake_slack.rate_limited == {}
+    assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in rows)
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 27
+    assert posts[-1].at - posts[0].at >= (27 - 2) / 20 - 0.05  # at the workspace rate
+    to_digest = [p.at for p in posts if p.params["channel"] == "C0DIGEST1"]
+    assert to_digest[2] - to_digest[1] >= 0.95 and to_digest[1] - to_digest[0] >= 0.95
+
+
+def test_an_unpaced_sender_is_refused_with_429s_and_still_delivers_each_message_once(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.limits["chat.postMessage"] = (20, 3)
+    write(deps, *(dm(n) for n in range(8)))
+
+    rows = deliver_everything(sender, deps.engine)
+
+    assert fake_slack.rate_limited["chat.postMessage"] >= 1
+    assert all(r.status == OutboxStatus.SENT for r in rows)
+    assert all(len(fake_slack.posted_with_key(f"dm:{n}")) == 1 for n in range(8))
+    assert fake_slack.calls_to("conversations.history") == []  # a 429 is never in doubt
