@@ -80,21 +80,14 @@ def write_unit(open_session: SessionFactory) -> Iterator[Session]:
     """A short write transaction that takes SQLite's write lock first (``BEGIN IMMEDIATE``).
 
     A deferred SQLite transaction that reads and then writes can fail at once with
-    SQLITE_BUSY instead of waiting its turn; jobs that select then update use this.
-    Elsewhere (PostgreSQL) it is ``unit_of_work``.
+    SQLITE_BUSY instead of waiting its turn; jobs and claims that select then update use
+    this. Elsewhere (PostgreSQL) it is ``unit_of_work``.
     """
-    session = open_session()
-    try:
+    with unit_of_work(open_session) as session:
         connection = session.connection()
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def alembic_config(url: str) -> Config:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, case, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import SessionFactory, unit_of_work
+from storage.db import SessionFactory, write_unit
 from storage.insert_once import insert_once
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -155,11 +155,7 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     )
-    with unit_of_work(open_session) as session:
-        if session.connection().dialect.name == "sqlite":
-            # Take the write lock first: a deferred transaction that reads and then
-            # writes can fail at once with SQLITE_BUSY instead of waiting its turn.
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    with write_unit(open_session) as session:
         claimed = [Claimed(*r) for r in session.execute(statement).all()]
     return sorted(claimed, key=lambda c: (-c.priority, c.id))
 
