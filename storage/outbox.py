@@ -200,27 +200,26 @@ def mark_failed(
     message_id: int, *, owner: str, reason: str, now: datetime, session: Session
 ) -> bool:
     """Slack refused it for good (``user_not_found``…): never retried."""
-    return _change(
-        session,
-        message_id,
-        owner,
-        status=OutboxStatus.FAILED.value,
-        last_error=reason[:200],
-        finished_at=now,
-    )
+    return _finish(session, message_id, owner, OutboxStatus.FAILED, reason, now)
 
 
 def mark_skipped(
     message_id: int, *, owner: str, reason: str, now: datetime, session: Session
 ) -> bool:
     """Too late to be worth sending (its ``not_after`` passed)."""
+    return _finish(session, message_id, owner, OutboxStatus.SKIPPED, reason, now)
+
+
+def _finish(
+    session: Session,
+    message_id: int,
+    owner: str,
+    status: OutboxStatus,
+    reason: str,
+    now: datetime,
+) -> bool:
     return _change(
-        session,
-        message_id,
-        owner,
-        status=OutboxStatus.SKIPPED.value,
-        last_error=reason[:200],
-        finished_at=now,
+        session, message_id, owner, status=status.value, last_error=reason[:200], finished_at=now
     )
 
 
