@@ -7,6 +7,8 @@ SQLAlchemy URL (PostgreSQL) is used as it is. Migrations run one process at a ti
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionFactory = Callable[[], Session]
+WAL_SWITCH_SECONDS = 30
 
 
 def make_engine(url: str) -> Engine:
@@ -48,8 +51,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # WAL cannot be set on an in-memory database; SQLite answers "memory" then.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(cursor)
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Switch a new database to WAL. The switch needs the database to itself and answers
+    "locked" at once, without waiting in busy_timeout, while another process (say, a
+    second one starting on the same fresh file) holds it: wait and try again."""
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def session_factory(engine: Engine) -> SessionFactory:
