@@ -45,11 +45,15 @@ def _said(h: Harness, words: str) -> None:
 
 
 def _dm_to(h: Harness, user: str, words: str) -> dict:
+    """A DM to ``user``: in their DM channel, or posted to their user ID (the outbox does)."""
     return dict(
         wait_post(
             h,
             lambda c: (
-                str(c.params.get("channel", "")).startswith("D" + user[1:4])
+                (
+                    str(c.params.get("channel", "")) == user
+                    or str(c.params.get("channel", "")).startswith("D" + user[1:4])
+                )
                 and words in text_of(c.params)
             ),
         ).params
