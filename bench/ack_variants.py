@@ -22,15 +22,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.app import _deduplicate_events, create_app
-from bot.blocks.help import build_coming_soon
 from bot.clock import utc_now
 from bot.config import load_settings, require_http
 from bot.context import Deps
-from bot.errors import MentorbotError
 from bot.server import build_wsgi
 from bot.slack import build_client
-from handlers.command_context import CommandContext
-from handlers.commands import SUBCOMMANDS, parse
+from handlers.commands import run_mentor
 from storage.db import make_engine, session_factory
 
 if TYPE_CHECKING:
@@ -67,25 +64,7 @@ def lazy(claim: bool = True) -> WSGIApplication:
         ack()
 
     def work(command: dict[str, str], respond: Respond, client: WebClient) -> None:
-        name, args = parse(command.get("text", ""))
-        ctx = CommandContext(
-            user_id=command["user_id"],
-            subcommand=name,
-            args=args,
-            trigger_id=command.get("trigger_id", ""),
-            channel_id=command.get("channel_id", ""),
-            respond=respond,
-            client=client,
-            deps=deps,
-        )
-        entry = SUBCOMMANDS[name]
-        if entry.run is None:
-            ctx.reply(build_coming_soon(name, entry.summary))
-            return
-        try:
-            entry.run(ctx)
-        except MentorbotError as exc:
-            ctx.notice(str(exc))
+        run_mentor(deps, command, respond, client)
 
     app.command("/mentor")(ack=acknowledge, lazy=[work])
     return build_wsgi(app, deps.engine, signing_secret=require_http(deps.settings))

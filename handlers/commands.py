@@ -89,27 +89,32 @@ def register(app: App, deps: Deps) -> None:
         if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
             logger.info("Skipped a repeated delivery of /mentor")
             return
-        name, args = parse(command.get("text", ""))
-        ctx = CommandContext(
-            user_id=command["user_id"],
-            subcommand=name,
-            args=args,
-            trigger_id=command.get("trigger_id", ""),
-            channel_id=command.get("channel_id", ""),
-            respond=respond,
-            client=client,
-            deps=deps,
-        )
-        entry = SUBCOMMANDS[name]
-        if entry.run is None:
-            ctx.reply(build_coming_soon(name, entry.summary))
-            return
-        try:
-            entry.run(ctx)
-        except MentorbotError as exc:
-            ctx.notice(str(exc))
-        except SlackApiError as exc:
-            if not expired_trigger(exc):
-                raise
-            logger.warning("The modal for /mentor %s did not open in time", name)
-            ctx.notice(MODAL_EXPIRED)
+        run_mentor(deps, command, respond, client)
+
+
+def run_mentor(deps: Deps, command: dict[str, str], respond: Respond, client: WebClient) -> None:
+    """The work of one `/mentor` command, after its ack: route its text through the table."""
+    name, args = parse(command.get("text", ""))
+    ctx = CommandContext(
+        user_id=command["user_id"],
+        subcommand=name,
+        args=args,
+        trigger_id=command.get("trigger_id", ""),
+        channel_id=command.get("channel_id", ""),
+        respond=respond,
+        client=client,
+        deps=deps,
+    )
+    entry = SUBCOMMANDS[name]
+    if entry.run is None:
+        ctx.reply(build_coming_soon(name, entry.summary))
+        return
+    try:
+        entry.run(ctx)
+    except MentorbotError as exc:
+        ctx.notice(str(exc))
+    except SlackApiError as exc:
+        if not expired_trigger(exc):
+            raise
+        logger.warning("The modal for /mentor %s did not open in time", name)
+        ctx.notice(MODAL_EXPIRED)
