@@ -8,6 +8,7 @@ the same effect written twice (a retried job, two schedulers) is delivered once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,12 +25,18 @@ class _Effect:
         priority: higher goes first among due rows (a reply before a digest).
         not_before: do not send earlier (working hours, a reminder); None: now.
         not_after: not worth sending any later (skipped then); None: no limit.
+        then: effects owed once this one is in Slack (written in the transaction that
+            records it sent): "your request reached them" only after it did.
+        otherwise: effects owed if Slack refuses this one for good or it is skipped (the
+            pair's agenda by DM when their group DM cannot be opened).
     """
 
     key: str
     priority: int = 0
     not_before: datetime | None = None
     not_after: datetime | None = None
+    then: tuple[Effect, ...] = ()
+    otherwise: tuple[Effect, ...] = ()
 
     KIND = ""
     METHOD = ""
@@ -124,22 +131,34 @@ class PostToChannel(_Effect):
 
 @dataclass(frozen=True, kw_only=True)
 class UpdateMessage(_Effect):
-    """Replace a message the bot posted earlier (a request card once answered)."""
+    """Replace a message the bot posted earlier (a request card once answered).
 
-    channel: str
-    ts: str
+    Either ``target``, the key of the outbox row that posted it (its channel and ts are
+    looked up when this is sent; skipped if that message never reached Slack), or the
+    ``channel`` and ``ts`` themselves.
+    """
+
     text: str
     blocks: tuple[dict[str, Any], ...] = field(default=())
+    target: str = ""
+    channel: str = ""
+    ts: str = ""
 
     KIND = "update"
     METHOD = "chat.update"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.target and not (self.channel and self.ts):
+            raise ValueError("an update names its target row or its channel and ts")
 
     @property
     def recipient(self) -> str:
         return self.channel
 
     def payload(self) -> dict[str, Any]:
-        return {"ts": self.ts, **_message(self.text, self.blocks)}
+        where = {"target": self.target} if self.target else {"ts": self.ts}
+        return {**where, **_message(self.text, self.blocks)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,4 +179,66 @@ class PublishHome(_Effect):
         return {"view": self.view}
 
 
-Effect = DirectMessage | GroupMessage | PostToChannel | UpdateMessage | PublishHome
+@dataclass(frozen=True, kw_only=True)
+class RefreshHome(_Effect):
+    """Re-publish a person's App Home tab, rendered from the database when it is sent (so
+    several changes in a row publish what is true then, not what was true at each)."""
+
+    user_id: str
+
+    KIND = "home"
+    METHOD = "views.publish"
+
+    @property
+    def recipient(self) -> str:
+        return self.user_id
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+
+def refresh_homes(cause: str, *slack_ids: str | None) -> tuple[RefreshHome, ...]:
+    """One Home refresh per person named (once each, none for a missing ID), keyed by the
+    ``cause`` (a business event key): the same event refreshes a Home once."""
+    return tuple(
+        RefreshHome(key=f"home:{slack_id}:{cause}"[:MAX_KEY_LENGTH], user_id=slack_id)
+        for slack_id in dict.fromkeys(s for s in slack_ids if s)
+    )
+
+
+Effect = DirectMessage | GroupMessage | PostToChannel | UpdateMessage | PublishHome | RefreshHome
+
+
+def _parts(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A builder's ``{"text", "blocks"}`` as an effect's fields."""
+    return {"text": str(message["text"]), "blocks": tuple(message.get("blocks") or ())}
+
+
+def dm(key: str, user_id: str, message: Mapping[str, Any], **options: Any) -> DirectMessage:
+    """A builder's message, DMed to ``user_id``."""
+    return DirectMessage(key=key, user_id=user_id, **_parts(message), **options)
+
+
+def update(
+    key: str, message: Mapping[str, Any], *, target: str = "", channel: str = "", ts: str = ""
+) -> UpdateMessage:
+    """A builder's message replacing an earlier one (by its outbox ``target``, or where)."""
+    return UpdateMessage(key=key, target=target, channel=channel, ts=ts, **_parts(message))
+
+
+def to_pair(
+    key: str, pair: tuple[str, str], message: Mapping[str, Any], *, channel: str | None
+) -> tuple[Effect, ...]:
+    """A message for both of a pair: in their group DM when it is known (``channel``),
+    else, or if Slack refuses it there, in each one's DM."""
+    each = tuple(dm(f"{key}:dm:{user}", user, message) for user in dict.fromkeys(pair))
+    if not channel:
+        return each
+    return (PostToChannel(key=key, channel=channel, otherwise=each, **_parts(message)),)
+
+
+def welcome_pair(key: str, pair: tuple[str, str], message: Mapping[str, Any]) -> GroupMessage:
+    """The first message of a pair: it opens their group DM with the bot (each gets it by
+    DM if Slack refuses that); later messages go where it went (``to_pair``)."""
+    each = tuple(dm(f"{key}:dm:{user}", user, message) for user in dict.fromkeys(pair))
+    return GroupMessage(key=key, user_ids=pair, otherwise=each, **_parts(message))

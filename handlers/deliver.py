@@ -13,6 +13,14 @@ a 5xx, or a sender that died holding the row), the row is marked in doubt; befor
 resend the sender reads the conversation's history since that attempt (with
 ``include_all_metadata``) and, if the key is there, records that message as sent.
 ``chat.update`` and ``views.publish`` are idempotent and simply repeated.
+
+A process that has just committed effects delivers them itself at once (``flush``), in
+the thread that wrote them, so the person who clicked waits for nothing more than
+before; whatever it cannot deliver then (a 429, Slack down, a crash) stays in the outbox
+for any sender (``mentorbot scheduler``, or the one ``mentorbot run`` starts) to finish.
+Effects chained to an outcome (``then``/``otherwise``) are written when it is recorded
+and delivered next. A Home refresh is rendered from the database when it is sent, and an
+update naming its ``target`` row is sent where that row's message went.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +39,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.home import build_home
 from bot.clock import Clock
+from bot.context import Deps
+from bot.home import load_home_state
 from bot.pacing import Pacer
 from storage.db import SessionFactory, unit_of_work
 from storage.outbox import (
@@ -41,6 +53,8 @@ from storage.outbox import (
     mark_skipped,
     release,
     retry_at,
+    state_of,
+    write_chained,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,6 +85,8 @@ PERMANENT_ERRORS = frozenset(
         "not_allowed_token_type",
         "restricted_action",
         "too_many_users",
+        "method_not_supported_for_channel_type",
+        "user_is_bot",
     }
 )
 # ok:false answers that Slack may give after it did the work.
@@ -80,6 +96,10 @@ AMBIGUOUS_ERRORS = frozenset(
 MAX_ATTEMPTS = 12
 CLOCK_SKEW = timedelta(minutes=5)  # history is searched from this long before the attempt
 LEASE_MARGIN = timedelta(seconds=1)
+TARGET_WAIT = timedelta(seconds=2)  # an update whose message is still on its way
+FLUSH_ROUNDS = 8  # chained effects delivered at once, at most this deep
+
+HomeRenderer = Callable[[str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,7 @@ class Sender:
         lease: how long a claim is held; a row whose lease would run out before Slack
             answered (or timed out) is given back unsent rather than posted late.
         backoff: the first retry delay after a 5xx or a network error (doubling).
+        homes: renders a person's Home view when a refresh is sent (``home_renderer``).
     """
 
     def __init__(
@@ -143,6 +164,7 @@ class Sender:
         batch: int = 20,
         lease: timedelta = timedelta(minutes=2),
         backoff: timedelta = timedelta(seconds=1),
+        homes: HomeRenderer | None = None,
     ) -> None:
         self.open_session = open_session
         self.client = client
@@ -152,6 +174,7 @@ class Sender:
         self.batch = batch
         self.lease = lease
         self.backoff = backoff
+        self.homes = homes
         self._dm_channels: dict[str, str] = {}  # recipient -> conversation ID (stable)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -169,6 +192,25 @@ class Sender:
                 break
             self._record(row, self._deliver(row))
         return len(rows)
+
+    def flush(self, keys: Sequence[str]) -> None:
+        """Deliver the rows of ``keys`` now (those still due), then what their outcomes
+        chained; what cannot go now stays in the outbox for the next sender."""
+        for _ in range(FLUSH_ROUNDS):
+            if not keys:
+                return
+            rows = claim(
+                self.open_session,
+                len(keys),
+                owner=self.owner,
+                lease=self.lease,
+                now=self.clock(),
+                keys=keys,
+            )
+            chained: list[str] = []
+            for row in rows:
+                chained += self._record(row, self._deliver(row))
+            keys = chained
 
     def wake(self) -> None:
         """Something was just committed to the outbox: look now, not at the next poll."""
@@ -216,14 +258,15 @@ class Sender:
     def _try(self, attempt: _Attempt) -> Outcome:
         row = attempt.row
         if row.method == "chat.update":
-            self._wait("chat.update")
-            channel, ts = row.recipient, str(row.payload["ts"])
-            message = {k: v for k, v in row.payload.items() if k != "ts"}
-            self.client.chat_update(channel=channel, ts=ts, **message)
-            return Sent(channel, ts)
+            return self._update(row)
         if row.method == "views.publish":
+            view = row.payload.get("view")
+            if view is None:  # a refresh: what is true now
+                if self.homes is None:
+                    return Failed("no Home renderer in this sender")
+                view = self.homes(row.recipient)
             self._wait("views.publish")
-            self.client.views_publish(user_id=row.recipient, view=row.payload["view"])
+            self.client.views_publish(user_id=row.recipient, view=view)
             return Sent("", "")
         if row.method != "chat.postMessage":
             return Failed(f"unknown method {row.method}")
@@ -250,6 +293,25 @@ class Sender:
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
         response = self.client.chat_postMessage(channel=channel, metadata=metadata, **row.payload)
         return Sent(str(response.get("channel") or channel), str(response["ts"]))
+
+    def _update(self, row: Claimed) -> Outcome:
+        message = {k: v for k, v in row.payload.items() if k not in ("ts", "target")}
+        channel, ts = row.recipient, str(row.payload.get("ts") or "")
+        target = row.payload.get("target")
+        if target:
+            with self.open_session() as session:
+                state = state_of(str(target), session=session)
+            if state is None or state[0] in ("failed", "skipped"):
+                return Skipped("the message it updates never reached Slack")
+            status, found_channel, found_ts = state
+            if status != "sent":
+                return Retry(self.clock() + TARGET_WAIT, "waiting for its message", None)
+            if not found_channel or not found_ts:
+                return Skipped("the message it updates has no reference")
+            channel, ts = found_channel, found_ts
+        self._wait("chat.update")
+        self.client.chat_update(channel=channel, ts=ts, **message)
+        return Sent(channel, ts)
 
     def _post_to(self, row: Claimed, known: str | None) -> str:
         """Where to post: a DM to the person's user ID (Slack posts it in the bot's DM and
@@ -314,10 +376,12 @@ class Sender:
         not_before = retry_at(attempt.row.attempts, self.clock(), base=self.backoff)
         return Retry(not_before, error, doubt)
 
-    def _record(self, row: Claimed, outcome: Outcome) -> None:
-        """Write the outcome in one short transaction; a crash before it leaves the row in
-        ``sending``, to be taken over in doubt once the lease runs out."""
+    def _record(self, row: Claimed, outcome: Outcome) -> list[str]:
+        """Write the outcome, and the effects chained to it, in one short transaction; a
+        crash before it leaves the row in ``sending``, to be taken over in doubt once the
+        lease runs out. Returns the keys of the chained rows written."""
         now = self.clock()
+        chained: list[str] = []
         try:
             with unit_of_work(self.open_session) as session:
                 if isinstance(outcome, Sent):
@@ -346,13 +410,18 @@ class Sender:
                         in_doubt_since=outcome.in_doubt_since,
                         session=session,
                     )
+                if held and not isinstance(outcome, Retry):
+                    chained = write_chained(
+                        row.id, sent=isinstance(outcome, Sent), session=session, now=now
+                    )
         except Exception:
             logger.exception("Failed to record the outcome of outbox row %s", row.key)
-            return
+            return []
         if not held:
             logger.warning("Lost the lease on outbox row %s before recording it", row.key)
         elif isinstance(outcome, Failed):
             logger.warning("Outbox row %s (%s) failed: %s", row.key, row.kind, outcome.reason)
+        return chained
 
     # --- pacing ------------------------------------------------------------------------
     def _wait(self, method: str, channel: str | None = None) -> None:
@@ -381,9 +450,32 @@ def _method_of(exc: SlackApiError) -> str:
 
 
 def build_sender(
-    open_session: SessionFactory, client: WebClient, *, clock: Clock, pacer: Pacer | None = None
+    open_session: SessionFactory,
+    client: WebClient,
+    *,
+    clock: Clock,
+    pacer: Pacer | None = None,
+    homes: HomeRenderer | None = None,
 ) -> Sender:
     """A sender paced under Slack's published limits."""
     from bot.pacing import SLACK_LIMITS
 
-    return Sender(open_session, client, clock=clock, pacer=pacer or Pacer(SLACK_LIMITS))
+    return Sender(
+        open_session, client, clock=clock, pacer=pacer or Pacer(SLACK_LIMITS), homes=homes
+    )
+
+
+def home_renderer(deps: Deps) -> HomeRenderer:
+    """Renders a person's Home tab from the database as it is when the refresh is sent."""
+
+    def render(slack_id: str) -> dict[str, Any]:
+        with deps.open_session() as session:
+            state = load_home_state(session, slack_id, settings=deps.settings, now=deps.clock())
+        return build_home(state)
+
+    return render
+
+
+def sender_for(deps: Deps, client: WebClient) -> Sender:
+    """The sender of a process: paced, rendering Homes, on a client that never resends."""
+    return build_sender(deps.open_session, client, clock=deps.clock, homes=home_renderer(deps))

@@ -20,12 +20,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionFactory = Callable[[], Session]
 WAL_SWITCH_SECONDS = 30
+BUSY_TIMEOUT_MS = 30_000  # what SQLite waits for the write lock by default
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +50,7 @@ def make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # WAL cannot be set on an in-memory database; SQLite answers "memory" then.
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -95,18 +97,45 @@ def unit_of_work(open_session: SessionFactory) -> Iterator[Session]:
 
 
 @contextmanager
-def write_unit(open_session: SessionFactory) -> Iterator[Session]:
-    """A short write transaction that takes SQLite's write lock first (``BEGIN IMMEDIATE``).
+def write_unit(open_session: SessionFactory, *, wait: float | None = None) -> Iterator[Session]:
+    """A short write transaction that takes the write lock first (SQLite: ``BEGIN IMMEDIATE``).
 
     A deferred SQLite transaction that reads and then writes can fail at once with
     SQLITE_BUSY instead of waiting its turn; jobs and claims that select then update use
     this. Elsewhere (PostgreSQL) it is ``unit_of_work``.
+
+    ``wait``: at most this many seconds for a lock another process holds (SQLite's write
+    lock, a PostgreSQL row lock), then ``Busy``; None waits as long as the engine does.
+    A person waiting on a click gets an answer within Slack's three seconds either way.
     """
-    with unit_of_work(open_session) as session:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        yield session
+    try:
+        with unit_of_work(open_session) as session:
+            connection = session.connection()
+            sqlite = connection.dialect.name == "sqlite"
+            if wait is not None and sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            elif wait is not None:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'")
+            try:
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield session
+            finally:
+                if wait is not None and sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except OperationalError as error:
+        if wait is not None and _is_lock_wait(error):
+            raise Busy from error
+        raise
+
+
+class Busy(Exception):
+    """The database stayed locked by someone else longer than the caller could wait."""
+
+
+def _is_lock_wait(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "lock timeout" in text or "locknotavailable" in text
 
 
 def alembic_config(url: str) -> Config:

@@ -10,7 +10,7 @@ by the lease's owner, who stays on a finished row as the sender that finished it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -42,6 +42,10 @@ class Outgoing(Protocol):
     def not_before(self) -> datetime | None: ...
     @property
     def not_after(self) -> datetime | None: ...
+    @property
+    def then(self) -> tuple[Outgoing, ...]: ...
+    @property
+    def otherwise(self) -> tuple[Outgoing, ...]: ...
     def payload(self) -> dict[str, Any]: ...
 
 
@@ -80,46 +84,86 @@ def enqueue(effects: Iterable[Outgoing], *, session: Session, now: datetime) -> 
     """Write ``effects`` to the outbox in the caller's transaction, once per key.
 
     Returns how many were new; an effect whose key is already there is left as it is.
+    Effects chained to one's outcome (``then``, ``otherwise``) are kept on its row and
+    written only when that outcome is recorded.
     """
+    return _insert(session, [_spec(effect) for effect in effects], now)
+
+
+def _spec(effect: Outgoing) -> dict[str, Any]:
+    """An effect as JSON-safe values: a row to insert now, or to keep on another row."""
+    return {
+        "key": effect.key,
+        "kind": effect.kind,
+        "method": effect.method,
+        "recipient": effect.recipient,
+        "payload": effect.payload(),
+        "priority": effect.priority,
+        "not_before": effect.not_before.isoformat() if effect.not_before else None,
+        "not_after": effect.not_after.isoformat() if effect.not_after else None,
+        "then_rows": [_spec(e) for e in effect.then] or None,
+        "otherwise_rows": [_spec(e) for e in effect.otherwise] or None,
+    }
+
+
+def _insert(session: Session, specs: Iterable[dict[str, Any]], now: datetime) -> int:
     rows = [
         {
-            "key": effect.key,
-            "kind": effect.kind,
-            "method": effect.method,
-            "recipient": effect.recipient,
-            "payload": effect.payload(),
-            "priority": effect.priority,
-            "not_before": effect.not_before or now,
-            "not_after": effect.not_after,
+            **spec,
+            "not_before": _moment(spec["not_before"]) or now,
+            "not_after": _moment(spec["not_after"]),
             "status": OutboxStatus.PENDING.value,
             "attempts": 0,
             "created_at": now,
         }
-        for effect in effects
+        for spec in specs
     ]
     return insert_once(session, OutboxMessage, rows, key="key")
 
 
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def write_chained(message_id: int, *, sent: bool, session: Session, now: datetime) -> list[str]:
+    """Write the rows chained to a row's outcome (``then`` if it was sent, else
+    ``otherwise``) in the caller's transaction; their keys, to deliver next."""
+    column = OutboxMessage.then_rows if sent else OutboxMessage.otherwise_rows
+    specs = session.exec(select(column).where(OutboxMessage.id == message_id)).first()
+    if not specs:
+        return []
+    _insert(session, specs, now)
+    return [str(spec["key"]) for spec in specs]
+
+
 def claim(
-    open_session: SessionFactory, batch: int, *, owner: str, lease: timedelta, now: datetime
+    open_session: SessionFactory,
+    batch: int,
+    *,
+    owner: str,
+    lease: timedelta,
+    now: datetime,
+    keys: Sequence[str] | None = None,
 ) -> list[Claimed]:
     """Take up to ``batch`` due rows for ``owner`` until ``now + lease``, in one transaction.
 
     Due: pending rows whose ``not_before`` has come, and rows left ``sending`` by a
     sender whose lease ran out. Those may have reached Slack: they come back with
     ``in_doubt_since`` set, and the sender must look before it sends again.
-    Highest priority first, then oldest.
+    Highest priority first, then oldest. ``keys``: only those rows (what a use case just
+    wrote, delivered at once by the process that wrote them).
     """
     row = OutboxMessage
-    due = (
-        select(row.id)
-        .where(
-            or_(
-                and_(col(row.status) == OutboxStatus.PENDING, col(row.not_before) <= now),
-                and_(col(row.status) == OutboxStatus.SENDING, col(row.lease_until) < now),
-            )
+    due = select(row.id).where(
+        or_(
+            and_(col(row.status) == OutboxStatus.PENDING, col(row.not_before) <= now),
+            and_(col(row.status) == OutboxStatus.SENDING, col(row.lease_until) < now),
         )
-        .order_by(col(row.priority).desc(), col(row.not_before), col(row.id))
+    )
+    if keys is not None:
+        due = due.where(col(row.key).in_(list(keys)))
+    due = (
+        due.order_by(col(row.priority).desc(), col(row.not_before), col(row.id))
         .limit(batch)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
     )
@@ -264,6 +308,16 @@ def remember_channel(message_id: int, *, owner: str, channel: str, session: Sess
         .execution_options(synchronize_session=False)
     )
     return bool(session.connection().execute(statement).rowcount)
+
+
+def state_of(key: str, *, session: Session) -> tuple[str, str | None, str | None] | None:
+    """(status, channel, ts) of the row for ``key``; None if there is none."""
+    found = session.exec(
+        select(OutboxMessage.status, OutboxMessage.channel, OutboxMessage.ts).where(
+            OutboxMessage.key == key
+        )
+    ).first()
+    return None if found is None else (str(found[0]), found[1], found[2])
 
 
 def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:

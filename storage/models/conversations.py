@@ -121,6 +121,8 @@ class Conversation(SQLModel, table=True):
     group_channel_id: str | None = Field(default=None, max_length=32)
     mentor_dm_channel: str | None = Field(default=None, max_length=32)
     mentor_dm_ts: str | None = Field(default=None, max_length=32)
+    # The outbox key of the request card the mentor has now (updated once answered).
+    card_key: str | None = Field(default=None, max_length=200)
     # The end.
     close_reason: str | None = Field(default=None, max_length=20)
     closed_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")

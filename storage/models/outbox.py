@@ -53,6 +53,10 @@ class OutboxMessage(SQLModel, table=True):
     in_doubt_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
+    # Rows owed once this one is sent ("then") or if it never can be ("otherwise"), as
+    # ``storage.outbox`` writes them: inserted in the transaction that records the outcome.
+    then_rows: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    otherwise_rows: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
