@@ -19,9 +19,10 @@ from sqlmodel import Session
 
 from bot import conversations as svc
 from bot.blocks.connections import build_met_lapsed
-from bot.blocks.requests import build_request_card_answered, build_request_expired
+from bot.blocks.requests import build_request_expired
 from bot.connections import LAPSE_BATCH, MetRequest, lapse_met_requests
-from bot.effects import DirectMessage, Effect, UpdateMessage
+from bot.effects import Effect, dm, refresh_homes, update
+from bot.flows.common import answer_card
 from storage import conversations as store
 from storage.db import SessionFactory, unit_of_work, write_unit
 from storage.models import Person
@@ -33,7 +34,8 @@ EXPIRED_OUTCOME = "Expired: no answer within 7 days."
 
 @dataclass(frozen=True)
 class Batch:
-    """One batch committed: how many rows it changed, whose Home tab shows them."""
+    """One batch committed: how many rows it changed, whose Home tab shows them (their
+    refreshes are in the outbox with the batch's notices)."""
 
     changed: int
     homes: tuple[str, ...]
@@ -79,26 +81,13 @@ def _expiry_notices(
     )
     request = svc.snapshot(session, conversation)
     told = build_request_expired(request.mentor_slack_id, request.topic, suggestions)
+    people = (request.mentee_slack_id, request.mentor_slack_id)
     effects: list[Effect] = [
-        DirectMessage(
-            key=f"request:{cid}:expired:to-mentee",
-            user_id=request.mentee_slack_id,
-            text=told["text"],
-            blocks=tuple(told.get("blocks") or ()),
-        )
+        dm(f"request:{cid}:expired:to-mentee", request.mentee_slack_id, told),
+        *answer_card(session, request, EXPIRED_OUTCOME, event="expired"),
+        *refresh_homes(f"request:{cid}:expired", *people),
     ]
-    if request.mentor_dm_channel and request.mentor_dm_ts:
-        card = build_request_card_answered(request, EXPIRED_OUTCOME)
-        effects.append(
-            UpdateMessage(
-                key=f"request:{cid}:expired:card",
-                channel=request.mentor_dm_channel,
-                ts=request.mentor_dm_ts,
-                text=card["text"],
-                blocks=tuple(card.get("blocks") or ()),
-            )
-        )
-    return effects, (request.mentee_slack_id, request.mentor_slack_id)
+    return effects, people
 
 
 def lapse_met_requests_in_batches(
@@ -118,17 +107,20 @@ def lapse_met_requests_in_batches(
 
 
 def _lapse_notices(request: MetRequest) -> list[Effect]:
+    homes = refresh_homes(
+        f"met:{request.met_id}:lapsed", request.logger_slack_id, request.other_slack_id
+    )
     if not (request.dm_channel and request.dm_ts):
-        return []
+        return list(homes)
     payload = build_met_lapsed(request)
     return [
-        UpdateMessage(
-            key=f"met:{request.met_id}:lapsed:dm",
+        update(
+            f"met:{request.met_id}:lapsed:dm",
+            payload,
             channel=request.dm_channel,
             ts=request.dm_ts,
-            text=payload["text"],
-            blocks=tuple(payload.get("blocks") or ()),
-        )
+        ),
+        *homes,
     ]
 
 

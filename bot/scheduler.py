@@ -77,9 +77,9 @@ class Background:
     """
 
     def __init__(self, deps: Deps, client: WebClient, sender_client: WebClient) -> None:
-        from handlers.deliver import build_sender
+        from handlers.deliver import sender_for
 
-        self.sender = build_sender(deps.open_session, sender_client, clock=deps.clock)
+        self.sender = sender_for(deps, sender_client)
         self.scheduler = build_scheduler(deps, client, sender=self.sender)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -31,7 +31,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +44,7 @@ from bot.clock import Clock
 from bot.context import Deps
 from bot.home import load_home_state
 from bot.pacing import Pacer
+from bot.usecase import Done
 from storage.db import SessionFactory, unit_of_work
 from storage.outbox import (
     Claimed,
@@ -479,3 +480,15 @@ def home_renderer(deps: Deps) -> HomeRenderer:
 def sender_for(deps: Deps, client: WebClient) -> Sender:
     """The sender of a process: paced, rendering Homes, on a client that never resends."""
     return build_sender(deps.open_session, client, clock=deps.clock, homes=home_renderer(deps))
+
+
+def deliver(context: Mapping[str, Any], done: Done[Any]) -> None:
+    """Deliver what a use case just committed, in this thread (the person who clicked
+    waits for nothing more than before); what cannot go now stays in the outbox."""
+    if not done.keys:
+        return
+    sender: Sender = context["outbox"]
+    try:
+        sender.flush(done.keys)
+    except Exception:
+        logger.exception("Failed to deliver at once; the outbox keeps the messages")

@@ -19,8 +19,7 @@ from slack_sdk import WebClient
 from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
 from bot.housekeeping import purge_processed_events, purge_sent_messages
-from handlers.deliver import Sender, build_sender
-from handlers.home import refresh_home
+from handlers.deliver import Sender, sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def install(deps: Deps, client: WebClient, *, sender: Sender | None = None) -> N
     global _runtime
     running = sender is not None
     if sender is None:
-        sender = build_sender(deps.open_session, client, clock=deps.clock)
+        sender = sender_for(deps, client)
     _runtime = Runtime(deps, client, sender, running)
 
 
@@ -87,16 +86,12 @@ def expire_requests() -> None:
 
 
 def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:
-    """Run the batches, delivering each one's notices after its commit; then refresh, once
-    per person, the Home tabs the run changed. Returns how many rows changed in all."""
+    """Run the batches, delivering each one's notices and Home refreshes after its commit.
+    Returns how many rows changed in all."""
     total = 0
-    homes: dict[str, None] = {}
     for batch in batches:
         total += batch.changed
-        homes.update(dict.fromkeys(batch.homes))
         _deliver(rt)
-    for slack_id in homes:
-        refresh_home(rt.client, rt.deps, slack_id)  # reads only; logs its own failures
     return total
 
 

@@ -282,3 +282,99 @@ def test_an_unpaced_sender_is_refused_with_429s_and_still_delivers_each_message_
     assert all(r.status == OutboxStatus.SENT for r in rows)
     assert all(len(fake_slack.posted_with_key(f"dm:{n}")) == 1 for n in range(8))
     assert fake_slack.calls_to("conversations.history") == []  # a 429 is never in doubt
+
+
+def test_what_is_owed_after_a_message_follows_it_and_only_the_right_branch(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    def told(n: int, how: str) -> DirectMessage:
+        return DirectMessage(key=f"told:{n}:{how}", user_id=person(9), text=f"{n} {how}")
+
+    write(
+        deps,
+        DirectMessage(
+            key="card:1",
+            user_id=person(1),
+            text="card 1",
+            then=(told(1, "sent"),),
+            otherwise=(told(1, "saved"),),
+        ),
+        DirectMessage(
+            key="card:2",
+            user_id=person(2),
+            text="card 2",
+            then=(told(2, "sent"),),
+            otherwise=(told(2, "saved"),),
+        ),
+    )
+    fake_slack.fail("chat.postMessage", error="user_not_found")  # card 1, for good
+
+    sender.flush(["card:1", "card:2"])  # what a use case just wrote, and what they chained
+
+    texts = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert texts == ["card 1", "card 2", "1 saved", "2 sent"]
+    with Session(deps.engine) as session:
+        statuses = dict(session.exec(select(OutboxMessage.key, OutboxMessage.status)).all())
+    assert statuses == {
+        "card:1": OutboxStatus.FAILED,
+        "card:2": OutboxStatus.SENT,
+        "told:1:saved": OutboxStatus.SENT,
+        "told:2:sent": OutboxStatus.SENT,
+    }
+
+
+def test_an_update_goes_where_its_target_message_went_and_is_skipped_without_one(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(
+        deps,
+        DirectMessage(key="card:1", user_id=person(1), text="card"),
+        DirectMessage(key="card:2", user_id=person(2), text="card"),
+    )
+    fake_slack.fail("chat.postMessage", error="account_inactive", times=1)
+    sender.flush(["card:1", "card:2"])
+    write(
+        deps,
+        UpdateMessage(key="card:1:answered", target="card:1", text="answered 1"),
+        UpdateMessage(key="card:2:answered", target="card:2", text="answered 2"),
+        UpdateMessage(key="card:3:answered", target="card:3", text="answered 3"),
+    )
+
+    sender.flush(["card:1:answered", "card:2:answered", "card:3:answered"])
+
+    (updated,) = fake_slack.calls_to("chat.update")
+    with Session(deps.engine) as session:
+        rows = {r.key: r for r in session.exec(select(OutboxMessage)).all()}
+    assert (updated.params["channel"], updated.params["ts"]) == (
+        rows["card:2"].channel,
+        rows["card:2"].ts,
+    )
+    assert updated.params["text"] == "answered 2"
+    assert rows["card:1:answered"].status == OutboxStatus.SKIPPED
+    assert rows["card:3:answered"].status == OutboxStatus.SKIPPED
+
+
+def test_a_home_refresh_publishes_what_the_database_says_when_it_is_sent(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    from bot.effects import RefreshHome
+
+    seen: list[str] = []
+
+    def render(slack_id: str) -> dict[str, Any]:
+        seen.append(slack_id)
+        return HOME
+
+    sender = Sender(
+        deps.open_session,
+        build_client(deps.settings, resend=False),
+        clock=utc_now,
+        pacer=unlimited(),
+        homes=render,
+    )
+    write(deps, RefreshHome(key="home:1:a", user_id=person(1)))
+
+    sender.flush(["home:1:a"])
+
+    assert seen == [person(1)]
+    assert fake_slack.homes[person(1)] == HOME
