@@ -30,6 +30,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,10 +46,12 @@ from bot.context import Deps
 from bot.home import load_home_state
 from bot.pacing import Pacer
 from bot.usecase import Done
-from storage.db import SessionFactory, unit_of_work
+from storage.db import SessionFactory, unit_of_work, write_unit
 from storage.outbox import (
     Claimed,
     claim,
+    end_leases,
+    lease_owners,
     mark_failed,
     mark_sent,
     mark_skipped,
@@ -97,6 +100,7 @@ AMBIGUOUS_ERRORS = frozenset(
 MAX_ATTEMPTS = 12
 CLOCK_SKEW = timedelta(minutes=5)  # history is searched from this long before the attempt
 LEASE_MARGIN = timedelta(seconds=1)
+DEAD_SENDER_CHECK = 30.0  # seconds between looks for senders of this host that died
 TARGET_WAIT = timedelta(seconds=2)  # an update whose message is still on its way
 FLUSH_ROUNDS = 8  # chained effects delivered at once, at most this deep
 
@@ -222,10 +226,30 @@ class Sender:
         self._stop.set()
         self._wake.set()
 
+    def take_over_dead(self) -> int:
+        """End the leases of senders on this host whose process is gone (killed, crashed):
+        their rows are looked up and finished now, not when the leases run out."""
+        with self.open_session() as session:
+            owners = lease_owners(session=session)
+        dead = [owner for owner in owners if owner != self.owner and _dead_here(owner)]
+        if not dead:
+            return 0
+        with write_unit(self.open_session) as session:
+            ended = end_leases(dead, now=self.clock(), session=session)
+        logger.warning("Took over %d outbox rows held by %d dead senders", ended, len(dead))
+        return ended
+
     def run(self, stop: threading.Event, *, idle: float = 1.0) -> None:
         """Deliver until ``stop`` is set, polling every ``idle`` seconds when nothing is due."""
         self._stop = stop
+        looked = 0.0
         while not stop.is_set():
+            if time.monotonic() - looked > DEAD_SENDER_CHECK:
+                looked = time.monotonic()
+                try:
+                    self.take_over_dead()
+                except Exception:
+                    logger.exception("Failed to look for dead senders")
             try:
                 claimed = self.drain_once()
             except Exception:
@@ -431,6 +455,22 @@ class Sender:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._stop.wait(seconds)
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether ``owner`` (``host:pid:nonce``) ran on this host and its process is gone.
+    A reused PID looks alive: its rows then wait for their lease, never the reverse."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _retry_after(headers: dict[str, Any] | Any) -> float:

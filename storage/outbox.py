@@ -310,6 +310,33 @@ def remember_channel(message_id: int, *, owner: str, channel: str, session: Sess
     return bool(session.connection().execute(statement).rowcount)
 
 
+def lease_owners(*, session: Session) -> list[str]:
+    """The senders holding rows now (``host:pid:nonce``)."""
+    found = session.exec(
+        select(OutboxMessage.lease_owner)
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
+        .distinct()
+    ).all()
+    return [str(owner) for owner in found if owner]
+
+
+def end_leases(owners: Sequence[str], *, now: datetime, session: Session) -> int:
+    """End the leases of senders known dead: their rows are taken over (in doubt) now
+    instead of when the leases would have run out."""
+    if not owners:
+        return 0
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.lease_owner).in_(list(owners)),
+        )
+        .values(lease_until=now - timedelta(microseconds=1))
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.connection().execute(statement).rowcount)
+
+
 def state_of(key: str, *, session: Session) -> tuple[str, str | None, str | None] | None:
     """(status, channel, ts) of the row for ``key``; None if there is none."""
     found = session.exec(

@@ -16,7 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import utc_now
+from bot.context import Deps
 from bot.effects import DirectMessage
+from bot.pacing import unlimited
+from bot.slack import build_client
+from handlers.deliver import Sender
 from storage.db import session_factory, unit_of_work
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import enqueue
@@ -104,3 +108,49 @@ def test_a_sender_killed_after_slack_posted_is_taken_over_and_nothing_is_sent_tw
     (first,) = fake_slack.posted_with_key("dm:0")
     assert after[0].ts == first["ts"]  # recorded from the lookup, not from a second post
     assert len(fake_slack.calls_to("conversations.history")) == 5  # every row was in doubt
+
+
+def test_a_sender_on_this_host_that_died_is_taken_over_at_once_not_when_its_lease_ends(
+    engine: Engine, fake_slack: FakeSlack, deps: Deps
+) -> None:
+    write_dms(engine, 3)
+    fake_slack.hold("chat.postMessage")
+    doomed = start_sender(engine, fake_slack, "--lease", "600")  # ten minutes
+    fake_slack.wait_for("chat.postMessage", timeout=30)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    fake_slack.release()
+    sender = Sender(
+        deps.open_session,
+        build_client(deps.settings, resend=False),
+        clock=utc_now,
+        pacer=unlimited(),
+    )
+    assert sender.drain_once() == 0  # the leases still run: nobody may take the rows
+
+    assert sender.take_over_dead() == 3
+    while sender.drain_once():
+        pass
+
+    assert posts_per_key(fake_slack) == {f"dm:{n}": 1 for n in range(3)}
+    assert all(r.status == OutboxStatus.SENT for r in rows(engine))
+
+
+def test_a_live_sender_keeps_its_rows(engine: Engine, fake_slack: FakeSlack, deps: Deps) -> None:
+    write_dms(engine, 2)
+    fake_slack.hold("chat.postMessage")
+    alive = start_sender(engine, fake_slack, "--lease", "600")
+    try:
+        fake_slack.wait_for("chat.postMessage", timeout=30)
+        sender = Sender(
+            deps.open_session,
+            build_client(deps.settings, resend=False),
+            clock=utc_now,
+            pacer=unlimited(),
+        )
+        assert sender.take_over_dead() == 0
+        assert sender.drain_once() == 0
+    finally:
+        fake_slack.release()
+        finish(alive)
+    assert posts_per_key(fake_slack) == {f"dm:{n}": 1 for n in range(2)}
