@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import replays
 from bot.context import Deps
-from handlers import commands, connections, conversations, directory, home
+from handlers import commands, connections, conversations, find, home, offers
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
 
     # The routing table of the app: one line per surface.
     commands.register(app, deps)
-    directory.register(app, deps)
+    find.register(app)
+    offers.register(app)
     conversations.register(app)
     connections.register(app, deps)
     home.register(app, deps)
