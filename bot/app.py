@@ -52,8 +52,8 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
     find.register(app)
     offers.register(app)
     conversations.register(app)
-    connections.register(app, deps)
-    home.register(app, deps)
+    connections.register(app)
+    home.register(app)
 
     @app.error
     def handle_unexpected(
