@@ -4,7 +4,7 @@ Builds a SQLite database with 50,000 people (12 areas, levels 1–8, a managemen
 and 5,000 mentor offers over a catalogue of ~200 topics (with active conversations so
 capacity matters), then times `/mentor find <words>` the way Slack delivers it: a
 slash-command request dispatched through the Bolt app built by ``bot.app.create_app``
-(routing table, ``handlers.directory.find``, matching, Block Kit rendering), until the
+(routing table, ``handlers.find.find``, matching, Block Kit rendering), until the
 answer is posted to the ``response_url``. The fake Slack from the tests answers
 ``auth.test`` and records the answers.
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import replays
 from bot.context import Deps
-from handlers import commands, connections, conversations, directory, home
+from handlers import commands, connections, conversations, find, home, offers
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +44,16 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
         process_before_response=False,
     )
     app.use(_acknowledge_at_once)
+    app.use(_provide_deps(deps))
     app.use(_deduplicate_events(deps))
 
     # The routing table of the app: one line per surface.
     commands.register(app, deps)
-    directory.register(app, deps)
-    conversations.register(app, deps)
-    connections.register(app, deps)
-    home.register(app, deps)
+    find.register(app)
+    offers.register(app)
+    conversations.register(app)
+    connections.register(app)
+    home.register(app)
 
     @app.error
     def handle_unexpected(
@@ -86,6 +88,20 @@ def _acknowledge_at_once(
     if body.get("command") or body.get("type") == "block_actions":
         ack()
     return next()
+
+
+def _provide_deps(deps: Deps) -> Callable[..., BoltResponse | None]:
+    """Every listener finds the app's Deps in its context (``handlers.command_context.deps_of``).
+
+    Bolt passes ``context`` to listeners by argument name, so they can live at module
+    level, importable and testable, instead of closing over ``deps`` in ``register``.
+    """
+
+    def provide(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        context["deps"] = deps
+        return next()
+
+    return provide
 
 
 def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:

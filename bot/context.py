@@ -13,7 +13,7 @@ from storage.db import SessionFactory
 
 @dataclass(frozen=True)
 class Deps:
-    """Settings, database and clock: injected into handlers' ``register`` and into jobs."""
+    """Settings, database and clock: in every listener's Bolt context, and injected into jobs."""
 
     settings: Settings
     engine: Engine

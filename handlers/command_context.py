@@ -1,4 +1,4 @@
-"""The parsed `/mentor` invocation each subcommand function receives."""
+"""The parsed `/mentor` invocation each subcommand function receives, and listeners' Deps."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -51,3 +51,9 @@ def split_mention(args: str) -> tuple[str, str] | None:
 def expired_trigger(exc: SlackApiError) -> bool:
     """views.open came more than 3 seconds after the click: the person should try again."""
     return bool(exc.response.get("error") in ("expired_trigger_id", "invalid_trigger_id"))
+
+
+def deps_of(context: BoltContext) -> Deps:
+    """The app's Deps, which ``bot.app``'s middleware puts in every request's context."""
+    deps: Deps = context["deps"]
+    return deps

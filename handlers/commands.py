@@ -14,7 +14,7 @@ from bot.blocks.help import MODAL_EXPIRED, HelpLine, build_coming_soon, build_he
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import SLASH_COMMAND
-from handlers import connections, conversations, directory
+from handlers import connections, conversations, find, offers
 from handlers.command_context import CommandContext, SubcommandFn, expired_trigger
 
 logger = logging.getLogger(__name__)
@@ -34,17 +34,13 @@ def _help(ctx: CommandContext) -> None:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": Subcommand("help", "what the bot does and every command", _help),
-    "find": Subcommand(
-        "find <topic>", "up to 5 mentors outside your area who can help", directory.find
-    ),
-    "ask": Subcommand("ask @person", "request a conversation with someone", directory.ask),
+    "find": Subcommand("find <topic>", "up to 5 mentors outside your area who can help", find.find),
+    "ask": Subcommand("ask @person", "request a conversation with someone", find.ask),
     "offer": Subcommand(
-        "offer", "offer yourself as a mentor: topics, capacity, boundaries", directory.offer
+        "offer", "offer yourself as a mentor: topics, capacity, boundaries", offers.offer
     ),
-    "pause": Subcommand(
-        "pause [YYYY-MM-DD]", "stop receiving requests for a while", directory.pause
-    ),
-    "resume": Subcommand("resume", "receive requests again", directory.resume),
+    "pause": Subcommand("pause [YYYY-MM-DD]", "stop receiving requests for a while", offers.pause),
+    "resume": Subcommand("resume", "receive requests again", offers.resume),
     "agenda": Subcommand(
         "agenda", "post the questions for your next conversation", conversations.agenda
     ),

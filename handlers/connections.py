@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -30,7 +30,7 @@ from bot.errors import MentorbotError
 from bot.home import load_progress_state
 from bot.ids import ActionId
 from bot.matching import directory_person
-from handlers.command_context import CommandContext, split_mention
+from handlers.command_context import CommandContext, deps_of, split_mention
 from handlers.dm import tell_clicker
 from handlers.home import refresh_home
 from storage.db import unit_of_work
@@ -127,49 +127,54 @@ def progress(ctx: CommandContext) -> None:
     ctx.reply(build_progress(state))
 
 
-def register(app: App, deps: Deps) -> None:
-    """Actions of the connections surface."""
-
-    def answer(confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        click = parse_met_click(body)
-        if click is None:
-            tell_clicker(client, body, respond, build_notice(STALE_BUTTON))
-            return
-        try:
-            with unit_of_work(deps.open_session) as session:
-                result = answer_met(
-                    session, click.met_id, click.user_id, confirm=confirm, now=deps.clock()
-                )
-        except MentorbotError as exc:
-            tell_clicker(client, body, respond, build_notice(str(exc)))
-            return
-        if body.get("response_url"):
-            respond(**build_met_answered_for_other(result), replace_original=True)
-        if result.status == MetStatus.LAPSED:
-            return
-        try:
-            channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
-            client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
-        except SlackApiError:
-            # The answer is saved; the logger still sees it in their progress and Home.
-            logger.exception(
-                "Failed to tell %s how their meeting was answered", result.logger_slack_id
+def _answer(
+    deps: Deps, confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    click = parse_met_click(body)
+    if click is None:
+        tell_clicker(client, body, respond, build_notice(STALE_BUTTON))
+        return
+    try:
+        with unit_of_work(deps.open_session) as session:
+            result = answer_met(
+                session, click.met_id, click.user_id, confirm=confirm, now=deps.clock()
             )
-        refresh_home(client, deps, result.other_slack_id)
-        refresh_home(client, deps, result.logger_slack_id)
+    except MentorbotError as exc:
+        tell_clicker(client, body, respond, build_notice(str(exc)))
+        return
+    if body.get("response_url"):
+        respond(**build_met_answered_for_other(result), replace_original=True)
+    if result.status == MetStatus.LAPSED:
+        return
+    try:
+        channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
+    except SlackApiError:
+        # The answer is saved; the logger still sees it in their progress and Home.
+        logger.exception("Failed to tell %s how their meeting was answered", result.logger_slack_id)
+    refresh_home(client, deps, result.other_slack_id)
+    refresh_home(client, deps, result.logger_slack_id)
 
-    @app.action(ActionId.MET_CONFIRM)
-    def handle_met_confirm(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        """ "Confirm" on a logged meeting: both people gain the connection."""
-        ack()
-        answer(True, body, respond, client)
 
-    @app.action(ActionId.MET_DECLINE)
-    def handle_met_decline(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        """ "Not me" on a logged meeting: nothing counts; the logger is told kindly."""
-        ack()
-        answer(False, body, respond, client)
+def handle_met_confirm(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """ "Confirm" on a logged meeting: both people gain the connection."""
+    deps = deps_of(context)
+    ack()
+    _answer(deps, True, body, respond, client)
+
+
+def handle_met_decline(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """ "Not me" on a logged meeting: nothing counts; the logger is told kindly."""
+    deps = deps_of(context)
+    ack()
+    _answer(deps, False, body, respond, client)
+
+
+def register(app: App) -> None:
+    """Actions of the connections surface."""
+    app.action(ActionId.MET_CONFIRM)(handle_met_confirm)
+    app.action(ActionId.MET_DECLINE)(handle_met_decline)
