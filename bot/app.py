@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 
 from bot import replays
 from bot.context import Deps
+from bot.slack import build_client
 from handlers import commands, connections, conversations, find, home, offers
+from handlers.deliver import Delivery, sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 # sooner but slow every ack down (bench_ack, 200 commands, 1x8: p99 ack 1.5 s with 6
 # threads, 2.5 s with 16; all answers through a 1.5-s Slack in 53 s with 6, 21 s with 16).
 LISTENER_THREADS = 6
+# Threads delivering what listeners committed to the outbox, so that a listener thread is
+# free again as soon as its transaction is: a slow Slack delays messages, never acks.
+DELIVERY_THREADS = 4
 
 SORRY = (
     ":warning: Sorry, something went wrong on our side. Please check where things stand "
@@ -29,7 +34,13 @@ SORRY = (
 )
 
 
-def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | None = None) -> App:
+def create_app(
+    deps: Deps,
+    client: WebClient,
+    *,
+    listener_executor: Executor | None = None,
+    delivery_executor: Executor | None = None,
+) -> App:
     """Build the Bolt app on ``client`` (the one WebClient) and wire every surface.
 
     Requests reach it verified: over HTTP through ``bot.server``'s front door, which checks
@@ -43,9 +54,14 @@ def create_app(deps: Deps, client: WebClient, *, listener_executor: Executor | N
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )
+    delivery = Delivery(
+        sender_for(deps, build_client(deps.settings, resend=False)),
+        delivery_executor
+        or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="deliver"),
+    )
     app.use(_acknowledge_at_once)
-    app.use(_provide_deps(deps))
-    app.use(_deduplicate_events(deps))
+    app.use(_provide_deps(deps, delivery))
+    app.use(_note_delivery)
 
     # The routing table of the app: one line per surface.
     commands.register(app, deps)
@@ -90,8 +106,9 @@ def _acknowledge_at_once(
     return next()
 
 
-def _provide_deps(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """Every listener finds the app's Deps in its context (``handlers.command_context.deps_of``).
+def _provide_deps(deps: Deps, delivery: Delivery) -> Callable[..., BoltResponse | None]:
+    """Every listener finds the app's Deps (``handlers.command_context.deps_of``) and the
+    outbox's in-process delivery (``handlers.deliver.deliver``) in its context.
 
     Bolt passes ``context`` to listeners by argument name, so they can live at module
     level, importable and testable, instead of closing over ``deps`` in ``register``.
@@ -99,37 +116,27 @@ def _provide_deps(deps: Deps) -> Callable[..., BoltResponse | None]:
 
     def provide(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         context["deps"] = deps
+        context["outbox"] = delivery
         return next()
 
     return provide
 
 
-def _deduplicate_events(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """Events, slash commands and clicks are handled once, however often Slack delivers them.
-
-    The first delivery to claim its key is handled; any other (a retry, a replay, or a
-    timeout retry while the first is still being handled) is acknowledged and skipped. A
-    timeout retry whose first delivery never arrived finds nothing claimed: it is handled.
-    Modal submissions are claimed with what they save, and slash commands by the router
-    after their ack (``bot.replays``).
-    """
-
-    def deduplicate(
-        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        key = replays.listener_key(body)
-        if key is None or "command" in body:  # the /mentor router claims its own, after ack
-            return next()
-        if not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
-            logger.info(
-                "Skipped a repeated delivery (retry %.8s, %.20s)",
-                req.headers.get("x-slack-retry-num", ["-"])[0],
-                req.headers.get("x-slack-retry-reason", ["none"])[0],
-            )
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return deduplicate
+def _note_delivery(
+    req: BoltRequest, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Name the delivery (an event's ID, a click's trigger and time) for the listener to
+    claim in its own thread (``handlers.command_context.once``): the acknowledgement,
+    given in this thread, never waits for the database. Modal submissions are claimed
+    with what they save, and slash commands by the router after their ack."""
+    key = replays.listener_key(body)
+    if key is not None and "command" not in body:
+        context["delivery_key"] = key
+        context["delivery_retry"] = (
+            req.headers.get("x-slack-retry-num", ["-"])[0],
+            req.headers.get("x-slack-retry-reason", ["none"])[0],
+        )
+    return next()
 
 
 def _user_of(body: dict[str, Any]) -> str | None:

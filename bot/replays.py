@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from storage.db import SessionFactory, unit_of_work
+from storage.db import Busy, SessionFactory, write_unit
 from storage.events import claim_event, delivery_key
 
 
@@ -65,10 +65,21 @@ def submission_key(body: Any) -> str | None:
     return delivery_key("view", str(view["id"]), _text(view.get("hash")) or "")
 
 
+CLAIM_WAIT = 2.0  # seconds; a claim never holds a person's click for longer
+
+
 def claim_delivery(open_session: SessionFactory, key: str, *, now: datetime) -> bool:
-    """Claim ``key`` in a transaction of its own; False when it was claimed before."""
-    with unit_of_work(open_session) as session:
-        return claim_event(key, session=session, now=now)
+    """Claim ``key`` in a transaction of its own; False when it was claimed before.
+
+    When another process keeps the database locked past ``CLAIM_WAIT``, the delivery is
+    handled unclaimed (True): its own use case then waits as briefly and says "busy"
+    rather than leave the person with silence.
+    """
+    try:
+        with write_unit(open_session, wait=CLAIM_WAIT) as session:
+            return claim_event(key, session=session, now=now)
+    except Busy:
+        return True
 
 
 def claim(session: Session, key: str | None, *, now: datetime) -> None:

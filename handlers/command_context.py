@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import replays
 from bot.blocks.help import build_notice
 from bot.context import Deps
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,3 +62,30 @@ def deps_of(context: BoltContext) -> Deps:
     """The app's Deps, which ``bot.app``'s middleware puts in every request's context."""
     deps: Deps = context["deps"]
     return deps
+
+
+ListenerFn = TypeVar("ListenerFn", bound=Callable[..., Any])
+
+
+def once(listener: ListenerFn) -> ListenerFn:
+    """Run a click or event listener for the first delivery of its request only.
+
+    The delivery is claimed here, in the listener's thread (``bot.app`` names it in the
+    context), so that the acknowledgement never waits for the database; a retry or a
+    replay is skipped. The listener must take ``context`` (Bolt passes arguments by the
+    names the wrapped function declares).
+    """
+
+    @functools.wraps(listener)
+    def first(**kwargs: Any) -> Any:
+        context: BoltContext = kwargs["context"]
+        key = context.get("delivery_key")
+        if key:
+            deps = deps_of(context)
+            if not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
+                retry, reason = context.get("delivery_retry") or ("-", "none")
+                logger.info("Skipped a repeated delivery (retry %.8s, %.20s)", retry, reason)
+                return None
+        return listener(**kwargs)
+
+    return cast(ListenerFn, first)

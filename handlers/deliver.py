@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -522,13 +523,27 @@ def sender_for(deps: Deps, client: WebClient) -> Sender:
     return build_sender(deps.open_session, client, clock=deps.clock, homes=home_renderer(deps))
 
 
+class Delivery:
+    """A process's in-process delivery: what a listener just committed is flushed on a
+    small pool of its own, right away, while the listener's thread is free again."""
+
+    def __init__(self, sender: Sender, executor: Executor) -> None:
+        self.sender = sender
+        self.executor = executor
+
+    def submit(self, keys: Sequence[str]) -> None:
+        self.executor.submit(self._flush, tuple(keys))
+
+    def _flush(self, keys: Sequence[str]) -> None:
+        try:
+            self.sender.flush(keys)
+        except Exception:
+            logger.exception("Failed to deliver at once; the outbox keeps the messages")
+
+
 def deliver(context: Mapping[str, Any], done: Done[Any]) -> None:
-    """Deliver what a use case just committed, in this thread (the person who clicked
-    waits for nothing more than before); what cannot go now stays in the outbox."""
-    if not done.keys:
-        return
-    sender: Sender = context["outbox"]
-    try:
-        sender.flush(done.keys)
-    except Exception:
-        logger.exception("Failed to deliver at once; the outbox keeps the messages")
+    """Deliver what a use case just committed, now (the person who clicked waits for
+    nothing more than before); what cannot go now stays in the outbox for any sender."""
+    if done.keys:
+        delivery: Delivery = context["outbox"]
+        delivery.submit(done.keys)

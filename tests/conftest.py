@@ -182,7 +182,7 @@ def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Har
     """The real app from the factory, served over HTTP, talking to the fake Slack."""
     client = build_client(deps.settings)
     listeners = TrackingExecutor()
-    app = create_app(deps, client, listener_executor=listeners)
+    app = create_app(deps, client, listener_executor=listeners, delivery_executor=listeners)
     server = make_server(
         "127.0.0.1",
         0,

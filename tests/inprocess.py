@@ -66,5 +66,8 @@ class InProcessSender(SlackSender):
 
 def in_process_app(deps: Deps, fake: FakeSlack, signing_secret: str) -> InProcessSender:
     """The real app from the factory, its listeners run inline, behind its front door."""
-    app = create_app(deps, build_client(deps.settings), listener_executor=InlineExecutor())
+    inline = InlineExecutor()
+    app = create_app(
+        deps, build_client(deps.settings), listener_executor=inline, delivery_executor=inline
+    )
     return InProcessSender(app, deps.engine, signing_secret, fake)
