@@ -35,7 +35,7 @@ EXPIRED_OUTCOME = "Expired: no answer within 7 days."
 @dataclass(frozen=True)
 class Batch:
     """One batch committed: how many rows it changed, whose Home tab shows them (their
-    refreshes are in the outbox with the batch's notices)."""
+    refreshes are in the outbox with the batch's notices, once per person per run)."""
 
     changed: int
     homes: tuple[str, ...]
@@ -58,9 +58,11 @@ def expire_requests_in_batches(
         after = ids[-1]
         with write_unit(open_session) as session:
             changed = store.expire_requests(ids, cutoff, session=session, now=now)
+            people = _unique(s for cid in changed for s in drafts[cid][1])
             effects = [effect for cid in changed for effect in drafts[cid][0]]
+            effects += _homes("expire-requests", now, people)
             enqueue(effects, session=session, now=now)
-        yield Batch(len(changed), _unique(s for cid in changed for s in drafts[cid][1]))
+        yield Batch(len(changed), people)
 
 
 def _expiry_notices(
@@ -81,13 +83,11 @@ def _expiry_notices(
     )
     request = svc.snapshot(session, conversation)
     told = build_request_expired(request.mentor_slack_id, request.topic, suggestions)
-    people = (request.mentee_slack_id, request.mentor_slack_id)
     effects: list[Effect] = [
         dm(f"request:{cid}:expired:to-mentee", request.mentee_slack_id, told),
         *answer_card(session, request, EXPIRED_OUTCOME, event="expired"),
-        *refresh_homes(f"request:{cid}:expired", *people),
     ]
-    return effects, people
+    return effects, (request.mentee_slack_id, request.mentor_slack_id)
 
 
 def lapse_met_requests_in_batches(
@@ -98,20 +98,18 @@ def lapse_met_requests_in_batches(
     while True:
         with write_unit(open_session) as session:
             lapsed = lapse_met_requests(session, now=now, limit=batch)
-            enqueue([e for r in lapsed for e in _lapse_notices(r)], session=session, now=now)
+            people = _unique(s for r in lapsed for s in (r.logger_slack_id, r.other_slack_id))
+            effects = [e for r in lapsed for e in _lapse_notices(r)]
+            effects += _homes("lapse-met", now, people)
+            enqueue(effects, session=session, now=now)
         if not lapsed:
             return
-        yield Batch(
-            len(lapsed), _unique(s for r in lapsed for s in (r.logger_slack_id, r.other_slack_id))
-        )
+        yield Batch(len(lapsed), people)
 
 
 def _lapse_notices(request: MetRequest) -> list[Effect]:
-    homes = refresh_homes(
-        f"met:{request.met_id}:lapsed", request.logger_slack_id, request.other_slack_id
-    )
     if not (request.dm_channel and request.dm_ts):
-        return list(homes)
+        return []
     payload = build_met_lapsed(request)
     return [
         update(
@@ -119,9 +117,14 @@ def _lapse_notices(request: MetRequest) -> list[Effect]:
             payload,
             channel=request.dm_channel,
             ts=request.dm_ts,
-        ),
-        *homes,
+        )
     ]
+
+
+def _homes(job: str, now: datetime, people: Iterable[str]) -> list[Effect]:
+    """One Home refresh per person per run of ``job`` (a person with several rows in the
+    run, or in two runs at the same moment, is refreshed once)."""
+    return list(refresh_homes(f"{job}:{now.isoformat()}", *people))
 
 
 def _unique(slack_ids: Iterable[str]) -> tuple[str, ...]:

@@ -7,7 +7,8 @@ follow-ups, comments) is never logged.
 
 Split by stage: ``requests``, ``sessions`` and ``sunset`` hold module-level listeners
 (their ``Deps`` come from Bolt's context) and a ``register`` routing table each;
-``common`` holds what they share.
+``common`` holds what they share. Each listener parses, calls one use case of
+``bot.flows`` and hands what it wrote to the outbox to ``handlers.deliver``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from bot.context import Deps
 from handlers.conversations import requests, sessions, sunset
 from handlers.conversations.requests import open_request_modal
 from handlers.conversations.sessions import agenda, followup
-from handlers.conversations.sunset import announce_sunset
 
-__all__ = ["agenda", "announce_sunset", "followup", "open_request_modal", "register"]
+__all__ = ["agenda", "followup", "open_request_modal", "register"]
 
 
 def register(app: App, deps: Deps | None = None) -> None:

@@ -1,12 +1,17 @@
-"""What the conversation listeners share: one use case per session, posting, guards."""
+"""What the conversation listeners share: reading a form, guarding a click, a submission.
+
+A listener parses at the edge, calls one use case (``bot.flows``), answers the person
+(ack, field errors, the next view, an ephemeral note) and hands what the use case wrote
+to the outbox to ``handlers.deliver``. No listener posts, updates or publishes itself.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -14,78 +19,16 @@ from sqlmodel import Session
 from bot import conversations as svc
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.payload import (
-    STALE_FORM,
-    Refused,
-    Submission,
-    parse_click,
-    require_id,
-)
-from bot.blocks.requests import (
-    build_problem_view,
-)
-from bot.context import Deps
+from bot.blocks.payload import STALE_FORM, Refused, Submission, parse_click, require_id
+from bot.blocks.requests import build_problem_view
 from bot.errors import MentorbotError
-from handlers.command_context import expired_trigger
-from handlers.dm import send_dm, tell_clicker
-from handlers.home import refresh_home
-from storage.db import unit_of_work
+from bot.usecase import Done, read
+from handlers.command_context import deps_of, expired_trigger
+from handlers.deliver import deliver
+from handlers.dm import tell_clicker
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-# --- small helpers ------------------------------------------------------------------------
-
-
-def _use_case(deps: Deps, fn: Callable[[Session], T]) -> T:
-    """Run one use case in one session (committed once)."""
-    with unit_of_work(deps.open_session) as session:
-        return fn(session)
-
-
-def _post(client: WebClient, channel: str | None, payload: dict[str, Any]) -> tuple[str, str]:
-    """Post to ``channel``; ("", "") when there is none or Slack refuses (logged)."""
-    if not channel:
-        return "", ""
-    try:
-        response = client.chat_postMessage(channel=channel, **payload)
-    except SlackApiError:
-        logger.exception("Failed to post in a group DM")
-        return "", ""
-    return channel, str(response["ts"])
-
-
-def _share(
-    client: WebClient, channel: str | None, pair: Iterable[str], payload: dict[str, Any]
-) -> tuple[str, str]:
-    """Post to the pair's group DM; without one, or when Slack refuses it, DM each of them."""
-    posted = _post(client, channel, payload)
-    if posted[1]:
-        return posted
-    for slack_id in pair:
-        send_dm(client, slack_id, payload)
-    return "", ""
-
-
-def _update(
-    client: WebClient, channel: str | None, ts: str | None, payload: dict[str, Any]
-) -> None:
-    """Replace a message the bot posted earlier (so stale buttons disappear)."""
-    if not channel or not ts:
-        return
-    try:
-        client.chat_update(channel=channel, ts=ts, **payload)
-    except SlackApiError:
-        logger.exception("Failed to update an earlier message")
-
-
-def _refresh(client: WebClient, deps: Deps, slack_ids: Iterable[str | None]) -> None:
-    for slack_id in dict.fromkeys(s for s in slack_ids if s):
-        try:
-            refresh_home(client, deps, slack_id)
-        except Exception:
-            logger.exception("Failed to refresh a Home tab")
 
 
 def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
@@ -131,6 +74,7 @@ def _field_errors(
 def guarded(
     client: WebClient, body: dict[str, Any], respond: Respond, fn: Callable[[], None]
 ) -> None:
+    """Run a click's work; what it refuses (stale, someone else's, busy) is told kindly."""
     try:
         fn()
     except MentorbotError as exc:
@@ -142,9 +86,24 @@ def guarded(
         _tell(client, body, respond, MODAL_EXPIRED)
 
 
-def open_checked_modal(
+def clicked(
+    context: BoltContext,
     client: WebClient,
-    deps: Deps,
+    body: dict[str, Any],
+    respond: Respond,
+    use_case: Callable[[], Done[Any]],
+) -> None:
+    """A click that changes state: one use case, then its messages delivered."""
+
+    def run() -> None:
+        deliver(context, use_case())
+
+    guarded(client, body, respond, run)
+
+
+def open_checked_modal(
+    context: BoltContext,
+    client: WebClient,
     body: dict[str, Any],
     respond: Respond,
     check: Callable[[Session, int, str], T],
@@ -155,41 +114,38 @@ def open_checked_modal(
     ``check`` re-reads who may do what (raising when the click is stale or someone
     else's, and the clicker is told why); ``build`` makes the modal from its answer.
     """
+    deps = deps_of(context)
     click = parse_click(body)
 
     def run() -> None:
         cid = require_id(click.value)
-        checked = _use_case(deps, lambda s: check(s, cid, click.user_id))
+        checked = read(deps.open_session, lambda s: check(s, cid, click.user_id))
         client.views_open(trigger_id=click.trigger_id, view=build(cid, checked))
 
     guarded(client, body, respond, run)
 
 
 def submitted(
-    deps: Deps,
+    context: BoltContext,
     ack: Ack,
     body: dict[str, Any],
-    use_case: Callable[[Session], T],
+    use_case: Callable[[str | None], Done[T]],
     *,
     fields: Mapping[str, str] | None = None,
     fallback: str = "",
     refused: str = "Nothing changed",
 ) -> T | None:
-    """Run a modal's use case, then ack; None when nothing was done.
+    """Run a modal's use case, ack, then deliver what it wrote; None when nothing was done.
 
-    With ``fields`` (field name → block ID, ``fallback`` for the rest), bad input goes
-    back onto the modal's fields; any other refusal replaces the modal with why. A
-    replay of a submission already saved is answered as the first was (the modal
-    closes) and does nothing: the submission is claimed in the use case's transaction.
+    ``use_case`` gets the submission's delivery key to claim in its transaction: a
+    replay of a submission already saved is answered as the first was (the modal closes)
+    and does nothing. With ``fields`` (field name → block ID, ``fallback`` for the rest),
+    bad input goes back onto the modal's fields; any other refusal (a busy database too)
+    replaces the modal with why. The ack never waits for Slack: only for the one
+    transaction.
     """
-    key = replays.submission_key(body)
-
-    def once(s: Session) -> T:
-        replays.claim(s, key, now=deps.clock())
-        return use_case(s)
-
     try:
-        result = _use_case(deps, once)
+        done = use_case(replays.submission_key(body))
     except replays.AlreadyHandled:
         logger.info("Skipped a repeated modal submission")
         ack()
@@ -201,4 +157,5 @@ def submitted(
             ack(response_action="update", view=build_problem_view(refused, str(exc)))
         return None
     ack()
-    return result
+    deliver(context, done)
+    return done.value

@@ -17,11 +17,8 @@ from bot.blocks.conversations import (
     PURPOSES,
     FollowupSubmission,
     build_agenda_modal,
-    build_agenda_posted,
     build_choose_modal,
     build_followup_modal,
-    build_followups,
-    build_session_logged,
     parse_agenda_submission,
     parse_chosen_conversation,
     parse_followup_metadata,
@@ -39,20 +36,18 @@ from bot.blocks.payload import (
 )
 from bot.context import Deps
 from bot.errors import MentorbotError
+from bot.flows import sessions as flow
 from bot.ids import ActionId, BlockId, CallbackId
-from handlers.command_context import CommandContext, deps_of
+from bot.usecase import Done, read
+from handlers.command_context import CommandContext, deps_of, once
 from handlers.conversations.common import (
     _conversation_of,
     _parsed,
-    _refresh,
-    _share,
     _tell,
-    _update,
-    _use_case,
+    clicked,
     guarded,
     submitted,
 )
-from handlers.conversations.sunset import announce_sunset
 
 logger = logging.getLogger(__name__)
 NO_AGENDA_CONVERSATION = (
@@ -92,7 +87,7 @@ def _choose_then_draft(
     nothing: str,
 ) -> None:
     """One conversation: its agenda or follow-up modal; several: a modal to choose one."""
-    choices = _use_case(ctx.deps, lambda s: choices_of(s, ctx.user_id))
+    choices = read(ctx.deps.open_session, lambda s: choices_of(s, ctx.user_id))
     if not choices:
         ctx.notice(nothing)
         return
@@ -106,15 +101,15 @@ def _choose_then_draft(
 def _draft_modal(deps: Deps, purpose: str, conversation_id: int, user: str) -> dict[str, Any]:
     """The agenda ("agenda") or follow-up (otherwise) modal for one of ``user``'s conversations."""
     if purpose == "agenda":
-        agenda_view = _use_case(
-            deps,
+        agenda_view = read(
+            deps.open_session,
             lambda s: svc.agenda_draft(
                 s, conversation_id, user, max_sessions=deps.settings.max_sessions
             ),
         )
         return build_agenda_modal(agenda_view)
-    followup_view = _use_case(
-        deps, lambda s: svc.followup_draft(s, conversation_id, user, now=deps.clock())
+    followup_view = read(
+        deps.open_session, lambda s: svc.followup_draft(s, conversation_id, user, now=deps.clock())
     )
     return build_followup_modal(followup_view)
 
@@ -142,33 +137,12 @@ def handle_log_session(
     deps = deps_of(context)
     ack()
     click = parse_click(body)
-    user = click.user_id
 
-    def run() -> None:
+    def log() -> Done[svc.SessionLogged]:
         cid, number = _session_button(click.value)
-        logged = _use_case(
-            deps,
-            lambda s: svc.log_session(
-                s,
-                cid,
-                user,
-                number=number,
-                now=deps.clock(),
-                max_sessions=deps.settings.max_sessions,
-            ),
-        )
-        _after_logged(client, deps, logged, user)
-        _refresh(client, deps, [logged.mentee_slack_id, logged.mentor_slack_id])
+        return flow.log_session(deps, cid, click.user_id, number=number)
 
-    guarded(client, body, respond, run)
-
-
-def _after_logged(client: WebClient, deps: Deps, logged: svc.SessionLogged, by: str) -> None:
-    pair = (logged.mentee_slack_id, logged.mentor_slack_id)
-    _share(client, logged.group_channel_id, pair, build_session_logged(logged, by))
-    if logged.sunset:
-        closed = _use_case(deps, lambda s: svc.closed_summary(s, logged.conversation_id))
-        announce_sunset(client, closed)
+    clicked(context, client, body, respond, log)
 
 
 def handle_open_agenda(
@@ -180,46 +154,32 @@ def handle_open_agenda(
     open_draft_modal(client, deps, body, respond, "agenda")
 
 
-def handle_agenda_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def handle_agenda_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Save the agenda (and date) and share it in the pair's group DM."""
     deps = deps_of(context)
     submission = parse_submission(body)
     user = submission.user_id
     today = deps.clock().date()
-    read = _parsed(
+    parsed = _parsed(
         ack,
         lambda: (
             _conversation_of(submission),
             parse_agenda_submission(submission.form, today=today),
         ),
     )
-    if read is None:
+    if parsed is None:
         return
-    cid, agenda = read
-    posted = submitted(
-        deps,
+    cid, agenda = parsed
+    submitted(
+        context,
         ack,
         body,
-        lambda s: svc.post_agenda(
-            s,
-            cid,
-            user,
-            agenda.questions,
-            on=agenda.on,
-            at=agenda.at,
-            now=deps.clock(),
-            max_sessions=deps.settings.max_sessions,
+        lambda key: flow.post_agenda(
+            deps, cid, user, agenda.questions, on=agenda.on, at=agenda.at, claim=key
         ),
         fields=FOLLOWUP_FIELDS,
         fallback=BlockId.AGENDA_QUESTIONS,
     )
-    if posted is None:
-        return
-    pair = (posted.mentee_slack_id, posted.mentor_slack_id)
-    _share(client, posted.group_channel_id, pair, build_agenda_posted(posted))
-    _refresh(client, deps, [posted.mentee_slack_id, posted.mentor_slack_id])
 
 
 def handle_open_followup(
@@ -242,8 +202,9 @@ def handle_add_action_row(
         if not click.in_view:  # only the follow-up modal has this button
             raise Refused(STALE_BUTTON)
         cid, _, rows = parse_followup_metadata(click.metadata)
-        draft = _use_case(
-            deps, lambda s: svc.followup_draft(s, cid, click.user_id, now=deps.clock())
+        draft = read(
+            deps.open_session,
+            lambda s: svc.followup_draft(s, cid, click.user_id, now=deps.clock()),
         )
     except MentorbotError as exc:
         _tell(client, body, respond, str(exc))
@@ -261,9 +222,7 @@ def handle_add_action_row(
         logger.info("Ignored a second 'Add another action' on an outdated modal")
 
 
-def handle_followup_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def handle_followup_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Store the actions and outcomes; share them in the group DM with Done buttons."""
     deps = deps_of(context)
     submission = parse_submission(body)
@@ -274,52 +233,25 @@ def handle_followup_submission(
         meta = parse_followup_metadata(submission.metadata)
         return meta, parse_followup_submission(submission.form, meta[2], today=today)
 
-    read = _parsed(ack, read_followups)
-    if read is None:
+    parsed = _parsed(ack, read_followups)
+    if parsed is None:
         return
-    (cid, number, _), followups = read
+    (cid, number, _), followups = parsed
     first_action = f"{BlockId.ACTION_TEXT_PREFIX}1"
     first_outcome = next(
         (b for b in submission.form.block_ids() if b.startswith(BlockId.OUTCOME_PREFIX)),
         first_action,
     )
-    posted = submitted(
-        deps,
+    submitted(
+        context,
         ack,
         body,
-        lambda s: svc.post_followups(
-            s,
-            cid,
-            user,
-            number,
-            followups.outcomes,
-            followups.actions,
-            now=deps.clock(),
-            max_sessions=deps.settings.max_sessions,
+        lambda key: flow.post_followups(
+            deps, cid, user, number, followups.outcomes, followups.actions, claim=key
         ),
         fields={**FOLLOWUP_FIELDS, "outcomes": first_outcome},
         fallback=first_action,
     )
-    if posted is None:
-        return
-    result = posted.view
-    pair = (result.mentee_slack_id, result.mentor_slack_id)
-    if posted.logged is not None:
-        _share(client, result.group_channel_id, pair, build_session_logged(posted.logged, user))
-    still_active = posted.logged is None or not posted.logged.sunset
-    if posted.logged is None:
-        still_active = _use_case(deps, lambda s: svc.is_active(s, cid))
-    channel, ts = _share(
-        client, result.group_channel_id, pair, build_followups(result, active=still_active)
-    )
-    if ts:
-        _use_case(
-            deps,
-            lambda s: svc.remember_followup_message(s, result.session_id, channel=channel, ts=ts),
-        )
-    if posted.logged is not None and posted.logged.sunset:
-        announce_sunset(client, _use_case(deps, lambda s: svc.closed_summary(s, cid)))
-    _refresh(client, deps, [result.mentee_slack_id, result.mentor_slack_id])
 
 
 def handle_action_done(
@@ -330,27 +262,16 @@ def handle_action_done(
     ack()
     click = parse_click(body)
 
-    def run() -> None:
-        action_id = require_id(click.value)
-        result = _use_case(
-            deps,
-            lambda s: svc.mark_action_done(s, action_id, click.user_id, now=deps.clock()),
-        )
-        active = _use_case(deps, lambda s: svc.is_active(s, result.conversation_id))
-        _update(
-            client,
-            result.followup_channel,
-            result.followup_ts,
-            build_followups(result, active=active),
-        )
-        _refresh(client, deps, [result.mentee_slack_id, result.mentor_slack_id])
-
-    guarded(client, body, respond, run)
+    clicked(
+        context,
+        client,
+        body,
+        respond,
+        lambda: flow.mark_action_done(deps, require_id(click.value), click.user_id),
+    )
 
 
-def handle_choose_conversation(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
+def handle_choose_conversation(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """With several conversations: the chosen one's agenda or follow-up modal."""
     deps = deps_of(context)
     submission = parse_submission(body)
@@ -362,10 +283,10 @@ def handle_choose_conversation(
             raise Refused(STALE_FORM)
         return purpose, parse_chosen_conversation(submission.form)
 
-    read = _parsed(ack, read_choice)
-    if read is None:
+    parsed = _parsed(ack, read_choice)
+    if parsed is None:
         return
-    purpose, chosen = read
+    purpose, chosen = parsed
     try:
         next_view = _draft_modal(deps, purpose, chosen, user)
     except MentorbotError as exc:
@@ -376,11 +297,11 @@ def handle_choose_conversation(
 
 def register(app: App) -> None:
     """Actions and views of an active conversation's sessions."""
-    app.action(ActionId.LOG_SESSION)(handle_log_session)
-    app.action(ActionId.OPEN_AGENDA)(handle_open_agenda)
+    app.action(ActionId.LOG_SESSION)(once(handle_log_session))
+    app.action(ActionId.OPEN_AGENDA)(once(handle_open_agenda))
     app.view(CallbackId.AGENDA_MODAL)(handle_agenda_submission)
-    app.action(ActionId.OPEN_FOLLOWUP)(handle_open_followup)
-    app.action(ActionId.ADD_ACTION_ROW)(handle_add_action_row)
+    app.action(ActionId.OPEN_FOLLOWUP)(once(handle_open_followup))
+    app.action(ActionId.ADD_ACTION_ROW)(once(handle_add_action_row))
     app.view(CallbackId.FOLLOWUP_MODAL)(handle_followup_submission)
-    app.action(ActionId.ACTION_DONE)(handle_action_done)
+    app.action(ActionId.ACTION_DONE)(once(handle_action_done))
     app.view(CallbackId.CHOOSE_CONVERSATION_MODAL)(handle_choose_conversation)

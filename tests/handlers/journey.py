@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.ids import ActionId, BlockId, request_button_value
-from storage.models import Conversation, Person
+from storage.models import Conversation, OutboxMessage, Person
 from tests.conftest import Harness
 from tests.factories import make_person
-from tests.fakeslack import Call
+from tests.fakeslack import Call, conversation_id
 from tests.mentors import offer
 
 MENTEE = "U0ALICE01"
@@ -87,6 +87,22 @@ def command_modal(h: Harness, text: str, *, user: str) -> dict[str, Any]:
     return dict(h.fake.wait_for("views.open", before + 1)[-1].params["view"])
 
 
+def is_dm(channel: Any, user: str) -> bool:
+    """Whether ``channel`` is ``user``'s DM with the bot: its ``D…`` ID, or their user ID,
+    which the outbox posts DMs to (Slack puts them in the same DM)."""
+    return str(channel) in (user, conversation_id([user]))
+
+
+def in_dm(call: Call, user: str) -> bool:
+    """Whether a post went to ``user``'s DM with the bot."""
+    return is_dm(call.params.get("channel", ""), user)
+
+
+def dms_to(h: Harness, user: str) -> list[Call]:
+    """Everything posted to ``user``'s DM with the bot."""
+    return [c for c in h.fake.calls_to("chat.postMessage") if in_dm(c, user)]
+
+
 def posts_to(h: Harness, channel_prefix: str) -> list[Call]:
     return [
         c
@@ -155,8 +171,7 @@ def all_buttons(payload: dict[str, Any], action_id: str) -> list[str]:
 
 def card_calls(h: Harness, mentor: str = MENTOR) -> list[Call]:
     """The request cards DMed to ``mentor`` (messages with an Accept button)."""
-    channel = "D" + mentor[1:4]
-    return [c for c in posts_to(h, channel) if ActionId.ACCEPT_REQUEST in buttons(c.params)]
+    return [c for c in dms_to(h, mentor) if ActionId.ACCEPT_REQUEST in buttons(c.params)]
 
 
 def send_request(
@@ -178,10 +193,7 @@ def send_request(
     assert reply.status == 200 and not reply.body, reply.body
     deadline_calls = h.fake.wait_for(
         "chat.postMessage",
-        where=lambda c: (
-            str(c.params.get("channel", "")).startswith("D" + mentor[1:4])
-            and ActionId.ACCEPT_REQUEST in buttons(c.params)
-        ),
+        where=lambda c: in_dm(c, mentor) and ActionId.ACCEPT_REQUEST in buttons(c.params),
         count=before + 1,
     )
     cid = int(buttons(deadline_calls[-1].params)[ActionId.ACCEPT_REQUEST])
@@ -190,13 +202,18 @@ def send_request(
 
 
 def _wait_until_card_is_remembered(h: Harness, cid: int, timeout: float = 5.0) -> None:
-    """The app stores where the card is just after posting it; wait for that, not for time."""
+    """The outbox records where the card went just after posting it; wait for that, not
+    for time."""
     deadline = time.monotonic() + timeout
     while True:
         with h.deps.open_session() as db:
             conversation = db.get(Conversation, cid)
-            if conversation is not None and conversation.mentor_dm_ts:
-                return
+            if conversation is not None and conversation.card_key:
+                sent = db.exec(
+                    select(OutboxMessage.ts).where(OutboxMessage.key == conversation.card_key)
+                ).first()
+                if sent:
+                    return
         if time.monotonic() > deadline:
             raise AssertionError(f"request {cid}: the card's message ts was never stored")
         time.sleep(0.02)
@@ -205,12 +222,12 @@ def _wait_until_card_is_remembered(h: Harness, cid: int, timeout: float = 5.0) -
 def card_message(h: Harness, mentor: str = MENTOR) -> tuple[str, str]:
     """(channel, ts) of the newest request card DMed to ``mentor``."""
     call = card_calls(h, mentor)[-1]
-    ts = next(
-        ts
+    return next(
+        (channel, ts)
         for (channel, ts), message in h.fake.messages.items()
-        if channel == call.params["channel"] and message["blocks"] == call.params["blocks"]
+        if channel in (call.params["channel"], conversation_id([mentor]))
+        and message["blocks"] == call.params["blocks"]
     )
-    return str(call.params["channel"]), ts
 
 
 def accept(h: Harness, cid: int, *, mentor: str = MENTOR) -> Call:

@@ -6,7 +6,15 @@ from sqlmodel import Session
 
 from bot.ids import ActionId
 from tests.conftest import Harness
-from tests.handlers.journey import MENTEE, MENTOR, directory, send_request, text_of, wait_post
+from tests.handlers.journey import (
+    MENTEE,
+    MENTOR,
+    directory,
+    in_dm,
+    send_request,
+    text_of,
+    wait_post,
+)
 
 HOME = {"id": "V0HOME001", "type": "home", "blocks": []}
 EXPIRED = "9.9999.expired"
@@ -16,9 +24,7 @@ SAID = "didn't open"
 def _dm_says(h: Harness, user: str, words: str) -> None:
     wait_post(
         h,
-        lambda c: (
-            str(c.params["channel"]).startswith("D" + user[1:4]) and words in text_of(c.params)
-        ),
+        lambda c: in_dm(c, user) and words in text_of(c.params),
     )
 
 

@@ -128,7 +128,14 @@ def _statuses(session: Session, ids: list[int]) -> set[str]:
 
 
 def _outbox_keys(session: Session) -> list[str]:
-    return list(session.exec(select(OutboxMessage.key)).all())
+    """The messages written (Home refreshes aside: ``_home_refreshes``)."""
+    return list(session.exec(select(OutboxMessage.key).where(OutboxMessage.kind != "home")).all())
+
+
+def _home_refreshes(session: Session) -> list[str]:
+    """Whose Home tabs are refreshed, once per row written."""
+    rows = session.exec(select(OutboxMessage.recipient).where(OutboxMessage.kind == "home"))
+    return sorted(rows.all())
 
 
 @contextmanager
@@ -171,6 +178,13 @@ def test_five_hundred_due_requests_among_many_others_expire_in_batches_each_told
         [f"request:{cid}:expired:to-mentee" for cid in rows["due"]]
         + [f"request:{cid}:expired:card" for cid in rows["due"]]
     )
+
+    refreshed = _home_refreshes(session)
+    assert len(refreshed) == len(set(refreshed))  # each person's Home once per run
+    with deps.open_session() as db:
+        due = db.exec(select(Conversation).where(col(Conversation.id).in_(rows["due"]))).all()
+        people = {p.id: p.slack_id for p in db.exec(select(Person)).all()}
+    assert set(refreshed) == {people[c.mentee_id] for c in due} | {people[c.mentor_id] for c in due}
 
     jobs.expire_requests()  # again: nothing is due, nobody is told twice
     assert sorted(_outbox_keys(session)) == sorted(keys)

@@ -38,6 +38,8 @@ from tests.handlers.journey import (
     card_calls,
     card_message,
     directory,
+    dms_to,
+    is_dm,
     open_modal,
     posts_to,
     radio,
@@ -59,7 +61,7 @@ def _count(session: Session, model: Any) -> int:
 
 
 def _dms_to(h: Harness, user: str, words: str) -> int:
-    return sum(words in text_of(c.params) for c in posts_to(h, "D" + user[1:4]))
+    return sum(words in text_of(c.params) for c in dms_to(h, user))
 
 
 def _answered_as_saved(reply: Reply) -> None:
@@ -239,7 +241,7 @@ def test_a_replayed_offer_is_saved_and_confirmed_once(
     offers = _count(session, MentorOffer)
     saved = h.slack.submit({**view, "id": "V0OFFER001"}, _offer_values(topic_id), user=MENTEE)
     _answered_as_saved(saved)
-    wait_post(h, lambda c: str(c.params["channel"]).startswith("D0AL"))
+    wait_post(h, lambda c: is_dm(str(c.params["channel"]), MENTEE))
     h.fake.settle(quiet=0.1)
     posts = len(h.fake.calls_to("chat.postMessage"))
 

@@ -23,6 +23,8 @@ from tests.handlers.journey import (
     card_message,
     command_modal,
     directory,
+    in_dm,
+    is_dm,
     open_modal,
     request_values,
     send_request,
@@ -49,13 +51,7 @@ def _dm_to(h: Harness, user: str, words: str) -> dict:
     return dict(
         wait_post(
             h,
-            lambda c: (
-                (
-                    str(c.params.get("channel", "")) == user
-                    or str(c.params.get("channel", "")).startswith("D" + user[1:4])
-                )
-                and words in text_of(c.params)
-            ),
+            lambda c: in_dm(c, user) and words in text_of(c.params),
         ).params
     )
 
@@ -169,7 +165,7 @@ def test_passing_to_a_colleague_hands_over_the_request_and_tells_the_mentee(
     new_card = h.fake.wait_for(
         "chat.postMessage",
         where=lambda c: (
-            str(c.params["channel"]).startswith("D0DA")
+            is_dm(str(c.params["channel"]), COLLEAGUE)
             and ActionId.ACCEPT_REQUEST in buttons(c.params)
         ),
     )[-1]

@@ -22,6 +22,8 @@ from tests.handlers.journey import (
     buttons,
     command_modal,
     directory,
+    in_dm,
+    is_dm,
     open_modal,
     radio,
     request_values,
@@ -66,7 +68,7 @@ def test_closing_early_sends_a_kind_note_and_asks_both_for_feedback(
     note = wait_post(
         h,
         lambda c: (
-            str(c.params["channel"]).startswith("D0AL")
+            is_dm(str(c.params["channel"]), MENTEE)
             and "has closed your mentoring conversation" in text_of(c.params)
         ),
     )
@@ -206,9 +208,7 @@ def test_an_action_ticked_from_the_home_tab_refreshes_it_and_a_stale_tick_is_tol
     h.slack.action(ActionId.ACTION_DONE, str(item.id), user=MENTEE, view=home)
     wait_post(
         h,
-        lambda c: (
-            str(c.params["channel"]).startswith("D0AL") and "already ticked" in text_of(c.params)
-        ),
+        lambda c: is_dm(str(c.params["channel"]), MENTEE) and "already ticked" in text_of(c.params),
     )
     assert _status(session, cid).status == ConversationStatus.ACTIVE
 
@@ -260,7 +260,7 @@ def test_the_choice_between_conversations_opens_with_long_topics(
     card = h.fake.wait_for(
         "chat.postMessage",
         where=lambda c: (
-            str(c.params["channel"]).startswith("D0CA")
+            is_dm(str(c.params["channel"]), OTHER_MENTOR)
             and ActionId.ACCEPT_REQUEST in buttons(c.params)
         ),
     )[-1]
@@ -296,7 +296,7 @@ def test_without_a_group_dm_the_agenda_and_follow_ups_reach_both_by_dm(
         wait_post(
             h,
             lambda c, user=user: (
-                str(c.params["channel"]).startswith("D" + user[1:4])
+                in_dm(c, user)
                 and "posted the agenda" in text_of(c.params)
                 and "open a talk with confidence" in text_of(c.params)
             ),
@@ -308,10 +308,7 @@ def test_without_a_group_dm_the_agenda_and_follow_ups_reach_both_by_dm(
     for user in (MENTEE, MENTOR):
         wait_post(
             h,
-            lambda c, user=user: (
-                str(c.params["channel"]).startswith("D" + user[1:4])
-                and "Record a practice talk" in text_of(c.params)
-            ),
+            lambda c, user=user: in_dm(c, user) and "Record a practice talk" in text_of(c.params),
         )
 
 
