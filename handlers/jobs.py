@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
+from bot.slack import build_client
 from bot.housekeeping import purge_processed_events, purge_sent_messages
 from handlers.deliver import Sender, sender_for
 
@@ -42,8 +43,8 @@ def install(deps: Deps, client: WebClient, *, sender: Sender | None = None) -> N
     process (None: each job delivers its own notices before it returns)."""
     global _runtime
     running = sender is not None
-    if sender is None:
-        sender = sender_for(deps, client)
+    if sender is None:  # one that never re-posts on its own (``bot.slack.build_client``)
+        sender = sender_for(deps, build_client(deps.settings, resend=False))
     _runtime = Runtime(deps, client, sender, running)
 
 
