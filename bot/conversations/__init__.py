@@ -58,8 +58,6 @@ from bot.conversations.requests import (
     is_active,
     next_best_mentors,
     pass_request,
-    remember_group_channel,
-    remember_mentor_dm,
     request_snapshot,
 )
 from bot.conversations.sessions import (
@@ -81,7 +79,6 @@ from bot.conversations.sessions import (
     mark_action_done,
     post_agenda,
     post_followups,
-    remember_followup_message,
 )
 from bot.conversations.sunset import (
     Closed,
@@ -158,9 +155,6 @@ __all__ = [
     "question_outcomes",
     "question_problem",
     "record_rating",
-    "remember_followup_message",
-    "remember_group_channel",
-    "remember_mentor_dm",
     "request_snapshot",
     "snapshot",
     "split_questions",

@@ -229,17 +229,6 @@ def is_active(session: Session, conversation_id: int) -> bool:
     return conversation is not None and conversation.status == ConversationStatus.ACTIVE
 
 
-def remember_mentor_dm(session: Session, conversation_id: int, *, channel: str, ts: str) -> None:
-    """Where the mentor's card is, so it can be updated when the request is answered."""
-    conversation = _conversation(session, conversation_id)
-    conversation.mentor_dm_channel = channel
-    conversation.mentor_dm_ts = ts
-
-
-def remember_group_channel(session: Session, conversation_id: int, channel: str) -> None:
-    _conversation(session, conversation_id).group_channel_id = channel
-
-
 def check_mentor_can_answer(
     session: Session, conversation_id: int, actor_slack_id: str, *, info: bool = False
 ) -> RequestSnapshot:

@@ -447,12 +447,6 @@ def post_followups(
     return FollowupsPosted(_followup_view(session, conversation, row), logged)
 
 
-def remember_followup_message(session: Session, session_id: int, *, channel: str, ts: str) -> None:
-    row = store.get_session(session_id, session=session)
-    if row is not None:
-        row.followup_channel, row.followup_ts = channel, ts
-
-
 def mark_action_done(
     session: Session, action_id: int, actor_slack_id: str, *, now: datetime
 ) -> FollowupView:
