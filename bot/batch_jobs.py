@@ -23,6 +23,7 @@ from bot.blocks.requests import build_request_expired
 from bot.connections import LAPSE_BATCH, MetRequest, lapse_met_requests
 from bot.effects import Effect, dm, refresh_homes, update
 from bot.flows.common import answer_card
+from bot.flows.met import confirm_key
 from storage import conversations as store
 from storage.db import SessionFactory, unit_of_work, write_unit
 from storage.models import Person
@@ -107,21 +108,17 @@ def lapse_met_requests_in_batches(
 
 
 def _lapse_notices(request: MetRequest) -> list[Effect]:
+    """The lapsed log's confirmation DM replaced (where it went: the outbox row that sent
+    it, or the channel and ts remembered before the outbox), and both Homes refreshed."""
     homes = refresh_homes(
         f"met:{request.met_id}:lapsed", request.logger_slack_id, request.other_slack_id
     )
-    if not (request.dm_channel and request.dm_ts):
-        return list(homes)
-    payload = build_met_lapsed(request)
-    return [
-        update(
-            f"met:{request.met_id}:lapsed:dm",
-            payload,
-            channel=request.dm_channel,
-            ts=request.dm_ts,
-        ),
-        *homes,
-    ]
+    key, payload = f"met:{request.met_id}:lapsed:dm", build_met_lapsed(request)
+    if request.dm_channel and request.dm_ts:  # sent before the outbox
+        shown = update(key, payload, channel=request.dm_channel, ts=request.dm_ts)
+    else:
+        shown = update(key, payload, target=confirm_key(request.met_id))
+    return [shown, *homes]
 
 
 def _unique(slack_ids: Iterable[str]) -> tuple[str, ...]:
