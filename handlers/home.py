@@ -95,7 +95,7 @@ def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) 
     ack()
     user = submission.user_id
     key = replays.submission_key(body)
-    cause = cause_of(key)
+    cause = f"find:{cause_of(key)}"
     try:
         # A replay neither answers twice nor counts the search twice.
         done = flow.find(deps_of(context), user, topic, claim=key, event=cause)

@@ -143,7 +143,7 @@ def handle_offer_submitted(ack: Ack, body: dict[str, Any], context: BoltContext)
         return
     ack()
     key = replays.submission_key(body)
-    cause = cause_of(key)
+    cause = f"offer:{cause_of(key)}"
     try:
         done = flow.save(deps, user_id, form, claim=key, event=cause)
     except replays.AlreadyHandled:  # a replay of a saved offer: confirmed already

@@ -32,12 +32,12 @@ def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
 
 def find(deps: Deps, user: str, topic: str, *, claim: str | None, event: str) -> Done[HomeSearch]:
     """The Home's find modal: who can help, DMed (the search counts as demand once;
-    ``claim``, the submission, makes a replay change nothing)."""
+    ``claim``, the submission, makes a replay change nothing; ``event`` names it)."""
     now = deps.clock()
 
     def work(s: Session) -> tuple[HomeSearch, tuple[Effect, ...]]:
         search = search_mentors(s, user, topic, settings=deps.settings, now=now)
-        return search, (dm(f"find:{event}:{user}", user, build_find_answer(search)),)
+        return search, (dm(f"{event}:answer:{user}", user, build_find_answer(search)),)
 
     return run(deps.open_session, work, now=now, claim=claim)
 

@@ -72,14 +72,15 @@ def toggle_pause(
 
 def save(deps: Deps, user: str, form: OfferForm, *, claim: str | None, event: str) -> Done[bool]:
     """The offer modal saved (``claim``: the submission, so a replay changes nothing):
-    confirmed by DM, the Home refreshed. The value: whether the offer is new."""
+    confirmed by DM, the Home refreshed (``event`` names the submission). The value:
+    whether the offer is new."""
     now = deps.clock()
 
     def work(s: Session) -> tuple[bool, tuple[Effect, ...]]:
         person = directory_person(s, user)
         created = offer_summary(s, person, now=now) is None
         summary = save_offer(s, person, form, now=now)
-        key = f"offer:{user}:saved:{event}"
+        key = f"{event}:saved:{user}"
         return created, (
             dm(key, user, build_offer_saved(summary, created=created)),
             *refresh_homes(key, user),

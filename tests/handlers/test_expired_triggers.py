@@ -14,10 +14,15 @@ SAID = "didn't open"
 
 
 def _dm_says(h: Harness, user: str, words: str) -> None:
+    """A DM to ``user``: in their DM channel, or posted to their user ID (the outbox does)."""
     wait_post(
         h,
         lambda c: (
-            str(c.params["channel"]).startswith("D" + user[1:4]) and words in text_of(c.params)
+            (
+                str(c.params["channel"]) == user
+                or str(c.params["channel"]).startswith("D" + user[1:4])
+            )
+            and words in text_of(c.params)
         ),
     )
 

@@ -59,7 +59,10 @@ def _count(session: Session, model: Any) -> int:
 
 
 def _dms_to(h: Harness, user: str, words: str) -> int:
-    return sum(words in text_of(c.params) for c in posts_to(h, "D" + user[1:4]))
+    """DMs to ``user`` saying ``words``: in their DM channel, or posted to their user ID
+    (the outbox does)."""
+    dms = posts_to(h, "D" + user[1:4]) + posts_to(h, user)
+    return sum(words in text_of(c.params) for c in dms)
 
 
 def _answered_as_saved(reply: Reply) -> None:
@@ -239,7 +242,7 @@ def test_a_replayed_offer_is_saved_and_confirmed_once(
     offers = _count(session, MentorOffer)
     saved = h.slack.submit({**view, "id": "V0OFFER001"}, _offer_values(topic_id), user=MENTEE)
     _answered_as_saved(saved)
-    wait_post(h, lambda c: str(c.params["channel"]).startswith("D0AL"))
+    wait_post(h, lambda c: str(c.params["channel"]).startswith(("D0AL", MENTEE)))
     h.fake.settle(quiet=0.1)
     posts = len(h.fake.calls_to("chat.postMessage"))
 
