@@ -23,6 +23,7 @@ from bot.blocks.requests import build_request_expired
 from bot.connections import LAPSE_BATCH, MetRequest, lapse_met_requests
 from bot.effects import Effect, dm, refresh_homes, update
 from bot.flows.common import answer_card
+from bot.flows.met import confirm_key
 from storage import conversations as store
 from storage.db import SessionFactory, unit_of_work, write_unit
 from storage.models import Person
@@ -108,17 +109,12 @@ def lapse_met_requests_in_batches(
 
 
 def _lapse_notices(request: MetRequest) -> list[Effect]:
-    if not (request.dm_channel and request.dm_ts):
-        return []
-    payload = build_met_lapsed(request)
-    return [
-        update(
-            f"met:{request.met_id}:lapsed:dm",
-            payload,
-            channel=request.dm_channel,
-            ts=request.dm_ts,
-        )
-    ]
+    """The lapsed log's confirmation DM replaced, where it went: the outbox row that sent
+    it, or the channel and ts remembered before the outbox. (Homes: once per run.)"""
+    key, payload = f"met:{request.met_id}:lapsed:dm", build_met_lapsed(request)
+    if request.dm_channel and request.dm_ts:  # sent before the outbox
+        return [update(key, payload, channel=request.dm_channel, ts=request.dm_ts)]
+    return [update(key, payload, target=confirm_key(request.met_id))]
 
 
 def _homes(job: str, now: datetime, people: Iterable[str]) -> list[Effect]:

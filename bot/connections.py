@@ -7,7 +7,7 @@ the bot, or a ``met`` the other person confirmed. Both sides gain it; it counts 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,7 +32,6 @@ from storage.connections import (
     add_transition,
     claim_met_answer,
     connected_ids,
-    delete_met_log,
     end_transition,
     first_connected_at,
     get_met_log,
@@ -41,7 +40,6 @@ from storage.connections import (
     pending_met_between,
     pending_met_logs_of,
     record_connection,
-    set_met_dm,
 )
 from storage.directory import manager_chains, people_by_ids
 from storage.models import ConnectionSource, MetLog, MetStatus, Person, TransitionKind
@@ -108,8 +106,15 @@ def log_met(
     *,
     now: datetime,
     other_is_bot: bool = False,
+    unsent: Callable[[int], bool] | None = None,
 ) -> MetRequest:
     """Log that ``logger`` met ``other``; it counts once ``other`` confirms.
+
+    ``unsent(met_id)`` says whether a logged meeting's confirmation request never reached
+    Slack (refused for good): such a log, waiting between the two, is withdrawn here
+    rather than block logging it again (its logger was told nothing was logged). It is
+    kept as WITHDRAWN, not deleted, so that its ID (and the keys of its messages) is
+    never given to another log.
 
     Raises:
         NotInDirectory: the logger is not in the directory.
@@ -143,6 +148,9 @@ def log_met(
             "however often you meet. Nothing to log, but lovely that you keep in touch!"
         )
     waiting = pending_met_between(me.id, other.id, session=session)
+    if waiting is not None and waiting.id is not None and unsent is not None and unsent(waiting.id):
+        claim_met_answer(waiting, MetStatus.WITHDRAWN, session=session, now=now)
+        waiting = None
     if waiting is not None and waiting.logger_id == me.id:
         raise MetNotPossible(
             f"You already logged meeting {mention(other_slack_id)} on "
@@ -164,20 +172,6 @@ def log_met(
             "waiting to be confirmed, and once it is it counts for both of you."
         ) from None
     return _request(log, logger_slack_id, other_slack_id)
-
-
-def remember_met_dm(session: Session, met_id: int, channel: str, ts: str) -> None:
-    """Where the confirmation message went, so it can be updated when the request lapses."""
-    log = get_met_log(met_id, session=session)
-    if log is not None:
-        set_met_dm(log, channel, ts, session=session)
-
-
-def withdraw_met(session: Session, met_id: int) -> None:
-    """Forget a logged meeting whose confirmation request could not be delivered."""
-    log = get_met_log(met_id, session=session)
-    if log is not None and log.status == MetStatus.PENDING:
-        delete_met_log(log, session=session)
 
 
 def answer_met(
@@ -262,6 +256,8 @@ def _already_answered(status: MetStatus, logger_slack_id: str) -> str:
         return f"Already confirmed: {mention(logger_slack_id)} is one of your connections."
     if status == MetStatus.DECLINED:
         return "You already answered *Not me* to this one, so nothing was counted."
+    if status == MetStatus.WITHDRAWN:
+        return "That request was withdrawn, so nothing was changed."
     return (
         f"This request lapsed after {MET_LAPSE_DAYS} days without an answer, so it wasn't "
         f"counted. If you did meet, log it yourself with `/mentor met @person`: "

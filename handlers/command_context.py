@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from slack_bolt import BoltContext, Respond
@@ -32,6 +32,8 @@ class CommandContext:
     respond: Respond
     client: WebClient
     deps: Deps
+    # Bolt's context of the request: where ``handlers.deliver.deliver`` finds the outbox.
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     def reply(self, payload: dict[str, Any]) -> None:
         """Answer ephemerally (only the caller sees it)."""
@@ -58,7 +60,7 @@ def expired_trigger(exc: SlackApiError) -> bool:
     return bool(exc.response.get("error") in ("expired_trigger_id", "invalid_trigger_id"))
 
 
-def deps_of(context: BoltContext) -> Deps:
+def deps_of(context: Mapping[str, Any]) -> Deps:
     """The app's Deps, which ``bot.app``'s middleware puts in every request's context."""
     deps: Deps = context["deps"]
     return deps

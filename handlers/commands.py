@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -77,7 +79,11 @@ def parse(text: str) -> tuple[str, str]:
 def register(app: App, deps: Deps) -> None:
     @app.command(SLASH_COMMAND)
     def handle_mentor(
-        ack: Ack, command: dict[str, str], respond: Respond, client: WebClient
+        ack: Ack,
+        command: dict[str, str],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         """Route `/mentor <subcommand>` through the table, once per delivery."""
         ack()
@@ -85,11 +91,18 @@ def register(app: App, deps: Deps) -> None:
         if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
             logger.info("Skipped a repeated delivery of /mentor")
             return
-        run_mentor(deps, command, respond, client)
+        run_mentor(deps, command, respond, client, context)
 
 
-def run_mentor(deps: Deps, command: dict[str, str], respond: Respond, client: WebClient) -> None:
-    """The work of one `/mentor` command, after its ack: route its text through the table."""
+def run_mentor(
+    deps: Deps,
+    command: dict[str, str],
+    respond: Respond,
+    client: WebClient,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """The work of one `/mentor` command, after its ack: route its text through the table;
+    ``context`` (Bolt's) lets a subcommand deliver what it wrote to the outbox at once."""
     name, args = parse(command.get("text", ""))
     ctx = CommandContext(
         user_id=command["user_id"],
@@ -100,6 +113,7 @@ def run_mentor(deps: Deps, command: dict[str, str], respond: Respond, client: We
         respond=respond,
         client=client,
         deps=deps,
+        context=context if context is not None else {},
     )
     entry = SUBCOMMANDS[name]
     if entry.run is None:

@@ -10,31 +10,19 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.connections import (
-    build_met_answered_for_logger,
-    build_met_answered_for_other,
-    build_met_confirmation_request,
-    build_met_logged,
-)
+from bot.blocks.connections import build_met_answered_for_other, build_met_logged
 from bot.blocks.help import build_notice
 from bot.blocks.payload import STALE_BUTTON, ident, parse_click
 from bot.blocks.progress import build_progress
-from bot.connections import (
-    answer_met,
-    log_met,
-    remember_met_dm,
-    withdraw_met,
-)
-from bot.context import Deps
 from bot.errors import MentorbotError
+from bot.flows import met as met_flow
 from bot.home import load_progress_state
 from bot.ids import ActionId
 from bot.matching import directory_person
-from handlers.command_context import CommandContext, deps_of, split_mention
+from bot.usecase import read
+from handlers.command_context import CommandContext, deps_of, once, split_mention
+from handlers.deliver import deliver
 from handlers.dm import tell_clicker
-from handlers.home import refresh_home
-from storage.db import unit_of_work
-from storage.models import MetStatus
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +30,6 @@ MET_USAGE = (
     "Mention the person you met, then what you talked about, e.g. "
     "`/mentor met @Alex coffee about onboarding`. Type `@` and pick them from the list "
     "so Slack links the name."
-)
-
-MET_NOT_SENT = (
-    "I couldn't reach <@{other}> just now, so nothing was logged. Please try again in a minute."
 )
 
 
@@ -78,35 +62,15 @@ def parse_met_click(body: dict[str, Any]) -> MetClick | None:
 
 
 def met(ctx: CommandContext) -> None:
-    """`/mentor met @person [note]`: ask the other person to confirm."""
+    """`/mentor met @person [note]`: ask the other person to confirm (by DM, through the
+    outbox); the logger is answered here at once, and by DM if Slack refuses the request."""
     command = parse_met(ctx.args)
-    deps = ctx.deps
     is_bot = command.other_slack_id != ctx.user_id and _is_bot(ctx.client, command.other_slack_id)
-    with unit_of_work(deps.open_session) as session:
-        request = log_met(
-            session,
-            ctx.user_id,
-            command.other_slack_id,
-            command.note,
-            now=deps.clock(),
-            other_is_bot=is_bot,
-        )
-    try:
-        channel = ctx.client.conversations_open(users=request.other_slack_id)["channel"]["id"]
-        posted = ctx.client.chat_postMessage(
-            channel=channel, **build_met_confirmation_request(request)
-        )
-    except SlackApiError:
-        logger.exception("Failed to ask %s to confirm a meeting", request.other_slack_id)
-        with unit_of_work(deps.open_session) as session:
-            withdraw_met(session, request.met_id)
-        ctx.notice(MET_NOT_SENT.format(other=request.other_slack_id))
-        return
-    with unit_of_work(deps.open_session) as session:
-        remember_met_dm(session, request.met_id, str(posted["channel"]), str(posted["ts"]))
-    ctx.reply(build_met_logged(request))
-    refresh_home(ctx.client, deps, request.other_slack_id)
-    refresh_home(ctx.client, deps, ctx.user_id)
+    done = met_flow.log(
+        ctx.deps, ctx.user_id, command.other_slack_id, command.note, other_is_bot=is_bot
+    )
+    ctx.reply(build_met_logged(done.value))
+    deliver(ctx.context, done)
 
 
 def _is_bot(client: WebClient, slack_id: str) -> bool:
@@ -121,60 +85,52 @@ def _is_bot(client: WebClient, slack_id: str) -> bool:
 def progress(ctx: CommandContext) -> None:
     """`/mentor progress`: connections toward the goal, pace and who to ask next."""
     deps = ctx.deps
-    with unit_of_work(deps.open_session) as session:
-        person = directory_person(session, ctx.user_id)
-        state = load_progress_state(session, person, settings=deps.settings, now=deps.clock())
+    state = read(
+        deps.open_session,
+        lambda session: load_progress_state(
+            session,
+            directory_person(session, ctx.user_id),
+            settings=deps.settings,
+            now=deps.clock(),
+        ),
+    )
     ctx.reply(build_progress(state))
 
 
 def _answer(
-    deps: Deps, confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient
+    context: BoltContext, confirm: bool, body: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     click = parse_met_click(body)
     if click is None:
-        tell_clicker(client, body, respond, build_notice(STALE_BUTTON))
+        tell_clicker(client, body, respond, build_notice(STALE_BUTTON), context)
         return
     try:
-        with unit_of_work(deps.open_session) as session:
-            result = answer_met(
-                session, click.met_id, click.user_id, confirm=confirm, now=deps.clock()
-            )
+        done = met_flow.answer(deps_of(context), click.met_id, click.user_id, confirm=confirm)
     except MentorbotError as exc:
-        tell_clicker(client, body, respond, build_notice(str(exc)))
+        tell_clicker(client, body, respond, build_notice(str(exc)), context)
         return
     if body.get("response_url"):
-        respond(**build_met_answered_for_other(result), replace_original=True)
-    if result.status == MetStatus.LAPSED:
-        return
-    try:
-        channel = client.conversations_open(users=result.logger_slack_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, **build_met_answered_for_logger(result))
-    except SlackApiError:
-        # The answer is saved; the logger still sees it in their progress and Home.
-        logger.exception("Failed to tell %s how their meeting was answered", result.logger_slack_id)
-    refresh_home(client, deps, result.other_slack_id)
-    refresh_home(client, deps, result.logger_slack_id)
+        respond(**build_met_answered_for_other(done.value), replace_original=True)
+    deliver(context, done)
 
 
 def handle_met_confirm(
     ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """ "Confirm" on a logged meeting: both people gain the connection."""
-    deps = deps_of(context)
     ack()
-    _answer(deps, True, body, respond, client)
+    _answer(context, True, body, respond, client)
 
 
 def handle_met_decline(
     ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """ "Not me" on a logged meeting: nothing counts; the logger is told kindly."""
-    deps = deps_of(context)
     ack()
-    _answer(deps, False, body, respond, client)
+    _answer(context, False, body, respond, client)
 
 
 def register(app: App) -> None:
     """Actions of the connections surface."""
-    app.action(ActionId.MET_CONFIRM)(handle_met_confirm)
-    app.action(ActionId.MET_DECLINE)(handle_met_decline)
+    app.action(ActionId.MET_CONFIRM)(once(handle_met_confirm))
+    app.action(ActionId.MET_DECLINE)(once(handle_met_decline))

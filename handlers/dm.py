@@ -1,8 +1,9 @@
-"""Direct messages from the bot, the way every surface sends them."""
+"""Answering the person who acted: in place when Slack gave a thread, else by DM (outbox)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Respond
@@ -10,15 +11,66 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.payload import parse_click
+from bot.errors import MentorbotError
+from bot.flows.notices import cause_of, tell
+from handlers.command_context import deps_of
+from handlers.deliver import deliver
 
 logger = logging.getLogger(__name__)
 
 
-def send_dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
-    """Post ``payload`` to ``slack_id``'s DM with the bot; returns (channel, ts).
+def tell_by_dm(
+    context: Mapping[str, Any],
+    slack_id: str,
+    payload: Mapping[str, Any] | None,
+    *,
+    refresh_home: bool = False,
+    cause: str | None = None,
+) -> None:
+    """DM ``payload`` to ``slack_id`` through the outbox (and refresh their Home when
+    asked), keyed by the delivery being answered; delivered at once.
 
-    ("", "") when Slack refuses (logged): a DM usually follows a change that is already
-    saved, and the rest of its aftermath (the other person, the Home tabs) must still happen.
+    A DM usually answers something already saved or refused: when even the outbox is busy,
+    the answer is lost and logged, never raised into the rest of the listener.
+    """
+    if not slack_id:  # a forged payload named nobody: there is no one to tell
+        return
+    try:
+        done = tell(
+            deps_of(context),
+            slack_id,
+            payload,
+            cause=cause or cause_of(context.get("delivery_key")),
+            refresh_home=refresh_home,
+        )
+    except MentorbotError:
+        logger.warning("Could not write a DM to the outbox (busy)")
+        return
+    deliver(context, done)
+
+
+def tell_clicker(
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond | None,
+    payload: dict[str, Any],
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Answer the person who clicked, privately: in place under a message (response_url),
+    else by DM from a view (the Home tab) through the outbox when ``context`` is given."""
+    if respond is not None and body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, **payload)
+    elif context is not None:
+        tell_by_dm(context, parse_click(body).user_id, payload)
+    else:
+        send_dm(client, parse_click(body).user_id, payload)
+
+
+def send_dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """Legacy: post ``payload`` straight to ``slack_id``'s DM; returns (channel, ts).
+
+    Only ``handlers/conversations`` still sends this way, until it is converted to the
+    outbox; every other surface uses ``tell_by_dm`` or a use case's effects.
     """
     if not slack_id:  # a forged payload named nobody: there is no one to tell
         return "", ""
@@ -29,13 +81,3 @@ def send_dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[
         logger.exception("Failed to send a DM")
         return "", ""
     return channel, str(response["ts"])
-
-
-def tell_clicker(
-    client: WebClient, body: dict[str, Any], respond: Respond | None, payload: dict[str, Any]
-) -> None:
-    """Answer the person who clicked, privately: in place under a message, by DM from a view."""
-    if respond is not None and body.get("response_url"):
-        respond(response_type="ephemeral", replace_original=False, **payload)
-    else:
-        send_dm(client, parse_click(body).user_id, payload)

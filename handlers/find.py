@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,6 @@ from bot.blocks.find import (
     build_ask_refused,
     build_ask_usage,
     build_ask_warnings,
-    build_find_prompt,
-    build_search_answer,
     mentor_cards,
 )
 from bot.blocks.help import build_notice
@@ -25,42 +24,24 @@ from bot.blocks.payload import (
     short_text,
 )
 from bot.blocks.requests import TOPIC_MAX
-from bot.context import Deps
-from bot.directory import apply_slack_user
 from bot.errors import MentorbotError
+from bot.flows import find as flow
 from bot.ids import ActionId
-from bot.matching import check_ask, directory_person, find_mentors
-from bot.offers import (
-    offer_summary,
-    popular_topics,
-)
-from bot.topics import normalise
-from handlers.command_context import CommandContext, deps_of, split_mention
+from bot.matching import check_ask
+from bot.usecase import read
+from handlers.command_context import CommandContext, deps_of, once, split_mention
 from handlers.conversations import open_request_modal
 from handlers.dm import tell_clicker
-from storage.db import unit_of_work
+
+logger = logging.getLogger(__name__)
 
 FIND_TOPIC_ACTION = re.compile(rf"^{re.escape(ActionId.FIND_TOPIC)}(?::\d+)?$")
 ALTERNATIVES = 3
 
 
-def _find_payload(deps: Deps, user_id: str, words: str) -> dict[str, Any]:
-    """The answer to a search: results, the topic prompt, or no match."""
-    now = deps.clock()
-    with unit_of_work(deps.open_session) as session:
-        mentee = directory_person(session, user_id)
-        if not normalise(words):
-            return build_find_prompt(popular_topics(session, now=now, limit=8))
-        result = find_mentors(
-            session, mentee, words, now=now, max_level_gap=deps.settings.max_level_gap
-        )
-        has_offer = offer_summary(session, mentee, now=now) is not None
-    return build_search_answer(result, has_offer=has_offer)
-
-
 def find(ctx: CommandContext) -> None:
     """`/mentor find <words>`: up to five mentors outside your area, with reasons."""
-    ctx.reply(_find_payload(ctx.deps, ctx.user_id, ctx.args))
+    ctx.reply(flow.search(ctx.deps, ctx.user_id, ctx.args).value)
 
 
 @dataclass(frozen=True)
@@ -84,16 +65,19 @@ def ask(ctx: CommandContext) -> None:
     if request is None:
         ctx.reply(build_ask_usage(ctx.args))
         return
-    with unit_of_work(ctx.deps.open_session) as session:
-        check = check_ask(
+    deps = ctx.deps
+    check = read(
+        deps.open_session,
+        lambda session: check_ask(
             session,
             ctx.user_id,
             request.mentor_slack_id,
             request.topic,
-            now=ctx.deps.clock(),
-            max_level_gap=ctx.deps.settings.max_level_gap,
+            now=deps.clock(),
+            max_level_gap=deps.settings.max_level_gap,
             alternatives=ALTERNATIVES,
-        )
+        ),
+    )
     eligibility, mentor_slack_id = check.eligibility, check.mentor_slack_id
     if not eligibility.allowed:
         ctx.reply(
@@ -118,29 +102,29 @@ def handle_find_topic(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """A topic button under a find answer: search that topic."""
-    deps = deps_of(context)
     ack()
     click = parse_click(body)
     try:
         topic = short_text(click.value, TOPIC_MAX)
         if topic is None:
             raise Refused(STALE_BUTTON)
-        payload = _find_payload(deps, click.user_id, topic)
+        payload = flow.search(deps_of(context), click.user_id, topic).value
     except MentorbotError as exc:
         payload = build_notice(str(exc))
-    tell_clicker(client, body, respond, payload)
+    tell_clicker(client, body, respond, payload, context)
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
     """A profile changed or someone was deactivated in Slack: keep the directory current."""
-    deps = deps_of(context)
     user = event.get("user")
     if isinstance(user, dict):
-        with unit_of_work(deps.open_session) as session:
-            apply_slack_user(session, user, now=deps.clock())
+        try:
+            flow.apply_profile(deps_of(context), user)
+        except MentorbotError:  # busy: the next profile change or HR import catches up
+            logger.warning("Could not apply a Slack profile change (busy)")
 
 
 def register(app: App) -> None:
     """The find topic buttons, and Slack profile changes into the directory."""
-    app.action(FIND_TOPIC_ACTION)(handle_find_topic)
-    app.event("user_change")(handle_user_change)
+    app.action(FIND_TOPIC_ACTION)(once(handle_find_topic))
+    app.event("user_change")(once(handle_user_change))

@@ -18,8 +18,8 @@ from slack_sdk import WebClient
 
 from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
-from bot.slack import build_client
 from bot.housekeeping import purge_processed_events, purge_sent_messages
+from bot.slack import build_client
 from handlers.deliver import Sender, sender_for
 
 logger = logging.getLogger(__name__)

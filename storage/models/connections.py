@@ -36,6 +36,7 @@ class MetStatus(StrEnum):
     CONFIRMED = "confirmed"  # counted as a MET connection for both
     DECLINED = "declined"  # the other person said "Not me"
     LAPSED = "lapsed"  # unanswered for 14 days
+    WITHDRAWN = "withdrawn"  # its confirmation request never reached the other person
 
 
 class MetLog(SQLModel, table=True):

@@ -22,6 +22,7 @@ SAID = "didn't open"
 
 
 def _dm_says(h: Harness, user: str, words: str) -> None:
+    """A DM to ``user``: in their DM channel, or posted to their user ID (the outbox does)."""
     wait_post(
         h,
         lambda c: in_dm(c, user) and words in text_of(c.params),

@@ -16,7 +16,7 @@ from storage.models import MetLog, MetStatus
 from storage.people import get_by_slack_id
 from tests.conftest import Harness
 from tests.factories import make_person
-from tests.fakeslack import Call
+from tests.fakeslack import Call, conversation_id
 
 ALICE, BOB = "U0ALICE01", "U0BOB0001"
 
@@ -48,6 +48,15 @@ def _confirmation_dm(harness: Harness) -> Call:
     )
 
 
+def _dm_channel(user: str) -> str:
+    """The bot's DM with ``user``: where a post to their user ID (the outbox's) lands."""
+    return conversation_id([user])
+
+
+def _in_dm_of(user: str, call: Call) -> bool:
+    return str(call.params.get("channel")) in (user, _dm_channel(user))
+
+
 def _homes_published(harness: Harness, count: int) -> None:
     """Work after ack ends with Home refreshes: wait for them before the test ends."""
     harness.fake.wait_for("views.publish", count)
@@ -71,12 +80,12 @@ def test_met_asks_the_other_person_and_confirm_counts_for_both(
     harness.slack.command(f"met <@{BOB}|bob> coffee about onboarding", user=ALICE)
 
     dm = _confirmation_dm(harness)
-    assert dm.params["channel"].startswith("D")
+    assert _in_dm_of(BOB, dm)
     assert f"<@{ALICE}>" in _text(dm.params) and "coffee about onboarding" in _text(dm.params)
     assert f"asked <@{BOB}> to confirm" in _reply(harness)
     assert not _connected(session, ALICE, BOB)  # unconfirmed does not count
 
-    harness.slack.action(ActionId.MET_CONFIRM, _met_id(dm), user=BOB, channel=dm.params["channel"])
+    harness.slack.action(ActionId.MET_CONFIRM, _met_id(dm), user=BOB, channel=_dm_channel(BOB))
 
     update = harness.fake.last("response_url", where=lambda c: "/response/act" in c.path)
     assert update.params["replace_original"] is True
@@ -186,7 +195,7 @@ def test_a_met_unconfirmed_for_fourteen_days_lapses(harness: Harness, session: S
 
     update = harness.fake.last("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (
-        dm.params["channel"],
+        _dm_channel(BOB),
         "1700000000.000001",
     )
     assert "lapsed" in _text(update.params)
@@ -205,8 +214,15 @@ def test_when_the_other_person_cannot_be_reached_nothing_is_logged(harness: Harn
 
     harness.slack.command(f"met <@{BOB}>", user=ALICE)
 
-    assert "couldn't reach" in _reply(harness)
+    # The request goes through the outbox after the reply: Slack's refusal is told by DM.
+    harness.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: _in_dm_of(ALICE, c) and "couldn't reach" in _text(c.params),
+    )
     harness.slack.command(f"met <@{BOB}>", user=ALICE)
+    harness.fake.wait_for("response_url", 2, where=_from_command)
+    assert f"asked <@{BOB}> to confirm" in _reply(harness)  # the unsent one was withdrawn
+    harness.fake.wait_for("chat.postMessage", 3)  # refused, told, asked again
     _confirmation_dm(harness)
     _homes_published(harness, 2)
 

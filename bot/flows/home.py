@@ -1,0 +1,72 @@
+"""The App Home tab: opening it, its find search and its transition goals.
+
+The Home is published as a ``RefreshHome`` effect, rendered from the database when it is
+sent; opening the tab refreshes it once per Slack event.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from bot.blocks.home import build_find_answer
+from bot.context import Deps
+from bot.effects import Effect, dm, refresh_homes
+from bot.errors import MentorbotError
+from bot.home import HomeSearch, end_transition_goal, mark_transition, search_mentors
+from bot.usecase import Done, run
+
+logger = logging.getLogger(__name__)
+
+
+def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
+    """``user`` opened their Home tab (Slack's ``event``): publish it as it is now."""
+    now = deps.clock()
+
+    def work(_: Session) -> tuple[None, tuple[Effect, ...]]:
+        return None, refresh_homes(f"opened:{event}", user)
+
+    return run(deps.open_session, work, now=now)
+
+
+def find(deps: Deps, user: str, topic: str, *, claim: str | None, event: str) -> Done[HomeSearch]:
+    """The Home's find modal: who can help, DMed (the search counts as demand once;
+    ``claim``, the submission, makes a replay change nothing; ``event`` names it)."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[HomeSearch, tuple[Effect, ...]]:
+        search = search_mentors(s, user, topic, settings=deps.settings, now=now)
+        return search, (dm(f"{event}:answer:{user}", user, build_find_answer(search)),)
+
+    return run(deps.open_session, work, now=now, claim=claim)
+
+
+def start_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool]:
+    """A transition picked on the Home starts its fresh goal; the Home shows it."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[bool, tuple[Effect, ...]]:
+        try:
+            started = mark_transition(s, user, kind, settings=deps.settings, now=now)
+        except MentorbotError:  # refused before anything was written
+            logger.info("Transition picked by someone not in the directory")
+            started = False
+        return started, refresh_homes(f"transition:{event}", user)
+
+    return run(deps.open_session, work, now=now)
+
+
+def end_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool]:
+    """ "End this goal" on the Home; the Home shows it."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[bool, tuple[Effect, ...]]:
+        try:
+            ended = end_transition_goal(s, user, kind, now=now)
+        except MentorbotError:  # refused before anything was written
+            logger.info("Transition ended by someone not in the directory")
+            ended = False
+        return ended, refresh_homes(f"transition-end:{event}", user)
+
+    return run(deps.open_session, work, now=now)
