@@ -102,12 +102,12 @@ def _answer(
 ) -> None:
     click = parse_met_click(body)
     if click is None:
-        tell_clicker(client, body, respond, build_notice(STALE_BUTTON), context)
+        tell_clicker(context, body, respond, build_notice(STALE_BUTTON))
         return
     try:
         done = met_flow.answer(deps_of(context), click.met_id, click.user_id, confirm=confirm)
     except MentorbotError as exc:
-        tell_clicker(client, body, respond, build_notice(str(exc)), context)
+        tell_clicker(context, body, respond, build_notice(str(exc)))
         return
     if body.get("response_url"):
         respond(**build_met_answered_for_other(done.value), replace_original=True)

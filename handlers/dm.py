@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.payload import parse_click
 from bot.errors import MentorbotError
@@ -50,34 +48,14 @@ def tell_by_dm(
 
 
 def tell_clicker(
-    client: WebClient,
+    context: Mapping[str, Any],
     body: dict[str, Any],
     respond: Respond | None,
     payload: dict[str, Any],
-    context: Mapping[str, Any] | None = None,
 ) -> None:
     """Answer the person who clicked, privately: in place under a message (response_url),
-    else by DM from a view (the Home tab) through the outbox when ``context`` is given."""
+    else by DM from a view (the Home tab, a modal) through the outbox."""
     if respond is not None and body.get("response_url"):
         respond(response_type="ephemeral", replace_original=False, **payload)
-    elif context is not None:
-        tell_by_dm(context, parse_click(body).user_id, payload)
     else:
-        send_dm(client, parse_click(body).user_id, payload)
-
-
-def send_dm(client: WebClient, slack_id: str, payload: dict[str, Any]) -> tuple[str, str]:
-    """Legacy: post ``payload`` straight to ``slack_id``'s DM; returns (channel, ts).
-
-    Only ``handlers/conversations`` still sends this way, until it is converted to the
-    outbox; every other surface uses ``tell_by_dm`` or a use case's effects.
-    """
-    if not slack_id:  # a forged payload named nobody: there is no one to tell
-        return "", ""
-    try:
-        channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
-        response = client.chat_postMessage(channel=channel, **payload)
-    except SlackApiError:
-        logger.exception("Failed to send a DM")
-        return "", ""
-    return channel, str(response["ts"])
+        tell_by_dm(context, parse_click(body).user_id, payload)

@@ -111,7 +111,7 @@ def handle_find_topic(
         payload = flow.search(deps_of(context), click.user_id, topic).value
     except MentorbotError as exc:
         payload = build_notice(str(exc))
-    tell_clicker(client, body, respond, payload, context)
+    tell_clicker(context, body, respond, payload)
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:

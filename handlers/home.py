@@ -11,16 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.home import FIND_TOPIC_MAX, build_find_modal, build_home
+from bot.blocks.home import FIND_TOPIC_MAX, build_find_modal
 from bot.blocks.payload import STALE_BUTTON, choice, parse_click, parse_submission
 from bot.connections import TRANSITION_LABELS
-from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.flows import home as flow
 from bot.flows.notices import cause_of
-from bot.home import load_home_state
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.usecase import read
 from handlers.command_context import deps_of, expired_trigger, once
 from handlers.deliver import deliver
 from handlers.dm import tell_by_dm
@@ -28,25 +25,6 @@ from handlers.dm import tell_by_dm
 logger = logging.getLogger(__name__)
 
 TOPIC_MISSING = "Tell me in a few words what you'd like help with."
-
-
-def refresh_home(client: WebClient, deps: Deps, slack_id: str) -> None:
-    """Legacy: re-publish ``slack_id``'s Home tab straight away.
-
-    Only ``handlers/conversations`` still publishes this way, until it is converted to the
-    outbox; every other surface writes ``bot.effects.refresh_homes`` with its change.
-    """
-    try:
-        state = read(
-            deps.open_session,
-            lambda session: load_home_state(
-                session, slack_id, settings=deps.settings, now=deps.clock()
-            ),
-        )
-        client.views_publish(user_id=slack_id, view=build_home(state))
-    except Exception:
-        # The Home is a side view: its failure must not undo the action that changed it.
-        logger.exception("Failed to refresh the Home tab of %s", slack_id)
 
 
 def handle_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:

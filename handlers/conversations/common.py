@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
-    tell_clicker(client, body, respond, build_notice(text))
+def _tell(context: BoltContext, body: dict[str, Any], respond: Respond, text: str) -> None:
+    tell_clicker(context, body, respond, build_notice(text))
 
 
 def _refuse(ack: Ack, exc: Refused) -> None:
@@ -72,23 +72,22 @@ def _field_errors(
 
 
 def guarded(
-    client: WebClient, body: dict[str, Any], respond: Respond, fn: Callable[[], None]
+    context: BoltContext, body: dict[str, Any], respond: Respond, fn: Callable[[], None]
 ) -> None:
     """Run a click's work; what it refuses (stale, someone else's, busy) is told kindly."""
     try:
         fn()
     except MentorbotError as exc:
-        _tell(client, body, respond, str(exc))
+        _tell(context, body, respond, str(exc))
     except SlackApiError as exc:
         if not expired_trigger(exc):
             raise
         logger.warning("A modal did not open in time")
-        _tell(client, body, respond, MODAL_EXPIRED)
+        _tell(context, body, respond, MODAL_EXPIRED)
 
 
 def clicked(
     context: BoltContext,
-    client: WebClient,
     body: dict[str, Any],
     respond: Respond,
     use_case: Callable[[], Done[Any]],
@@ -98,7 +97,7 @@ def clicked(
     def run() -> None:
         deliver(context, use_case())
 
-    guarded(client, body, respond, run)
+    guarded(context, body, respond, run)
 
 
 def open_checked_modal(
@@ -122,7 +121,7 @@ def open_checked_modal(
         checked = read(deps.open_session, lambda s: check(s, cid, click.user_id))
         client.views_open(trigger_id=click.trigger_id, view=build(cid, checked))
 
-    guarded(client, body, respond, run)
+    guarded(context, body, respond, run)
 
 
 def submitted(

@@ -93,7 +93,7 @@ def handle_request_conversation(
             topic=topic,
         )
 
-    guarded(client, body, respond, run)
+    guarded(context, body, respond, run)
 
 
 def handle_request_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -134,7 +134,6 @@ def handle_accept(
     click = parse_click(body)
     clicked(
         context,
-        client,
         body,
         respond,
         lambda: flow.accept(deps, require_id(click.value), click.user_id),

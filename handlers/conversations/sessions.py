@@ -115,16 +115,16 @@ def _draft_modal(deps: Deps, purpose: str, conversation_id: int, user: str) -> d
 
 
 def open_draft_modal(
-    client: WebClient, deps: Deps, body: dict[str, Any], respond: Respond, purpose: str
+    context: BoltContext, client: WebClient, body: dict[str, Any], respond: Respond, purpose: str
 ) -> None:
     """The agenda or follow-up modal of the clicked conversation, as the commands open it."""
     click = parse_click(body)
 
     def run() -> None:
-        view = _draft_modal(deps, purpose, require_id(click.value), click.user_id)
+        view = _draft_modal(deps_of(context), purpose, require_id(click.value), click.user_id)
         client.views_open(trigger_id=click.trigger_id, view=view)
 
-    guarded(client, body, respond, run)
+    guarded(context, body, respond, run)
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -142,16 +142,15 @@ def handle_log_session(
         cid, number = _session_button(click.value)
         return flow.log_session(deps, cid, click.user_id, number=number)
 
-    clicked(context, client, body, respond, log)
+    clicked(context, body, respond, log)
 
 
 def handle_open_agenda(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """Open the agenda modal for the next session (mentee only)."""
-    deps = deps_of(context)
     ack()
-    open_draft_modal(client, deps, body, respond, "agenda")
+    open_draft_modal(context, client, body, respond, "agenda")
 
 
 def handle_agenda_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -186,9 +185,8 @@ def handle_open_followup(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """Open the follow-up modal for the last (or just held) session."""
-    deps = deps_of(context)
     ack()
-    open_draft_modal(client, deps, body, respond, "followup")
+    open_draft_modal(context, client, body, respond, "followup")
 
 
 def handle_add_action_row(
@@ -207,7 +205,7 @@ def handle_add_action_row(
             lambda s: svc.followup_draft(s, cid, click.user_id, now=deps.clock()),
         )
     except MentorbotError as exc:
-        _tell(client, body, respond, str(exc))
+        _tell(context, body, respond, str(exc))
         return
     try:
         client.views_update(
@@ -264,7 +262,6 @@ def handle_action_done(
 
     clicked(
         context,
-        client,
         body,
         respond,
         lambda: flow.mark_action_done(deps, require_id(click.value), click.user_id),
