@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
@@ -26,6 +27,9 @@ LISTENER_THREADS = 6
 # Threads delivering what listeners committed to the outbox, so that a listener thread is
 # free again as soon as its transaction is: a slow Slack delays messages, never acks.
 DELIVERY_THREADS = 4
+# Threads for modal submissions, whose ack waits for their one transaction (it may carry
+# field errors): a lane of their own, so they never queue behind other requests' work.
+SUBMISSION_THREADS = 4
 
 SORRY = (
     ":warning: Sorry, something went wrong on our side. Please check where things stand "
@@ -50,7 +54,12 @@ def create_app(
         client=client,
         request_verification_enabled=False,
         listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        or Lanes(
+            ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+            submissions=ThreadPoolExecutor(
+                max_workers=SUBMISSION_THREADS, thread_name_prefix="submission"
+            ),
+        ),
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )
@@ -60,6 +69,7 @@ def create_app(
         or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="deliver"),
     )
     app.use(_acknowledge_at_once)
+    app.use(_lane_of_request)
     app.use(_provide_deps(deps, delivery))
     app.use(_note_delivery)
 
@@ -103,6 +113,38 @@ def _acknowledge_at_once(
     """
     if body.get("command") or body.get("type") == "block_actions":
         ack()
+    return next()
+
+
+class Lanes(Executor):
+    """Bolt's listener executor, in two lanes: modal submissions run on a pool of their own.
+
+    Bolt submits a listener from the thread that dispatches its request, once its
+    middleware ran (``_lane_of_request`` notes the request's kind in that thread), so
+    the lane is chosen there.
+    """
+
+    def __init__(self, default: Executor, *, submissions: Executor) -> None:
+        self.default = default
+        self.submissions = submissions
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        lane = self.submissions if getattr(_request, "kind", "") == "view_submission" else None
+        return (lane or self.default).submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.default.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.submissions.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+_request = threading.local()
+
+
+def _lane_of_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    """Note the request's kind in the dispatching thread, for ``Lanes`` to read when Bolt
+    submits the listener (after every middleware returned, in this same thread; the next
+    request this thread dispatches notes its own)."""
+    _request.kind = body.get("type") if isinstance(body.get("type"), str) else ""
     return next()
 
 
