@@ -74,7 +74,7 @@ def create_app(
     app.use(_note_delivery)
 
     # The routing table of the app: one line per surface.
-    commands.register(app, deps)
+    commands.register(app)
     find.register(app)
     offers.register(app)
     conversations.register(app)

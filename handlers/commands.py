@@ -17,7 +17,7 @@ from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, find, offers
-from handlers.command_context import CommandContext, SubcommandFn, expired_trigger
+from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -76,22 +76,26 @@ def parse(text: str) -> tuple[str, str]:
     return name, rest
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command(SLASH_COMMAND)
-    def handle_mentor(
-        ack: Ack,
-        command: dict[str, str],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        """Route `/mentor <subcommand>` through the table, once per delivery."""
-        ack()
-        key = replays.listener_key(command)
-        if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
-            logger.info("Skipped a repeated delivery of /mentor")
-            return
-        run_mentor(deps, command, respond, client, context)
+def handle_mentor(
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Route `/mentor <subcommand>` through the table, once per delivery."""
+    ack()
+    deps = deps_of(context)
+    key = replays.listener_key(command)
+    if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
+        logger.info("Skipped a repeated delivery of /mentor")
+        return
+    run_mentor(deps, command, respond, client, context)
+
+
+def register(app: App) -> None:
+    """The one slash command, routed through ``SUBCOMMANDS``."""
+    app.command(SLASH_COMMAND)(handle_mentor)
 
 
 def run_mentor(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.context import Deps
 from handlers.conversations import requests, sessions, sunset
 from handlers.conversations.requests import open_request_modal
 from handlers.conversations.sessions import agenda, followup
@@ -23,8 +22,8 @@ from handlers.conversations.sessions import agenda, followup
 __all__ = ["agenda", "followup", "open_request_modal", "register"]
 
 
-def register(app: App, deps: Deps | None = None) -> None:
-    """Actions and views of the conversation surface (``deps`` reach them via the context)."""
+def register(app: App) -> None:
+    """Actions and views of the conversation surface (``Deps`` reach them via the context)."""
     requests.register(app)
     sessions.register(app)
     sunset.register(app)
