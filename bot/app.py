@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot import replays
 from bot.context import Deps
+from bot.pacing import Pacer
 from bot.slack import build_client
 from handlers import commands, connections, conversations, find, home, offers
 from handlers.deliver import Delivery, sender_for
@@ -44,8 +45,12 @@ def create_app(
     *,
     listener_executor: Executor | None = None,
     delivery_executor: Executor | None = None,
+    pacer: Pacer | None = None,
 ) -> App:
     """Build the Bolt app on ``client`` (the one WebClient) and wire every surface.
+
+    ``pacer``: how its in-process delivery keeps under Slack's limits (default: Slack's
+    published tiers; tests against a fake with no limits pass ``bot.pacing.unlimited()``).
 
     Requests reach it verified: over HTTP through ``bot.server``'s front door, which checks
     Slack's signature before anything is parsed; in Socket Mode over Slack's own socket.
@@ -64,7 +69,7 @@ def create_app(
         process_before_response=False,
     )
     delivery = Delivery(
-        sender_for(deps, build_client(deps.settings, resend=False)),
+        sender_for(deps, build_client(deps.settings, resend=False), pacer=pacer),
         delivery_executor
         or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="deliver"),
     )

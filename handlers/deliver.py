@@ -529,9 +529,12 @@ def home_renderer(deps: Deps) -> HomeRenderer:
     return render
 
 
-def sender_for(deps: Deps, client: WebClient) -> Sender:
-    """The sender of a process: paced, rendering Homes, on a client that never resends."""
-    return build_sender(deps.open_session, client, clock=deps.clock, homes=home_renderer(deps))
+def sender_for(deps: Deps, client: WebClient, *, pacer: Pacer | None = None) -> Sender:
+    """The sender of a process: paced (Slack's limits unless told), rendering Homes, on a
+    client that never resends."""
+    return build_sender(
+        deps.open_session, client, clock=deps.clock, pacer=pacer, homes=home_renderer(deps)
+    )
 
 
 class Delivery:

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel
 from bot.app import create_app
 from bot.config import Settings
 from bot.context import Deps
+from bot.pacing import unlimited
 from bot.server import build_wsgi
 from bot.slack import build_client
 from storage.db import make_engine, session_factory
@@ -182,7 +183,9 @@ def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Har
     """The real app from the factory, served over HTTP, talking to the fake Slack."""
     client = build_client(deps.settings)
     listeners = TrackingExecutor()
-    app = create_app(deps, client, listener_executor=listeners, delivery_executor=listeners)
+    app = create_app(
+        deps, client, listener_executor=listeners, delivery_executor=listeners, pacer=unlimited()
+    )
     server = make_server(
         "127.0.0.1",
         0,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.context import Deps
+from bot.pacing import unlimited
 from bot.server import build_wsgi
 from bot.slack import build_client
 from tests.fakeslack import FakeSlack
@@ -68,6 +69,10 @@ def in_process_app(deps: Deps, fake: FakeSlack, signing_secret: str) -> InProces
     """The real app from the factory, its listeners run inline, behind its front door."""
     inline = InlineExecutor()
     app = create_app(
-        deps, build_client(deps.settings), listener_executor=inline, delivery_executor=inline
+        deps,
+        build_client(deps.settings),
+        listener_executor=inline,
+        delivery_executor=inline,
+        pacer=unlimited(),
     )
     return InProcessSender(app, deps.engine, signing_secret, fake)
