@@ -6,7 +6,8 @@ fresh requests) of which 500 are requests unanswered for 8 days, then runs the r
 Home refreshes) with the outbox sender running in the same process against the fake
 Slack from the tests, exactly as ``mentorbot scheduler`` does. Meanwhile a second
 process accepts one fresh request every 100 ms through the real use case
-(``bot.conversations.accept_request``, one transaction) and times each click.
+(``bot.flows.requests.accept``: one transaction with its outbox rows, waiting at most
+2 s for the lock, as a person's click does) and times each click.
 
 The engine is instrumented with SQLAlchemy's ``begin``/``commit``/``rollback`` events:
 a transaction that wrote anything (or took SQLite's write lock with BEGIN IMMEDIATE) is
@@ -37,13 +38,13 @@ from typing import Any
 from sqlalchemy import event, insert, select
 from sqlmodel import SQLModel
 
-from bot import conversations as svc
 from bot.config import Settings
 from bot.context import Deps
+from bot.flows.requests import accept
 from bot.pacing import Pacer
 from bot.slack import build_client
 from handlers import jobs
-from handlers.deliver import Sender
+from handlers.deliver import Sender, home_renderer
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.models import (
     OPEN_REQUEST_STATUSES,
@@ -134,16 +135,25 @@ def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int,
 
 
 def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> None:
-    """A second process: accept one request every 100 ms, timing each click."""
+    """A second process: accept one request every 100 ms, timing each click (a click the
+    job kept waiting past the use case's 2 s would fail with "busy")."""
     engine = make_engine(url)
-    open_session = session_factory(engine)
+    settings = Settings.model_validate(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_API_URL": "http://127.0.0.1:9",
+            "DATABASE_URL": url,
+        }
+    )
+    deps = Deps(
+        settings=settings, engine=engine, open_session=session_factory(engine), clock=lambda: NOW
+    )
     timings: list[tuple[float, float]] = []
     for cid, mentor in requests:
         if stop.is_set():
             break
         began = time.monotonic()
-        with unit_of_work(open_session) as session:
-            svc.accept_request(session, cid, mentor, now=NOW, max_sessions=3)
+        accept(deps, cid, mentor)
         timings.append((time.time(), time.monotonic() - began))
         time.sleep(0.1)
     out.put(timings)
@@ -217,6 +227,7 @@ def main() -> None:
             clock=deps.clock,
             pacer=Pacer({}),
             batch=100,
+            homes=home_renderer(deps),
         )
         stop_sender = threading.Event()
         sending = sender.start(stop_sender, idle=0.2)

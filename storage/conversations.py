@@ -260,6 +260,16 @@ def ratings_of(conversation_id: int, *, session: Session) -> list[Rating]:
     return list(session.exec(statement).all())
 
 
+def rated_by(person_id: int, conversation_ids: Sequence[int], *, session: Session) -> set[int]:
+    """Which of ``conversation_ids`` ``person_id`` has already answered the sunset for."""
+    if not conversation_ids:
+        return set()
+    statement = select(Rating.conversation_id).where(
+        Rating.person_id == person_id, col(Rating.conversation_id).in_(list(conversation_ids))
+    )
+    return set(session.exec(statement).all())
+
+
 def add_rating(rating: Rating, *, session: Session) -> Rating:
     session.add(rating)
     session.flush()

@@ -35,6 +35,7 @@ from bot.blocks.payload import (
     idents,
 )
 from bot.blocks.requests import format_since, modal, option, text_input
+from bot.connections import MetRequest
 from bot.conversations import (
     MAX_ACTIONS,
     MAX_AGENDA_QUESTIONS,
@@ -49,7 +50,7 @@ from bot.conversations import (
     SessionLogged,
     split_questions,
 )
-from bot.ids import ActionId, BlockId, CallbackId
+from bot.ids import ActionId, BlockId, CallbackId, request_button_value
 
 OUTCOMES = {"answered": "Answered", "partly": "Partly", "not_yet": "Not yet"}
 OWNERS = {"mentee": "Mentee", "mentor": "Mentor"}
@@ -62,6 +63,9 @@ STATE_LABELS = {
     "expired": ":hourglass: expired",
     "closed": ":checkered_flag: closed",
 }
+# Requests still open from the mentee's side (accepted ones show as conversations; one
+# waiting for the mentee's answer shows under "Needs you").
+PENDING_REQUEST_STATES = ("sent", "passed_on", "declined", "expired")
 NEXT_STEPS = {
     "post_agenda": "post the agenda for the next session",
     "log_session": "meet, then log the session",
@@ -549,47 +553,152 @@ def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10)
     return [*_list_sections("*Your requests*", lines), *_more(len(state.requests), max_items)]
 
 
-def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list[Block]:
-    """The conversation part of the App Home: requests, conversations, actions, waiting."""
-    blocks: list[Block] = [header("Mentoring conversations")]
-    if state.waiting:
-        blocks.append(section("*Requests waiting for you*"))
-        for waiting in state.waiting[:max_items]:
-            cid = str(waiting.conversation_id)
-            blocks.append(
+MAX_NEEDS = 8  # items under "Needs you"; the rest are summarised
+PAST_SHOWN = 3
+NEXT_STEP_BUTTONS = {  # the mentee's next step in an active conversation
+    "post_agenda": ("Post the agenda", ActionId.OPEN_AGENDA),
+    "post_followups": ("Post follow-ups", ActionId.OPEN_FOLLOWUP),
+    "log_session": ("We met", ActionId.LOG_SESSION),
+}
+
+
+def build_needs_you(
+    slack_id: str, state: ConversationsHome, met_waiting: Sequence[MetRequest] = ()
+) -> list[Block]:
+    """What waits for this person, oldest need first within each kind, each with the
+    button that does it: answer a request, answer a mentor's question, post an agenda or
+    follow-ups, answer the end-of-conversation questions, confirm a meeting."""
+    items: list[list[Block]] = []
+    for waiting in state.waiting:
+        if waiting.status == "info_requested":
+            continue  # waiting for the mentee's answer, not for you
+        cid = str(waiting.conversation_id)
+        items.append(
+            [
                 section(
-                    f"{mention(waiting.mentee_slack_id)} · {escape(waiting.topic)} · since "
+                    f":envelope: {mention(waiting.mentee_slack_id)} asks you about "
+                    f"*{escape(waiting.topic) or 'a conversation'}* · since "
                     f"{format_since(waiting.since)}"
-                )
-            )
-            blocks.append(
+                ),
                 actions(
                     button("Accept", ActionId.ACCEPT_REQUEST, cid, style="primary"),
+                    button("More info", ActionId.ASK_MORE_INFO, cid),
+                    button("Pass", ActionId.PASS_REQUEST, cid),
                     button("Decline", ActionId.DECLINE_REQUEST, cid),
                     block_id=f"home_waiting_{cid}",
-                )
+                ),
+            ]
+        )
+    for request in state.requests:
+        if request.state == "info_requested":
+            items.append(
+                [
+                    section(
+                        f":speech_balloon: {mention(request.mentor_slack_id)} would like to "
+                        f"know more about your request *{escape(request.topic)}*.",
+                        accessory=button(
+                            "Answer", ActionId.ANSWER_INFO, str(request.conversation_id)
+                        ),
+                    )
+                ]
             )
-        blocks += _more(len(state.waiting), max_items)
-    if state.active:
-        active = [_active_line(a) for a in state.active[:max_items]]
-        blocks += _list_sections("*Active conversations*", active)
-        blocks += _more(len(state.active), max_items)
+    for line in state.active:
+        if line.role == "mentee" and line.next_step in ("post_agenda", "post_followups"):
+            label, action = NEXT_STEP_BUTTONS[line.next_step]
+            what = NEXT_STEPS[line.next_step]
+            items.append(
+                [
+                    section(
+                        f":memo: With {mention(line.other_slack_id)} "
+                        f"({escape(line.topic)}): {what}.",
+                        accessory=button(label, action, str(line.conversation_id), style="primary"),
+                    )
+                ]
+            )
+    for done in state.finished:
+        if not done.rated:
+            items.append(
+                [
+                    section(
+                        f":sunrise: Your conversation with {mention(done.other_slack_id)} "
+                        f"({escape(done.topic)}) has ended: how useful was it, and keep the "
+                        "door open? Your answers stay private.",
+                        accessory=button(
+                            "Answer privately", ActionId.OPEN_SUNSET, str(done.conversation_id)
+                        ),
+                    )
+                ]
+            )
+    for met in met_waiting:
+        if met.other_slack_id == slack_id:
+            items.append(
+                [
+                    section(f":handshake: {mention(met.logger_slack_id)} says you met."),
+                    actions(
+                        button("Confirm", ActionId.MET_CONFIRM, str(met.met_id), style="primary"),
+                        button("Not me", ActionId.MET_DECLINE, str(met.met_id)),
+                        block_id=f"home_met_{met.met_id}",
+                    ),
+                ]
+            )
+    if not items:
+        return []
+    blocks: list[Block] = [header("Needs you")]
+    for item in items[:MAX_NEEDS]:
+        blocks += item
+    return [*blocks, *_more(len(items), MAX_NEEDS)]
+
+
+def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list[Block]:
+    """The conversation part of the App Home: each active conversation with its next step,
+    open actions (Done for your own), pairs on call, past conversations, your requests.
+    What needs you is above, under "Needs you" (``build_needs_you``)."""
+    blocks: list[Block] = [header("Your conversations")]
+    for line in state.active[:max_items]:
+        label, action = NEXT_STEP_BUTTONS["log_session"]
+        if line.role == "mentee" and line.next_step != "log_session":
+            label, action = NEXT_STEP_BUTTONS[line.next_step]
+        blocks.append(
+            section(
+                _active_line(line),
+                accessory=button(label, action, str(line.conversation_id)),
+            )
+        )
+    blocks += _more(len(state.active), max_items)
     if state.actions:
         blocks.append(section("*Open follow-up actions*"))
         for item in state.actions[:max_items]:
             whose = "you" if item.mine else mention(item.other_slack_id)
             due = f" · due {item.due_date:%Y-%m-%d}" if item.due_date else ""
-            blocks.append(
-                section(
-                    f":white_square: {escape(item.text)} · {whose}{due}",
-                    accessory=button("Done", ActionId.ACTION_DONE, str(item.action_id)),
-                )
-            )
+            text = f":white_square: {escape(item.text)} · {whose}{due}"
+            done = button("Done", ActionId.ACTION_DONE, str(item.action_id))
+            blocks.append(section(text, accessory=done) if item.mine else section(text))
         blocks += _more(len(state.actions), max_items)
-    if state.requests:
-        requests = [_request_line(r) for r in state.requests[:max_items]]
+    on_call = [f for f in state.finished if f.on_call and f.role == "mentee"]
+    for pair in on_call[:max_items]:
+        blocks.append(
+            section(
+                f":telephone_receiver: {mention(pair.other_slack_id)} is on call for you "
+                f"({escape(pair.topic)}).",
+                accessory=button(
+                    "Ask again",
+                    ActionId.REQUEST_CONVERSATION,
+                    request_button_value(pair.other_slack_id, pair.topic or None),
+                ),
+            )
+        )
+    past = [f for f in state.finished if not (f.on_call and f.role == "mentee")]
+    if past:
+        shown = ", ".join(
+            f"{mention(f.other_slack_id)} ({escape(f.topic)})" for f in past[:PAST_SHOWN]
+        )
+        more = f" and {len(past) - PAST_SHOWN} more" if len(past) > PAST_SHOWN else ""
+        blocks.append(context(f"Past conversations: {shown}{more}."))
+    pending = [r for r in state.requests if r.state in PENDING_REQUEST_STATES]
+    if pending:
+        requests = [_request_line(r) for r in pending[:max_items]]
         blocks += _list_sections("*Your requests*", requests)
-        blocks += _more(len(state.requests), max_items)
+        blocks += _more(len(pending), max_items)
     if len(blocks) == 1:
         blocks.append(
             context("Nothing here yet: `/mentor find &lt;topic&gt;` finds someone to talk to.")

@@ -7,6 +7,7 @@ items anyone has.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.common import (
@@ -20,11 +21,17 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.blocks.conversations import build_home_sections
+from bot.blocks.conversations import build_home_sections, build_needs_you
 from bot.blocks.find import build_search_answer
 from bot.blocks.offer import build_offer_home_section
-from bot.blocks.progress import progress_blocks, suggestion_blocks, waiting_lines
-from bot.connections import TRANSITION_LABELS
+from bot.blocks.progress import (
+    progress_blocks,
+    suggestion_blocks,
+    totals_text,
+    waiting_lines,
+)
+from bot.connections import TRANSITION_LABELS, MetRequest
+from bot.conversations import ConversationsHome
 from bot.home import HomeSearch, HomeState
 from bot.ids import ActionId, BlockId, CallbackId
 
@@ -54,11 +61,12 @@ FOOTER = "`/mentor help` lists everything the bot does. Everything here is opt-i
 
 
 def build_home(state: HomeState) -> dict[str, Any]:
-    """The Home view for one person.
+    """The Home view for one person, most urgent first.
 
-    Conversations (next steps, open actions with Done, requests waiting with
-    Accept/Decline) and the mentor offer (with its pause toggle) come from their own
-    surfaces' builders, capped to the room left.
+    **Needs you** (each item with its button) → your conversations → progress (only with a
+    goal running) → who to ask next → mentoring others → transitions. Conversations and
+    the mentor offer come from their own surfaces' builders, capped to the room left so
+    the view stays within Slack's 100 blocks however many items anyone has.
     """
     if not state.person_known or state.progress is None:
         blocks = [header("Mentors on Call"), section(INTRO), section(NOT_IN_DIRECTORY)]
@@ -66,38 +74,41 @@ def build_home(state: HomeState) -> dict[str, Any]:
         blocks.append(context(FOOTER))
         return _view(blocks)
 
+    conversations = state.progress.conversations or ConversationsHome()
     top: list[Block] = [
         header("Mentors on Call"),
         section(INTRO),
         actions(button("Find a mentor", ActionId.HOME_FIND_MENTOR, "find", style="primary")),
-        divider(),
-        header("Your connections"),
-        *progress_blocks(state.progress.progress),
     ]
-    lines = waiting_lines(state.slack_id, state.progress.waiting)
+    needs = build_needs_you(state.slack_id, conversations, state.progress.waiting)
+    if needs:
+        top += [divider(), *needs]
+    progress = state.progress.progress
+    later: list[Block] = []
+    if progress.goals:  # mentors and managers without a goal don't open on "0 connections"
+        later += [divider(), header("Your connections"), *progress_blocks(progress)]
+    elif progress.total:
+        later += [divider(), context(totals_text(progress))]
+    lines = waiting_lines(state.slack_id, _logged_by(state.slack_id, state.progress.waiting))
     if lines:
-        top.append(context("\n".join(lines)))
-    top += _transition_blocks(state)
-    top += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
-    bottom = [*_role_links(state), context(FOOTER)]
-
+        later.append(context("\n".join(lines)))
+    later += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
     offer_blocks = build_offer_home_section(state.offer)
-    conversation_blocks = (
-        build_home_sections(state.progress.conversations, max_items=HOME_ITEMS)
-        if state.progress.conversations is not None
-        else []
-    )
-    # Three dividers frame the middle; the others' parts share what is left, offer first.
-    room = HOME_BLOCK_LIMIT - len(top) - len(bottom) - 3
+    bottom = [divider(), *_transition_blocks(state), *_role_links(state), context(FOOTER)]
+
+    room = HOME_BLOCK_LIMIT - len(top) - len(later) - len(bottom) - 2  # two dividers
     offer = _capped(list(offer_blocks), min(len(offer_blocks), OFFER_BLOCK_CAP, room))
-    conversations = _capped(list(conversation_blocks), room - len(offer))
-    middle: list[Block] = []
-    if conversations:
-        middle += [divider(), *conversations]
-    if offer:
-        middle += [divider(), *offer]
-    blocks = [*top, *middle, divider(), *bottom]
+    ours = _capped(build_home_sections(conversations, max_items=HOME_ITEMS), room - len(offer))
+    middle: list[Block] = [divider(), *ours] if ours else []
+    offered: list[Block] = [divider(), *offer] if offer else []
+    blocks = [*top, *middle, *later, *offered, *bottom]
     return _view(blocks[:HOME_BLOCK_LIMIT])
+
+
+def _logged_by(slack_id: str, waiting: Sequence[MetRequest]) -> list[MetRequest]:
+    """Meetings ``slack_id`` logged, still waiting for the other (theirs to confirm are
+    under "Needs you")."""
+    return [request for request in waiting if request.logger_slack_id == slack_id]
 
 
 def _capped(blocks: list[Block], limit: int) -> list[Block]:

@@ -90,11 +90,25 @@ class WaitingRequest:
 
 
 @dataclass(frozen=True)
+class FinishedLine:
+    """A conversation that has ended, from one side: to rate, to ask again, or past."""
+
+    conversation_id: int
+    role: str  # "mentee" or "mentor"
+    other_slack_id: str
+    topic: str
+    closed_at: datetime | None
+    on_call: bool  # both kept the door open
+    rated: bool  # this person answered the sunset's questions
+
+
+@dataclass(frozen=True)
 class ConversationsHome:
     requests: tuple[RequestLine, ...] = ()
     active: tuple[ActiveLine, ...] = ()
     actions: tuple[OpenAction, ...] = ()
     waiting: tuple[WaitingRequest, ...] = ()
+    finished: tuple[FinishedLine, ...] = ()  # newest first
 
 
 def _request_state(c: Conversation) -> str:
@@ -195,7 +209,21 @@ def home_state(
         WaitingRequest(_cid(c), slack(c.mentee_id), c.topic, c.status, c.status_changed_at)
         for c in waiting_rows
     )
-    return ConversationsHome(requests, tuple(active), tuple(actions), waiting)
+    closed = [c for c in involved if c.status == ConversationStatus.CLOSED]
+    rated = store.rated_by(pid, [_cid(c) for c in closed], session=session)
+    finished = tuple(
+        FinishedLine(
+            conversation_id=_cid(c),
+            role="mentee" if c.mentee_id == pid else "mentor",
+            other_slack_id=slack(c.mentor_id if c.mentee_id == pid else c.mentee_id),
+            topic=c.topic,
+            closed_at=c.closed_at,
+            on_call=c.on_call,
+            rated=_cid(c) in rated,
+        )
+        for c in sorted(closed, key=lambda c: c.closed_at or c.status_changed_at, reverse=True)
+    )
+    return ConversationsHome(requests, tuple(active), tuple(actions), waiting, finished)
 
 
 # --- for the coordinators' digest (counts only, never content) --------------------------------

@@ -48,7 +48,7 @@ def test_opening_the_home_publishes_progress_and_the_find_button(
     text = _text(view)
     assert "0 of 10" in text and "173 days left" in text
     assert ActionId.HOME_FIND_MENTOR in text
-    assert "Mentoring conversations" in text  # the conversations part
+    assert "Your conversations" in text  # the conversations part
     assert "Offer to mentor" in text  # the offer part
 
 
