@@ -132,6 +132,9 @@ def catalogue(session: Session) -> list[CatalogueTopic]:
     return [CatalogueTopic(i, k, label) for i, k, label in offers_store.topic_keys(session=session)]
 
 
+GENERAL_POOL = 400  # offers ranked when any topic will do (see offer_window)
+
+
 def suggest_mentors(
     session: Session,
     mentee: Person,
@@ -170,7 +173,10 @@ def _suggest(
     topics_of: dict[int, set[int]] = {}
     tiers: Sequence[tuple[tuple[int, float], list[int] | None]]
     if matches is None:
-        tiers = [(NO_TOPIC_FIT, None)]  # every offer, one tier
+        # Anyone who could help: the best of a window of offers, not of the whole company,
+        # so "who to ask next" costs the same in a company of 500 as of 200,000.
+        window = offers_store.offer_window(mentee.id, GENERAL_POOL, session=session)
+        tiers = [(NO_TOPIC_FIT, window)]
     else:
         for offer_id, topic_id in offers_store.offer_topic_pairs(list(by_topic), session=session):
             topics_of.setdefault(offer_id, set()).add(topic_id)

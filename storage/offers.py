@@ -110,6 +110,33 @@ def offer_topic_labels(offer_ids: Iterable[int], *, session: Session) -> dict[in
     return labels
 
 
+def offer_window(seed: int, size: int, *, session: Session) -> list[int] | None:
+    """Up to ``size`` offer IDs starting at a place fixed by ``seed`` (wrapping around),
+    read from the primary key index; None when there are no more than ``size`` offers,
+    meaning all of them. Ranking "anyone who could help" within such a window costs the
+    same at 500 mentors as at 50,000, and different people see different parts of it."""
+    top = session.exec(select(func.max(MentorOffer.id))).first()
+    if not top or top <= size:
+        return None
+    start = (seed * 2654435761) % top + 1  # Knuth's multiplicative hash: spread out
+    ids = list(
+        session.exec(
+            select(MentorOffer.id)
+            .where(col(MentorOffer.id) >= start)
+            .order_by(col(MentorOffer.id))
+            .limit(size)
+        ).all()
+    )
+    if len(ids) < size:
+        ids += session.exec(
+            select(MentorOffer.id)
+            .where(col(MentorOffer.id) < start)
+            .order_by(col(MentorOffer.id))
+            .limit(size - len(ids))
+        ).all()
+    return [i for i in ids if i is not None]
+
+
 def ranked_candidates(
     *,
     session: Session,

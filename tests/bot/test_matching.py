@@ -280,3 +280,26 @@ def test_a_tier_larger_than_one_query_is_ranked_the_same(
     chunked = _ids(suggest_mentors(session, mentee, "presentations", now=NOW, max_level_gap=2))
     assert chunked == expected
     assert expected == ["U0MENT000", "U0MENT003", "U0MENT006", "U0MENT009", "U0MENT001"]
+
+
+def test_anyone_who_could_help_is_ranked_within_a_window_of_offers_not_the_whole_company(
+    session: Session,
+) -> None:
+    """ "Who to ask next" costs the same at any company size: a fixed number of offers,
+    a window that depends on who asks, wrapping around, read from the primary key."""
+    mentors = [make_person(session, f"U0W{n:06d}", area="Sales") for n in range(30)]
+    for mentor in mentors:
+        offer(session, mentor, ("Negotiation",))
+    session.commit()
+
+    assert offers_store.offer_window(1, 30, session=session) is None  # all of them fit
+    windows = {seed: offers_store.offer_window(seed, 10, session=session) for seed in range(6)}
+    for window in windows.values():
+        assert window is not None and len(window) == len(set(window)) == 10
+    assert windows[3] == offers_store.offer_window(3, 10, session=session)  # stable
+    assert len({tuple(w or ()) for w in windows.values()}) > 1  # people see different parts
+
+    mentee = make_person(session, "U0WMENTEE", area="Engineering")
+    session.commit()
+    found = suggest_mentors(session, mentee, None, now=NOW, max_level_gap=2, limit=3)
+    assert len(found) == 3  # the window still yields people who can help
