@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.blocks.common import mention
 from bot.conversations.common import (
     AgendaView,
     FieldErrors,
@@ -450,7 +451,8 @@ def post_followups(
 def mark_action_done(
     session: Session, action_id: int, actor_slack_id: str, *, now: datetime
 ) -> FollowupView:
-    """Tick an action item off (either of the pair may)."""
+    """Tick an action item off: its owner does (a mentor ticking the mentee's actions off
+    for them would be a danger sign; the other is told whose it is)."""
     item = store.get_action(action_id, session=session)
     if item is None:
         raise StaleAction("That action no longer exists; nothing was changed.")
@@ -458,6 +460,14 @@ def mark_action_done(
     assert row is not None
     conversation = _conversation(session, row.conversation_id)
     actor = _member(session, conversation, actor_slack_id)
+    owner_id = (
+        conversation.mentor_id if item.owner == ActionOwner.MENTOR else conversation.mentee_id
+    )
+    if actor.id != owner_id and item.done_at is None:
+        raise NotYours(
+            f"That action is {mention(_slack(session, owner_id))}'s to tick off when it's "
+            "done; nothing was changed."
+        )
     if item.done_at is not None or not store.claim_timestamp(
         ActionItem, action_id, "done_at", session=session, now=now
     ):

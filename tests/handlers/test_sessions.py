@@ -343,3 +343,27 @@ def test_a_double_click_on_add_another_action_adds_one_row_quietly(
     h.fake.wait_for("views.update", 2)
     h.fake.settle(quiet=0.1)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_only_the_mentee_ticks_off_the_mentees_action_and_the_mentor_is_told_whose_it_is(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _active(h, session)
+    view = command_modal(h, "followup", user=MENTEE)
+    action = f"{BlockId.ACTION_TEXT_PREFIX}1"
+    h.slack.submit(view, {action: text_input(action, "Record a practice talk")}, user=MENTEE)
+    wait_post(h, lambda c: "posted the follow-ups" in text_of(c.params))
+    h.drain()
+    session.expire_all()
+    item = session.exec(select(ActionItem)).one()
+
+    h.slack.action(ActionId.ACTION_DONE, str(item.id), user=MENTOR, channel=GROUP)
+    _said(h, f"<@{MENTEE}>'s to tick off")
+    session.expire_all()
+    assert session.exec(select(ActionItem)).one().done_at is None  # nothing changed
+
+    h.slack.action(ActionId.ACTION_DONE, str(item.id), user=MENTEE, channel=GROUP)
+    h.drain()
+    session.expire_all()
+    assert session.exec(select(ActionItem)).one().done_at is not None
