@@ -18,6 +18,7 @@ from bot.errors import MentorbotError
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, find, offers
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
+from handlers.zones import ensure_zone
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ def run_mentor(
         context=context if context is not None else {},
     )
     entry = SUBCOMMANDS[name]
+    if name != "help":  # times are shown and read in the person's zone: know it first
+        ensure_zone(deps, client, ctx.user_id)
     if entry.run is None:
         ctx.reply(build_coming_soon(name, entry.summary))
         return

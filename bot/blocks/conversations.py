@@ -35,6 +35,7 @@ from bot.blocks.payload import (
     idents,
 )
 from bot.blocks.requests import format_since, modal, option, text_input
+from bot.clock import valid_zone
 from bot.conversations import (
     MAX_ACTIONS,
     MAX_AGENDA_QUESTIONS,
@@ -102,9 +103,11 @@ def due_dates(today: date) -> DateWindow:
     )
 
 
-def when(moment: datetime) -> str:
-    """A moment Slack renders in each reader's own time zone."""
-    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
+def when(moment: datetime, tz: str | None = None) -> str:
+    """A moment Slack renders in each reader's own time zone; where it cannot, in ``tz``
+    (the zone it was picked in) or UTC."""
+    zone = valid_zone(tz) or "UTC"
+    fallback = f"{_local(moment, zone):%Y-%m-%d %H:%M} {zone}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
@@ -146,7 +149,7 @@ def build_agenda_posted(agenda: AgendaView) -> dict[str, Any]:
     lines.append(_questions(agenda.questions))
     blocks: list[Block] = [section(":memo: " + text), section("\n".join(lines))]
     if agenda.scheduled_at:
-        blocks.append(context(f":calendar: {when(agenda.scheduled_at)}"))
+        blocks.append(context(f":calendar: {when(agenda.scheduled_at, agenda.tz)}"))
     blocks.append(_pair_buttons(agenda.conversation_id, agenda.session_number))
     return message(text, blocks)
 
@@ -266,6 +269,9 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
         local = _local(agenda.scheduled_at, agenda.tz)
         date_element["initial_date"] = f"{local:%Y-%m-%d}"
         time_element["initial_time"] = f"{local:%H:%M}"
+    zone = valid_zone(agenda.tz)
+    if zone:  # Slack shows the zone under the picker and sends it back with the time
+        time_element["timezone"] = zone
     blocks: list[Block] = [
         section(
             f"Conversation {agenda.session_number} of {agenda.max_sessions} with "
@@ -289,7 +295,7 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": BlockId.SESSION_TIME,
-            "label": plain("Time (yours)"),
+            "label": plain("Time"),
             "element": time_element,
             "optional": True,
         },
@@ -605,6 +611,7 @@ class AgendaSubmission:
     questions: tuple[str, ...]
     on: date | None
     at: time | None
+    zone: str | None = None  # the zone the time picker showed ``at`` in
 
 
 def parse_agenda_submission(values: Form | object, *, today: date) -> AgendaSubmission:
@@ -616,6 +623,7 @@ def parse_agenda_submission(values: Form | object, *, today: date) -> AgendaSubm
         ),
         on=form.day(BlockId.SESSION_DATE, session_dates(today)),
         at=form.time(BlockId.SESSION_TIME),
+        zone=valid_zone(form.zone(BlockId.SESSION_TIME)),
     )
     form.check()
     return agenda
