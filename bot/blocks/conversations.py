@@ -22,6 +22,7 @@ from bot.blocks.common import (
     message,
     mrkdwn,
     plain,
+    plural,
     quote,
     section,
 )
@@ -71,7 +72,7 @@ NEXT_STEPS = {
 HOW_IT_WORKS = (
     "*What happens next:* {mentee} sets a time and keeps the agenda current "
     "(`/mentor agenda`). After you meet, either of you presses *We met*, and {mentee} "
-    "posts the follow-up actions (`/mentor followup`). After {max} conversations this "
+    "posts the follow-up actions (`/mentor followup`). After {max} this "
     "closes by design; you can both keep the door open."
 )
 
@@ -136,7 +137,9 @@ def build_pair_welcome(agenda: AgendaView) -> dict[str, Any]:
         header("Mentors on Call"),
         section(f":handshake: {text}"),
         section(f"*Agenda for conversation 1*\n{_questions(agenda.questions)}"),
-        section(HOW_IT_WORKS.format(mentee=mentee, max=agenda.max_sessions)),
+        section(
+            HOW_IT_WORKS.format(mentee=mentee, max=plural(agenda.max_sessions, "conversation"))
+        ),
         _pair_buttons(agenda.conversation_id, agenda.session_number),
     ]
     return message(text, blocks)
@@ -309,7 +312,7 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
     )
 
 
-DEFAULT_ACTION_ROWS = 3
+DEFAULT_ACTION_ROWS = 1  # more on demand: "Add another action"
 
 
 def followup_metadata(conversation_id: int, session_number: int, rows: int) -> str:
@@ -378,7 +381,7 @@ def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) ->
             {
                 "type": "input",
                 "block_id": f"{BlockId.ACTION_DUE_PREFIX}{row}",
-                "label": plain(f"Due date of action {row} (optional)"),
+                "label": plain(f"Due date of action {row}"),
                 "optional": True,
                 "element": {"type": "datepicker", "action_id": f"{BlockId.ACTION_DUE_PREFIX}{row}"},
             }
@@ -403,7 +406,7 @@ def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, An
         ),
         text_input(
             BlockId.CLOSE_NOTE,
-            "A note for them (optional)",
+            "A note for them",
             multiline=True,
             optional=True,
             max_length=CLOSE_NOTE_MAX,
@@ -446,7 +449,7 @@ def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, A
         },
         text_input(
             BlockId.COMMENT,
-            "Comment (optional)",
+            "Comment",
             multiline=True,
             optional=True,
             max_length=COMMENT_MAX,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, clip, context, escape, plain, section
+from bot.blocks.common import Block, actions, button, clip, context, escape, plain, plural, section
 from bot.blocks.payload import STALE_FORM, Form, as_form, ident
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import (
@@ -222,7 +222,8 @@ def describe_offer(summary: OfferSummary) -> str:
     reverse = " · open to reverse mentoring" if summary.reverse_mentoring else ""
     return (
         f"{_status(summary)}\n*Topics:* {topics}\n"
-        f"{summary.active_load} of {summary.capacity} conversations in progress{reverse}"
+        f"{summary.active_load} of {plural(summary.capacity, 'conversation')} in progress"
+        f"{reverse}"
     )
 
 
