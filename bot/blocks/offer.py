@@ -83,7 +83,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
     """The offer modal, pre-filled from the current offer when there is one."""
     current = data.current
     options = [_option(str(o.id), o.label) for o in data.options[:MAX_OPTIONS]]
-    mine = set(current.topic_ids) if current else set()
+    mine = (set(current.topic_ids) if current else set()) | set(data.typed_ids)
     topics_element: dict[str, Any] = {
         "type": "multi_static_select",
         "placeholder": plain("Choose topics"),
@@ -140,6 +140,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
                 "type": "plain_text_input",
                 "max_length": NEW_TOPICS_MAX,
                 "placeholder": plain("e.g. Negotiation, Moving to Berlin, Kubernetes"),
+                **({"initial_value": data.typed_new} if data.typed_new else {}),
             },
             hint="Separate topics with commas; they join the catalogue for everyone.",
         ),
