@@ -32,6 +32,12 @@ def ensure_installed(extras: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     spec = f".[{extras}]" if extras else "."
+    print(  # noqa: T201 - say why the first run takes a minute
+        f"Installing mentorbot{' and its dev tools' if extras else ''} into {VENV.name} "
+        "(first run, or pyproject.toml changed); this takes a minute…",
+        file=sys.stderr,
+        flush=True,
+    )
     subprocess.run(
         [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--editable", spec],
         cwd=ROOT,

@@ -31,13 +31,17 @@ EXIT_CONFIG = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # `mentorbot` alone: what it can do, not an argparse complaint
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     _configure_logging()
     load_dotenv(Path.cwd() / ".env")
     try:
-        settings = load_settings()
-        if args.command == "run" and (args.http or not settings.slack_app_token):
-            require_http(settings)
+        # Every problem at once, before anything touches the database.
+        running = args.command == "run"
+        settings = load_settings(run=running, http=running and args.http)
     except ConfigError as exc:
         print(exc, file=sys.stderr)  # noqa: T201 - the CLI's own output
         return EXIT_CONFIG

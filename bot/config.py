@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -87,34 +88,87 @@ class Settings(BaseSettings):
         return slack_id in self.coordinators
 
 
-def load_settings() -> Settings:
-    """Read settings from the environment, or raise ConfigError naming every problem."""
+def load_settings(*, run: bool = False, http: bool = False) -> Settings:
+    """Read settings from the environment, or raise ConfigError naming every problem.
+
+    ``run``: for `mentorbot run`, which also needs SLACK_SIGNING_SECRET in HTTP mode
+    (``http``, or no SLACK_APP_TOKEN); that is checked with the rest, so one message
+    names everything to fix.
+    """
+    problems: list[str] = []
+    settings: Settings | None = None
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc)) from None
+        problems = plain_problems(exc)
+    app_token = (os.environ.get("SLACK_APP_TOKEN") or "").strip()
+    secret = (os.environ.get("SLACK_SIGNING_SECRET") or "").strip()
+    if run and (http or not app_token) and not secret:
+        problems.append(_missing_secret())
+    if problems or settings is None:
+        raise ConfigError(_report(problems, socket_hint=run and not http and not app_token))
+    return settings
+
+
+def _missing_secret() -> str:
+    return (
+        f"SLACK_SIGNING_SECRET is missing: {WHERE_TO_FIND['SLACK_SIGNING_SECRET']}. "
+        "HTTP mode needs it to check that requests come from Slack."
+    )
+
+
+def _report(problems: list[str], *, socket_hint: bool = False) -> str:
+    lines = ["Configuration problem:" if len(problems) == 1 else "Configuration problems:"]
+    lines += [f"  - {problem}" for problem in problems]
+    if socket_hint:
+        lines.append(
+            "For Socket Mode (no public URL needed), set SLACK_APP_TOKEN: "
+            f"{WHERE_TO_FIND['SLACK_APP_TOKEN']}."
+        )
+    lines.append("Set them in .env (copy .env.example) or in the environment.")
+    return "\n".join(lines)
 
 
 def require_http(settings: Settings) -> str:
     """HTTP mode cannot verify requests without the signing secret: return it, or refuse."""
     if not settings.slack_signing_secret:
-        raise ConfigError(
-            "Configuration problem:\n  - SLACK_SIGNING_SECRET is missing: "
-            f"{WHERE_TO_FIND['SLACK_SIGNING_SECRET']}.\n"
-            "Set it in .env (see .env.example) or the environment."
-        )
+        raise ConfigError(_report([_missing_secret()]))
     return settings.slack_signing_secret
 
 
 def describe_errors(exc: ValidationError) -> str:
-    lines = ["Configuration problem:"]
+    return _report(plain_problems(exc))
+
+
+def plain_problems(exc: ValidationError) -> list[str]:
+    """One plain sentence per variable (never pydantic's wording, never the value, which
+    may be a secret)."""
+    problems: dict[str, str] = {}
     for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "?"
+        name = str(error["loc"][0]) if error["loc"] else "a setting"
+        if name in problems:
+            continue
         where = WHERE_TO_FIND.get(name)
         if error["type"] == "missing":
-            lines.append(f"  - {name} is missing" + (f": {where}." if where else "."))
+            problems[name] = f"{name} is missing" + (f": {where}." if where else ".")
         else:
-            hint = f" Expected {where}." if where else ""
-            lines.append(f"  - {name} is invalid ({error['msg']}).{hint}")
-    lines.append("Set them in .env (copy .env.example) or in the environment.")
-    return "\n".join(lines)
+            problems[name] = f"{name} is invalid: {_plain(error)}" + (
+                f" Expected {where}." if where else ""
+            )
+    return list(problems.values())
+
+
+def _plain(error: Any) -> str:
+    """What is wrong with a value, in words a newcomer reads at once."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "it should be a whole number."
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"it should be at least {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("less_than_equal", "less_than"):
+        return f"it should be at most {ctx.get('le', ctx.get('lt'))}."
+    if kind == "string_pattern_mismatch":
+        return "it does not look like the value Slack gives you."
+    if kind == "value_error":
+        return f"it {ctx.get('error', 'is not a valid value')}."
+    return "it is not a value this setting accepts."

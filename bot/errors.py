@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.blocks.common import mention
 
 
@@ -22,3 +24,13 @@ class NotInDirectory(MentorbotError):
             "sync); ask a coordinator to add you, then try again."
         )
         self.slack_id = slack_id
+
+
+def told(exc: MentorbotError, coordinators: Collection[str]) -> str:
+    """What to tell the person about ``exc``: someone not in the directory also learns who
+    the coordinators are (as mentions, so they can message them at once)."""
+    text = str(exc)
+    if isinstance(exc, NotInDirectory) and coordinators:
+        who = ", ".join(mention(c) for c in sorted(coordinators))
+        text += f" The programme coordinators: {who}."
+    return text

@@ -41,6 +41,7 @@ class ActionId(StrEnum):
     HOME_TRANSITION = "home_transition"  # static select: a TransitionKind value
     HOME_TRANSITION_END = "home_transition_end"  # value: transition kind
     HOME_FIND_TOPIC_INPUT = "home_find_topic_input"  # the topic input in the find modal
+    SHOW_PROGRESS = "show_progress"  # `/mentor help`, the Messages tab: your progress
 
 
 class CallbackId(StrEnum):

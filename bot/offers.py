@@ -18,7 +18,7 @@ from bot.blocks.common import escape
 from bot.errors import MentorbotError
 from bot.matching import is_paused
 from bot.people import MentorColumns
-from bot.topics import MAX_TOPIC_LENGTH, normalise, seed_topics, tidy_label
+from bot.topics import MAX_TOPIC_LENGTH, normalise, seed_topics, split_free_topics, tidy_label
 from storage import conversations as conversations_store
 from storage import offers as offers_store
 from storage.models import MentorOffer, Person, Topic, TopicKind
@@ -104,6 +104,8 @@ class OfferFormData:
     options: tuple[TopicOption, ...]
     current: OfferSummary | None = None
     popular: tuple[str, ...] = field(default=())
+    typed_ids: tuple[int, ...] = ()  # catalogue topics typed after `/mentor offer`
+    typed_new: str = ""  # typed topics the catalogue does not have yet
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -143,22 +145,35 @@ def resolve_topics(session: Session, labels: Iterable[str], *, now: datetime) ->
     return topics
 
 
+TYPED_MAX = 1000  # what `/mentor offer …` may pre-fill
+
+
 def form_data(
-    session: Session, person: Person, *, now: datetime, limit: int = 100
+    session: Session, person: Person, *, now: datetime, limit: int = 100, typed: str = ""
 ) -> OfferFormData:
-    """The catalogue (at most ``limit`` options: the mentor's own topics, then the most offered)."""
+    """The catalogue (at most ``limit`` options: the mentor's own topics, then the most offered).
+
+    ``typed`` (`/mentor offer python, career planning`) pre-fills the form: catalogue topics
+    it names are chosen, the others are put in "New topics"."""
     ensure_catalogue(session, now=now)
     current = offer_summary(session, person, now=now)
     supply = offers_store.topic_supply(session=session, today=now.date())
     order = {s.topic_id: rank for rank, s in enumerate(supply)}
     everything = offers_store.all_topics(session=session)
-    mine = set(current.topic_ids) if current else set()
+    pieces = {normalise(p): p for p in split_free_topics(typed[:TYPED_MAX])}
+    pieces.pop("", None)
+    known = offers_store.topics_by_keys(pieces, session=session)
+    typed_ids = tuple(t.id for t in known.values() if t.id is not None)
+    typed_new = ", ".join(p for key, p in pieces.items() if key not in known)
+    mine = (set(current.topic_ids) if current else set()) | set(typed_ids)
     everything.sort(
         key=lambda t: (t.id not in mine, order.get(t.id or 0, len(order)), t.label.lower())
     )
     chosen = sorted(everything[:limit], key=lambda t: t.label.lower())
     options = tuple(TopicOption(t.id, t.label) for t in chosen if t.id is not None)
-    return OfferFormData(options=options, current=current)
+    return OfferFormData(
+        options=options, current=current, typed_ids=typed_ids, typed_new=typed_new[:TYPED_MAX]
+    )
 
 
 # --- offers ---------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Decisions (tested at the edges):
 - Pace is linear over the window: by day ``d`` you are expected to have
   ``goal * d / days`` connections. You are "on pace" when your count reaches the whole
   part of that expectation; otherwise you are ``floor(expected) - count`` behind.
+- What a person reads is never "behind": it is the rhythm that reaches the goal from
+  here ("about one every 2–3 weeks keeps you on track"), the days left shared by the
+  connections still to make.
 """
 
 from __future__ import annotations
@@ -55,21 +58,59 @@ class Window:
 class Pace:
     expected: float  # connections expected by today on a straight line to the goal
     behind: int  # 0 when on pace
+    to_go: int = 0  # connections still to make
+    days_left: int = 0  # days left in the window
 
     @property
     def on_pace(self) -> bool:
         return self.behind == 0
 
     @property
+    def rhythm(self) -> str:
+        """The kind way to say where this stands: the rhythm that reaches the goal."""
+        return rhythm(self.to_go, self.days_left)
+
+    @property
     def label(self) -> str:
-        return "on pace" if self.on_pace else f"{self.behind} behind pace"
+        return "on pace" if self.on_pace else self.rhythm
 
 
 def pace(count: int, goal: int, elapsed_days: int, window_days: int) -> Pace:
     """Where ``count`` stands against a straight line from 0 to ``goal`` over the window."""
     elapsed = min(max(elapsed_days, 0), window_days)
     expected = goal * elapsed / window_days
-    return Pace(expected=expected, behind=max(0, math.floor(expected) - count))
+    return Pace(
+        expected=expected,
+        behind=max(0, math.floor(expected) - count),
+        to_go=max(0, goal - count),
+        days_left=window_days - elapsed,
+    )
+
+
+def rhythm(to_go: int, days_left: int) -> str:
+    """``to_go`` connections in ``days_left`` days, said as a rhythm: "about one every 2–3
+    weeks keeps you on track" (weeks as a range when it falls between two)."""
+    if to_go <= 0:
+        return "goal reached"
+    if days_left <= 0:
+        return "this goal's time is up; every connection still counts in your total"
+    every = days_left / to_go  # days per connection
+    if every >= 7:
+        weeks = every / 7
+        low, high = max(1, math.floor(weeks)), max(1, math.ceil(weeks))
+        if high - weeks < 0.15 or weeks - low < 0.15:  # close to a whole number of weeks
+            low = high = max(1, round(weeks))
+        if low == high:
+            often = "one a week" if low == 1 else f"one every {low} weeks"
+        else:
+            often = f"one every {low}–{high} weeks"
+    elif every >= 1.5:
+        often = f"one every {round(every)} days"
+    elif every >= 1:
+        often = "one a day"
+    else:
+        often = f"{math.ceil(to_go / days_left)} a day"
+    return f"about {often} keeps you on track"
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "talk",
     ),
     "self confidence": ("confidence", "self esteem", "selfconfidence", "impostor syndrome"),
-    "career plan": ("career planning", "career path", "career development", "career growth"),
-    "career objective": ("career goal", "career aim"),
+    "career plan": (
+        "career planning",
+        "developing career plan",
+        "career path",
+        "career development",
+        "career growth",
+    ),
+    "career objective": ("career goal", "career aim", "working toward career objective"),
     "decision making": ("decision", "deciding", "decisionmaking"),
     "problem solving": ("solving problem", "troubleshooting"),
     "first time supervisor": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,14 +13,30 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import replays
-from bot.blocks.help import MODAL_EXPIRED, HelpLine, build_coming_soon, build_help
+from bot.blocks.help import (
+    MODAL_EXPIRED,
+    HelpGroup,
+    HelpLine,
+    build_coming_soon,
+    build_help,
+    unknown_words,
+)
 from bot.context import Deps
-from bot.errors import MentorbotError
+from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, find, offers
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
+from handlers.zones import ensure_zone
 
 logger = logging.getLogger(__name__)
+
+
+FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER = (
+    "Find help",
+    "Mentor others",
+    "Your progress",
+    "Coming later",
+)
 
 
 @dataclass(frozen=True)
@@ -27,35 +44,76 @@ class Subcommand:
     usage: str
     summary: str
     run: SubcommandFn | None  # None: not built yet, answered honestly as coming soon
+    group: str = LATER
+
+
+def help_groups() -> list[HelpGroup]:
+    """Every subcommand, grouped by the task it is for; what is not built yet last."""
+    groups = []
+    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER):
+        lines = tuple(
+            HelpLine(entry.usage, entry.summary)
+            for name, entry in SUBCOMMANDS.items()
+            if name != "help" and entry.group == title and (entry.run is None) == (title == LATER)
+        )
+        if lines:
+            groups.append(HelpGroup(title, lines, built=title != LATER))
+    return groups
+
+
+def did_you_mean(typed: str) -> str | None:
+    """The note before the help for text that is not a subcommand (None when it is one)."""
+    words = typed.split()
+    if not words or words[0].lower() in SUBCOMMANDS:
+        return None
+    close = difflib.get_close_matches(words[0].lower(), SUBCOMMANDS, n=1, cutoff=0.6)
+    suggestion = " ".join([close[0], *words[1:]])[:80] if close else None
+    return unknown_words(typed, suggestion)
 
 
 def _help(ctx: CommandContext) -> None:
-    lines = [HelpLine(entry.usage, entry.summary) for entry in SUBCOMMANDS.values()]
-    ctx.reply(build_help(lines, ctx.deps.settings.support_url))
+    note = did_you_mean(ctx.args)
+    ctx.reply(build_help(help_groups(), ctx.deps.settings.support_url, note=note))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": Subcommand("help", "what the bot does and every command", _help),
-    "find": Subcommand("find <topic>", "up to 5 mentors outside your area who can help", find.find),
-    "ask": Subcommand("ask @person", "request a conversation with someone", find.ask),
-    "offer": Subcommand(
-        "offer", "offer yourself as a mentor: topics, capacity, boundaries", offers.offer
+    "find": Subcommand(
+        "find <topic>", "up to 5 mentors outside your area who can help", find.find, FIND_HELP
     ),
-    "pause": Subcommand("pause [YYYY-MM-DD]", "stop receiving requests for a while", offers.pause),
-    "resume": Subcommand("resume", "receive requests again", offers.resume),
+    "ask": Subcommand(
+        "ask @person [topic]", "request a conversation with someone", find.ask, FIND_HELP
+    ),
+    "offer": Subcommand(
+        "offer [topics]",
+        "offer yourself as a mentor: topics, capacity, boundaries",
+        offers.offer,
+        MENTOR_OTHERS,
+    ),
+    "pause": Subcommand(
+        "pause [YYYY-MM-DD]", "stop receiving requests for a while", offers.pause, MENTOR_OTHERS
+    ),
+    "resume": Subcommand("resume", "receive requests again", offers.resume, MENTOR_OTHERS),
     "agenda": Subcommand(
-        "agenda", "post the questions for your next conversation", conversations.agenda
+        "agenda", "post the questions for your next conversation", conversations.agenda, FIND_HELP
     ),
     "followup": Subcommand(
-        "followup", "post the actions from your last conversation", conversations.followup
+        "followup",
+        "post the actions from your last conversation",
+        conversations.followup,
+        FIND_HELP,
     ),
     "met": Subcommand(
         "met @person [what you talked about]",
         "log a connection made outside the bot",
         connections.met,
+        YOUR_PROGRESS,
     ),
     "progress": Subcommand(
-        "progress", "your connections toward the goal, and your pace", connections.progress
+        "progress",
+        "your connections toward the goal, and your pace",
+        connections.progress,
+        YOUR_PROGRESS,
     ),
     "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
     "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
@@ -120,13 +178,15 @@ def run_mentor(
         context=context if context is not None else {},
     )
     entry = SUBCOMMANDS[name]
+    if name != "help":  # times are shown and read in the person's zone: know it first
+        ensure_zone(deps, client, ctx.user_id)
     if entry.run is None:
         ctx.reply(build_coming_soon(name, entry.summary))
         return
     try:
         entry.run(ctx)
     except MentorbotError as exc:
-        ctx.notice(str(exc))
+        ctx.notice(told(exc, deps.settings.coordinators))
     except SlackApiError as exc:
         if not expired_trigger(exc):
             raise

@@ -14,7 +14,8 @@ from bot.blocks.connections import build_met_answered_for_other, build_met_logge
 from bot.blocks.help import build_notice
 from bot.blocks.payload import STALE_BUTTON, ident, parse_click
 from bot.blocks.progress import build_progress
-from bot.errors import MentorbotError
+from bot.context import Deps
+from bot.errors import MentorbotError, told
 from bot.flows import met as met_flow
 from bot.home import load_progress_state
 from bot.ids import ActionId
@@ -23,6 +24,7 @@ from bot.usecase import read
 from handlers.command_context import CommandContext, deps_of, once, split_mention
 from handlers.deliver import deliver
 from handlers.dm import tell_clicker
+from handlers.zones import ensure_zone
 
 logger = logging.getLogger(__name__)
 
@@ -82,19 +84,37 @@ def _is_bot(client: WebClient, slack_id: str) -> bool:
     return bool(user.get("is_bot")) or slack_id == "USLACKBOT"
 
 
-def progress(ctx: CommandContext) -> None:
-    """`/mentor progress`: connections toward the goal, pace and who to ask next."""
-    deps = ctx.deps
+def _progress_of(deps: Deps, slack_id: str) -> dict[str, Any]:
     state = read(
         deps.open_session,
         lambda session: load_progress_state(
             session,
-            directory_person(session, ctx.user_id),
+            directory_person(session, slack_id),
             settings=deps.settings,
             now=deps.clock(),
         ),
     )
-    ctx.reply(build_progress(state))
+    return build_progress(state)
+
+
+def progress(ctx: CommandContext) -> None:
+    """`/mentor progress`: connections toward the goal, pace and who to ask next."""
+    ctx.reply(_progress_of(ctx.deps, ctx.user_id))
+
+
+def handle_show_progress(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """ "My progress" (help, the Messages tab): what `/mentor progress` answers."""
+    ack()
+    click = parse_click(body)
+    deps = deps_of(context)
+    try:
+        ensure_zone(deps, client, click.user_id)
+        payload = _progress_of(deps, click.user_id)
+    except MentorbotError as exc:
+        payload = build_notice(told(exc, deps.settings.coordinators))
+    tell_clicker(context, body, respond, payload)
 
 
 def _answer(
@@ -134,3 +154,4 @@ def register(app: App) -> None:
     """Actions of the connections surface."""
     app.action(ActionId.MET_CONFIRM)(once(handle_met_confirm))
     app.action(ActionId.MET_DECLINE)(once(handle_met_decline))
+    app.action(ActionId.SHOW_PROGRESS)(once(handle_show_progress))

@@ -21,16 +21,20 @@ from bot.ids import ActionId, BlockId, CallbackId
 from handlers.command_context import deps_of, expired_trigger, once
 from handlers.deliver import deliver
 from handlers.dm import tell_by_dm
+from handlers.zones import ensure_zone
 
 logger = logging.getLogger(__name__)
 
 TOPIC_MISSING = "Tell me in a few words what you'd like help with."
 
 
-def handle_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def handle_home_opened(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Publish the Home tab when someone opens it (once per event)."""
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
+    ensure_zone(deps_of(context), client, str(event["user"]))
     event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
     cause = cause_of(event_id or context.get("delivery_key"))
     try:

@@ -39,17 +39,22 @@ from handlers.dm import tell_by_dm
 logger = logging.getLogger(__name__)
 
 
-def _open_offer_modal(client: WebClient, deps: Deps, user_id: str, trigger_id: str) -> None:
+def _open_offer_modal(
+    client: WebClient, deps: Deps, user_id: str, trigger_id: str, typed: str = ""
+) -> None:
     data = read(
         deps.open_session,
-        lambda session: form_data(session, directory_person(session, user_id), now=deps.clock()),
+        lambda session: form_data(
+            session, directory_person(session, user_id), now=deps.clock(), typed=typed
+        ),
     )
     client.views_open(trigger_id=trigger_id, view=build_offer_modal(data))
 
 
 def offer(ctx: CommandContext) -> None:
-    """`/mentor offer`: open the offer modal (pre-filled when editing)."""
-    _open_offer_modal(ctx.client, ctx.deps, ctx.user_id, ctx.trigger_id)
+    """`/mentor offer [topics]`: open the offer modal (pre-filled when editing, and with
+    the topics typed)."""
+    _open_offer_modal(ctx.client, ctx.deps, ctx.user_id, ctx.trigger_id, ctx.args)
 
 
 def pause(ctx: CommandContext) -> None:

@@ -76,3 +76,10 @@ def test_every_scope_is_explained_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for scope in _manifest()["oauth_config"]["scopes"]["bot"]:
         assert f"`{scope}`" in readme, f"README does not explain scope {scope}"
+
+
+def test_the_messages_tab_is_read_only_since_the_bot_answers_no_typed_messages() -> None:
+    app_home = _manifest()["features"]["app_home"]
+    assert app_home["messages_tab_read_only_enabled"] is True
+    events = _manifest()["settings"]["event_subscriptions"]["bot_events"]
+    assert "message.im" not in events

@@ -12,6 +12,11 @@ SECTION_TEXT_LIMIT = 3000
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and the word that goes with it: "1 conversation", "2 conversations"."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 def mention(slack_id: str) -> str:
     """People are always shown as mentions so Slack renders their current name.
 

@@ -22,6 +22,7 @@ from bot.blocks.common import (
     message,
     mrkdwn,
     plain,
+    plural,
     quote,
     section,
 )
@@ -35,6 +36,7 @@ from bot.blocks.payload import (
     idents,
 )
 from bot.blocks.requests import format_since, modal, option, text_input
+from bot.clock import valid_zone
 from bot.connections import MetRequest
 from bot.conversations import (
     MAX_ACTIONS,
@@ -74,7 +76,7 @@ NEXT_STEPS = {
 HOW_IT_WORKS = (
     "*What happens next:* {mentee} sets a time and keeps the agenda current "
     "(`/mentor agenda`). After you meet, either of you presses *We met*, and {mentee} "
-    "posts the follow-up actions (`/mentor followup`). After {max} conversations this "
+    "posts the follow-up actions (`/mentor followup`). After {max} this "
     "closes by design; you can both keep the door open."
 )
 
@@ -106,9 +108,11 @@ def due_dates(today: date) -> DateWindow:
     )
 
 
-def when(moment: datetime) -> str:
-    """A moment Slack renders in each reader's own time zone."""
-    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
+def when(moment: datetime, tz: str | None = None) -> str:
+    """A moment Slack renders in each reader's own time zone; where it cannot, in ``tz``
+    (the zone it was picked in) or UTC."""
+    zone = valid_zone(tz) or "UTC"
+    fallback = f"{_local(moment, zone):%Y-%m-%d %H:%M} {zone}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
@@ -137,7 +141,9 @@ def build_pair_welcome(agenda: AgendaView) -> dict[str, Any]:
         header("Mentors on Call"),
         section(f":handshake: {text}"),
         section(f"*Agenda for conversation 1*\n{_questions(agenda.questions)}"),
-        section(HOW_IT_WORKS.format(mentee=mentee, max=agenda.max_sessions)),
+        section(
+            HOW_IT_WORKS.format(mentee=mentee, max=plural(agenda.max_sessions, "conversation"))
+        ),
         _pair_buttons(agenda.conversation_id, agenda.session_number),
     ]
     return message(text, blocks)
@@ -150,7 +156,7 @@ def build_agenda_posted(agenda: AgendaView) -> dict[str, Any]:
     lines.append(_questions(agenda.questions))
     blocks: list[Block] = [section(":memo: " + text), section("\n".join(lines))]
     if agenda.scheduled_at:
-        blocks.append(context(f":calendar: {when(agenda.scheduled_at)}"))
+        blocks.append(context(f":calendar: {when(agenda.scheduled_at, agenda.tz)}"))
     blocks.append(_pair_buttons(agenda.conversation_id, agenda.session_number))
     return message(text, blocks)
 
@@ -270,6 +276,9 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
         local = _local(agenda.scheduled_at, agenda.tz)
         date_element["initial_date"] = f"{local:%Y-%m-%d}"
         time_element["initial_time"] = f"{local:%H:%M}"
+    zone = valid_zone(agenda.tz)
+    if zone:  # Slack shows the zone under the picker and sends it back with the time
+        time_element["timezone"] = zone
     blocks: list[Block] = [
         section(
             f"Conversation {agenda.session_number} of {agenda.max_sessions} with "
@@ -293,7 +302,7 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": BlockId.SESSION_TIME,
-            "label": plain("Time (yours)"),
+            "label": plain("Time"),
             "element": time_element,
             "optional": True,
         },
@@ -307,7 +316,7 @@ def build_agenda_modal(agenda: AgendaView) -> dict[str, Any]:
     )
 
 
-DEFAULT_ACTION_ROWS = 3
+DEFAULT_ACTION_ROWS = 1  # more on demand: "Add another action"
 
 
 def followup_metadata(conversation_id: int, session_number: int, rows: int) -> str:
@@ -376,7 +385,7 @@ def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) ->
             {
                 "type": "input",
                 "block_id": f"{BlockId.ACTION_DUE_PREFIX}{row}",
-                "label": plain(f"Due date of action {row} (optional)"),
+                "label": plain(f"Due date of action {row}"),
                 "optional": True,
                 "element": {"type": "datepicker", "action_id": f"{BlockId.ACTION_DUE_PREFIX}{row}"},
             }
@@ -401,7 +410,7 @@ def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, An
         ),
         text_input(
             BlockId.CLOSE_NOTE,
-            "A note for them (optional)",
+            "A note for them",
             multiline=True,
             optional=True,
             max_length=CLOSE_NOTE_MAX,
@@ -444,7 +453,7 @@ def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, A
         },
         text_input(
             BlockId.COMMENT,
-            "Comment (optional)",
+            "Comment",
             multiline=True,
             optional=True,
             max_length=COMMENT_MAX,
@@ -714,6 +723,7 @@ class AgendaSubmission:
     questions: tuple[str, ...]
     on: date | None
     at: time | None
+    zone: str | None = None  # the zone the time picker showed ``at`` in
 
 
 def parse_agenda_submission(values: Form | object, *, today: date) -> AgendaSubmission:
@@ -725,6 +735,7 @@ def parse_agenda_submission(values: Form | object, *, today: date) -> AgendaSubm
         ),
         on=form.day(BlockId.SESSION_DATE, session_dates(today)),
         at=form.time(BlockId.SESSION_TIME),
+        zone=valid_zone(form.zone(BlockId.SESSION_TIME)),
     )
     form.check()
     return agenda

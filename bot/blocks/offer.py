@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, clip, context, escape, plain, section
+from bot.blocks.common import Block, actions, button, clip, context, escape, plain, plural, section
 from bot.blocks.payload import STALE_FORM, Form, as_form, ident
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import (
@@ -83,7 +83,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
     """The offer modal, pre-filled from the current offer when there is one."""
     current = data.current
     options = [_option(str(o.id), o.label) for o in data.options[:MAX_OPTIONS]]
-    mine = set(current.topic_ids) if current else set()
+    mine = (set(current.topic_ids) if current else set()) | set(data.typed_ids)
     topics_element: dict[str, Any] = {
         "type": "multi_static_select",
         "placeholder": plain("Choose topics"),
@@ -140,6 +140,7 @@ def build_offer_modal(data: OfferFormData) -> dict[str, Any]:
                 "type": "plain_text_input",
                 "max_length": NEW_TOPICS_MAX,
                 "placeholder": plain("e.g. Negotiation, Moving to Berlin, Kubernetes"),
+                **({"initial_value": data.typed_new} if data.typed_new else {}),
             },
             hint="Separate topics with commas; they join the catalogue for everyone.",
         ),
@@ -222,7 +223,8 @@ def describe_offer(summary: OfferSummary) -> str:
     reverse = " · open to reverse mentoring" if summary.reverse_mentoring else ""
     return (
         f"{_status(summary)}\n*Topics:* {topics}\n"
-        f"{summary.active_load} of {summary.capacity} conversations in progress{reverse}"
+        f"{summary.active_load} of {plural(summary.capacity, 'conversation')} in progress"
+        f"{reverse}"
     )
 
 

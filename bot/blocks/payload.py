@@ -276,6 +276,11 @@ class Form:
         self.errors.setdefault(block_id, PICK_A_TIME)
         return None
 
+    def zone(self, block_id: str) -> str | None:
+        """The time zone a time picker showed its time in (its ``timezone``), or None."""
+        raw = self._part(block_id, "timezone")
+        return raw if isinstance(raw, str) and 0 < len(raw) <= 64 else None
+
     def check(self) -> None:
         """Raise ``Refused`` when the form was unreadable or any field was."""
         if not self.readable:

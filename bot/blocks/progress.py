@@ -18,6 +18,7 @@ from bot.blocks.common import (
     header,
     mention,
     message,
+    plural,
     section,
 )
 from bot.blocks.conversations import build_request_status_lines
@@ -42,21 +43,24 @@ NO_SUGGESTIONS = (
 
 def goal_title(goal: GoalProgress) -> str:
     if goal.kind == NEWCOMER:
-        first = "six months" if 181 <= goal.window.days <= 184 else f"{goal.window.days} days"
-        return f"{goal.goal} connections in your first {first}"
-    return f"{goal.label.capitalize()}: {goal.goal} connections in {goal.window.days} days"
+        first = "six months" if 181 <= goal.window.days <= 184 else plural(goal.window.days, "day")
+        return f"{plural(goal.goal, 'connection')} in your first {first}"
+    return (
+        f"{goal.label.capitalize()}: {plural(goal.goal, 'connection')} "
+        f"in {plural(goal.window.days, 'day')}"
+    )
 
 
 def pace_text(goal: GoalProgress) -> str:
     if goal.reached:
         return ":tada: goal reached"
-    return ":white_check_mark: on pace" if goal.pace.on_pace else f":hourglass: {goal.pace.label}"
+    return ":white_check_mark: on pace" if goal.pace.on_pace else f":seedling: {goal.pace.label}"
 
 
 def goal_blocks(goal: GoalProgress) -> list[Block]:
     """A goal's visual bar, count, days left, pace and how many are outside your area."""
     bar = f"`{progress_bar(goal.count, goal.goal)}`  *{goal.count} of {goal.goal}*"
-    days = f"{goal.days_left} day{'s' if goal.days_left != 1 else ''} left"
+    days = f"{plural(goal.days_left, 'day')} left"
     facts = [pace_text(goal), days]
     if goal.count:
         facts.append(f"{goal.outside_area} of {goal.count} outside your area")
@@ -72,9 +76,8 @@ def goal_blocks(goal: GoalProgress) -> list[Block]:
 
 
 def totals_text(progress: Progress) -> str:
-    plural = "s" if progress.total != 1 else ""
     return (
-        f"You have *{progress.total} connection{plural}* in all, "
+        f"You have *{plural(progress.total, 'connection')}* in all, "
         f"{progress.outside_area_total} outside your area."
     )
 
@@ -151,8 +154,8 @@ def build_progress(view: ProgressState, *, request_status: Sequence[Block] = ())
 def _fallback(progress: Progress) -> str:
     goal = progress.primary
     if goal is None:
-        return f"You have {progress.total} connections."
-    return f"{goal.count} of {goal.goal} connections, {goal.pace.label}."
+        return f"You have {plural(progress.total, 'connection')}."
+    return f"{goal.count} of {plural(goal.goal, 'connection')}, {goal.pace.label}."
 
 
 def slack_day(moment: datetime) -> str:

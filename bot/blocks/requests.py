@@ -155,7 +155,7 @@ def build_request_modal(mentor_slack_id: str, topic: str | None = None) -> dict[
         ),
         text_input(
             BlockId.REQUEST_CONTEXT,
-            "Context (optional)",
+            "Context",
             multiline=True,
             optional=True,
             placeholder="Anything that helps the mentor understand where you are",

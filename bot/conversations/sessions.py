@@ -198,8 +198,12 @@ def post_agenda(
     at: time | None,
     now: datetime,
     max_sessions: int,
+    zone: str | None = None,
 ) -> AgendaView:
-    """Set (or edit) the next session's agenda, and its date when given."""
+    """Set (or edit) the next session's agenda, and its date when given.
+
+    ``at`` is read in ``zone`` (the zone the time picker showed), else in the mentee's
+    own; a mentee the directory had no zone for keeps ``zone`` as theirs."""
     conversation = _conversation(session, conversation_id)
     actor = _require_mentee(session, conversation, actor_slack_id, "post the agenda")
     _require_active(conversation)
@@ -211,11 +215,13 @@ def post_agenda(
     if at is not None and on is None:
         errors["date"] = "Pick the day too, or leave the time empty."
     if on is not None:
-        scheduled = local_to_utc(on, at or time(9, 0), actor.tz)
+        scheduled = local_to_utc(on, at or time(9, 0), zone or actor.tz)
         if scheduled < now - timedelta(days=1):
             errors["date"] = "That day has passed; pick the next session's date."
     if errors:
         raise FieldErrors(errors)
+    if zone and not actor.tz:
+        actor.tz = zone
     upcoming = _ensure_next_session(session, conversation, now=now)
     store.replace_agenda(_sid(upcoming), list(questions), session=session)
     upcoming.agenda_posted_at = now

@@ -60,6 +60,7 @@ def post_agenda(
     *,
     on: date | None,
     at: time | None,
+    zone: str | None = None,
     claim: str | None = None,
 ) -> Done[svc.AgendaView]:
     """The mentee's questions (and date) for the next session, shared with the pair."""
@@ -75,6 +76,7 @@ def post_agenda(
             at=at,
             now=now,
             max_sessions=deps.settings.max_sessions,
+            zone=zone,
         )
         pair = (posted.mentee_slack_id, posted.mentor_slack_id)
         key = f"conversation:{cid}:session:{posted.session_number}:agenda:{now.timestamp():.6f}"

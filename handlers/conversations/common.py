@@ -21,7 +21,7 @@ from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
 from bot.blocks.payload import STALE_FORM, Refused, Submission, parse_click, require_id
 from bot.blocks.requests import build_problem_view
-from bot.errors import MentorbotError
+from bot.errors import MentorbotError, told
 from bot.usecase import Done, read
 from handlers.command_context import deps_of, expired_trigger
 from handlers.deliver import deliver
@@ -78,7 +78,7 @@ def guarded(
     try:
         fn()
     except MentorbotError as exc:
-        _tell(context, body, respond, str(exc))
+        _tell(context, body, respond, told(exc, deps_of(context).settings.coordinators))
     except SlackApiError as exc:
         if not expired_trigger(exc):
             raise

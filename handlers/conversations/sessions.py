@@ -48,6 +48,7 @@ from handlers.conversations.common import (
     guarded,
     submitted,
 )
+from handlers.zones import ensure_zone
 
 logger = logging.getLogger(__name__)
 NO_AGENDA_CONVERSATION = (
@@ -121,7 +122,9 @@ def open_draft_modal(
     click = parse_click(body)
 
     def run() -> None:
-        view = _draft_modal(deps_of(context), purpose, require_id(click.value), click.user_id)
+        deps = deps_of(context)
+        ensure_zone(deps, client, click.user_id)
+        view = _draft_modal(deps, purpose, require_id(click.value), click.user_id)
         client.views_open(trigger_id=click.trigger_id, view=view)
 
     guarded(context, body, respond, run)
@@ -174,7 +177,14 @@ def handle_agenda_submission(ack: Ack, body: dict[str, Any], context: BoltContex
         ack,
         body,
         lambda key: flow.post_agenda(
-            deps, cid, user, agenda.questions, on=agenda.on, at=agenda.at, claim=key
+            deps,
+            cid,
+            user,
+            agenda.questions,
+            on=agenda.on,
+            at=agenda.at,
+            zone=agenda.zone,
+            claim=key,
         ),
         fields=FOLLOWUP_FIELDS,
         fallback=BlockId.AGENDA_QUESTIONS,

@@ -82,3 +82,80 @@ def test_every_setting_is_documented_in_env_example_and_readme() -> None:
         assert field.alias is not None
         assert field.alias in example, f"{field.alias} missing from .env.example"
         assert f"`{field.alias}`" in readme, f"{field.alias} missing from README"
+
+
+def test_mentorbot_alone_prints_its_help(tmp_path: Path) -> None:
+    result = run_mentorbot(cwd=tmp_path, env=clean_env())
+    assert result.returncode == 0
+    assert "usage: mentorbot" in result.stdout
+    for command in ("run", "import-people", "db"):
+        assert command in result.stdout
+    assert "error" not in result.stderr.lower()
+
+
+def test_run_names_every_problem_at_once_in_plain_words_before_touching_the_database(
+    tmp_path: Path,
+) -> None:
+    result = run_mentorbot(
+        "run",
+        cwd=tmp_path,
+        env=clean_env(
+            MENTORBOT_CONNECTION_GOAL="ten",
+            MENTORBOT_MAX_SESSIONS="0",
+            MENTORBOT_SUPPORT_URL="intranet/help",
+            PORT="99999",
+        ),
+    )
+    assert result.returncode == 2
+    message = result.stderr
+    assert "Configuration problems:" in message
+    assert "SLACK_BOT_TOKEN is missing" in message
+    assert "SLACK_SIGNING_SECRET is missing" in message
+    assert "MENTORBOT_CONNECTION_GOAL is invalid: it should be a whole number." in message
+    assert "MENTORBOT_MAX_SESSIONS is invalid: it should be at least 1." in message
+    assert "MENTORBOT_SUPPORT_URL is invalid: it must be an http(s) URL." in message
+    assert "PORT is invalid: it should be at most 65535." in message
+    assert "SLACK_APP_TOKEN" in message and "Socket Mode" in message
+    for internal in ("pydantic", "validation error", "Input should", "type=", "Value error"):
+        assert internal not in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "mentorbot.db").exists()
+
+
+def test_a_malformed_token_is_named_without_echoing_it(tmp_path: Path) -> None:
+    result = run_mentorbot(
+        "db",
+        "upgrade",
+        cwd=tmp_path,
+        env=clean_env(SLACK_BOT_TOKEN="xoxp-secret-user-token", SLACK_APP_TOKEN="xoxb-nope"),
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN is invalid" in result.stderr
+    assert "SLACK_APP_TOKEN is invalid: it must start with xapp-." in result.stderr
+    assert "xoxp-secret-user-token" not in result.stderr
+    assert not (tmp_path / "mentorbot.db").exists()
+
+
+def test_dev_py_says_it_is_installing_only_when_it_installs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("dev_under_test", ROOT / "dev.py")
+    assert spec and spec.loader
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    monkeypatch.setattr(dev, "VENV", venv)
+    monkeypatch.setattr(dev, "BIN", venv / "bin")
+    installs: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **_: installs.append(cmd))
+
+    dev.ensure_installed("")
+    assert "Installing mentorbot" in capsys.readouterr().err
+    dev.ensure_installed("")
+    assert capsys.readouterr().err == ""
+    assert len(installs) == 1

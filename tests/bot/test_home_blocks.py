@@ -186,7 +186,11 @@ def test_progress_answer_is_a_valid_message(items: int) -> None:
     payload = build_progress(state)
     assert_valid_message(payload)
     text = _text(payload)
-    assert "2 of 10" in text and "1 behind pace" in text
+    assert (
+        "2 of 10" in text
+        and "about one every 2–3 weeks keeps you on track" in text
+        and "behind" not in text
+    )
     assert "1 of 3" in text
 
 

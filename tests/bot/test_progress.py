@@ -15,6 +15,7 @@ from bot.progress import (
     outside_area,
     pace,
     progress_bar,
+    rhythm,
     summarise,
 )
 
@@ -54,14 +55,14 @@ def test_the_window_is_open_through_day_182_and_closed_on_day_183() -> None:
     assert WINDOW.days_left(START + timedelta(days=183)) == 0
 
 
-def test_sixty_days_in_with_two_connections_is_one_behind_pace() -> None:
+def test_sixty_days_in_with_two_connections_is_one_behind_pace_said_as_a_rhythm() -> None:
     # Expected by day 60: 10 * 60 / 183 = 3.28, so 3 connections; 2 is one behind.
     result = _newcomer(START + timedelta(days=60), {1: START, 2: START + timedelta(days=30)})
     assert result.elapsed_days == 60
     assert result.days_left == 123
     assert result.pace.expected == pytest.approx(600 / 183)
     assert result.pace.behind == 1
-    assert result.pace.label == "1 behind pace"
+    assert result.pace.label == "about one every 2–3 weeks keeps you on track"
 
 
 def test_sixty_days_in_with_three_connections_is_on_pace() -> None:
@@ -70,11 +71,40 @@ def test_sixty_days_in_with_three_connections_is_on_pace() -> None:
 
 
 @pytest.mark.parametrize(
-    ("count", "elapsed", "label"),
-    [(0, 0, "on pace"), (0, 18, "on pace"), (0, 19, "1 behind pace"), (2, 183, "8 behind pace")],
+    ("count", "elapsed", "label", "behind"),
+    [
+        (0, 0, "on pace", 0),
+        (0, 18, "on pace", 0),
+        (0, 19, "about one every 2–3 weeks keeps you on track", 1),
+        (2, 183, "this goal's time is up; every connection still counts in your total", 8),
+    ],
 )
-def test_pace_is_linear_over_the_window(count: int, elapsed: int, label: str) -> None:
+def test_pace_is_linear_over_the_window(count: int, elapsed: int, label: str, behind: int) -> None:
     assert pace(count, 10, elapsed, 183).label == label
+    assert pace(count, 10, elapsed, 183).behind == behind
+
+
+def test_thirty_days_in_with_no_connection_is_never_called_behind() -> None:
+    label = pace(0, 10, 30, 183).label
+    assert "behind" not in label
+    assert label == "about one every 2–3 weeks keeps you on track"
+
+
+@pytest.mark.parametrize(
+    ("to_go", "days_left", "said"),
+    [
+        (10, 183, "about one every 2–3 weeks keeps you on track"),
+        (4, 60, "about one every 2 weeks keeps you on track"),
+        (2, 14, "about one a week keeps you on track"),
+        (1, 5, "about one every 5 days keeps you on track"),
+        (3, 3, "about one a day keeps you on track"),
+        (0, 30, "goal reached"),
+    ],
+)
+def test_the_rhythm_that_reaches_the_goal_is_said_kindly(
+    to_go: int, days_left: int, said: str
+) -> None:
+    assert rhythm(to_go, days_left) == said
 
 
 def test_a_start_date_in_the_future_counts_as_day_zero() -> None:

@@ -62,7 +62,9 @@ def test_every_subcommand_answers_odd_text_from_members_and_strangers(
     for call in harness.fake.calls_to("response_url"):
         assert "something went wrong" not in str(call.params).lower(), (subcommand, call.params)
     harness.fake.settle(quiet=0.2)
-    assert foreign_markup(harness.fake.calls, {"U0ALICE01", "U0BOB0001", "U0STRANGE"}) == []
+    # The configured coordinators are named to people not in the directory.
+    known = {"U0ALICE01", "U0BOB0001", "U0STRANGE", *harness.deps.settings.coordinators}
+    assert foreign_markup(harness.fake.calls, known) == []
 
 
 # --- generated `/mentor` text, dispatched in process ---------------------------------------
@@ -196,8 +198,9 @@ def test_generated_mentor_text_gets_a_kind_answer_with_nothing_live_and_refusals
     assert any(c.method in ("response_url", "views.open") for c in calls), "silence"
     for call in calls:
         assert "something went wrong" not in str(call.params).lower()
-    # Mentions only of people the directory knows (and the sender): none from typed text.
-    assert foreign_markup(calls, directory | {user}) == []
+    # Mentions only of people the directory knows (and the sender, and the configured
+    # coordinators, named to people not in the directory): none from typed text.
+    assert foreign_markup(calls, directory | {user} | deps.settings.coordinators) == []
     after = database_state(deps.engine)
     assert after[1] == "ok"
     if user == STRANGER or parse(command)[0] not in WRITES:

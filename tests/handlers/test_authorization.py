@@ -57,6 +57,7 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.MET_CONFIRM: (lambda w: str(w.met), BOTH),
     ActionId.MET_DECLINE: (lambda w: str(w.met), BOTH),
     ActionId.HOME_FIND_MENTOR: (lambda w: "find", STRANGER_ONLY),
+    ActionId.SHOW_PROGRESS: (lambda w: "help", STRANGER_ONLY),
     ActionId.HOME_TRANSITION: (lambda w: "", STRANGER_ONLY),
     ActionId.HOME_TRANSITION_END: (lambda w: "first_time_manager", STRANGER_ONLY),
 }

@@ -178,6 +178,10 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
     # the mentee posts the follow-ups: q1 answered, q2 not yet; two actions
     followup_view = command_modal(h, "followup", user=MENTEE)
     assert QUESTIONS[1] in text_of(followup_view)
+    # it starts with one action row; a second one is added on demand
+    stored = next(v for v in h.fake.views.values() if v["callback_id"] == "followup_modal")
+    h.slack.action(ActionId.ADD_ACTION_ROW, "1", user=MENTEE, view=stored)
+    followup_view = h.fake.wait_for("views.update")[-1].params["view"]
     reply = h.slack.submit(
         followup_view,
         _followup_values(

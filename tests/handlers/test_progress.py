@@ -65,7 +65,7 @@ def _suggested(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
     ]
 
 
-def test_progress_sixty_days_in_with_two_connections_is_one_behind_pace(
+def test_progress_sixty_days_in_with_two_connections_says_the_rhythm_that_keeps_on_track(
     harness: Harness, session: Session, alice: Person
 ) -> None:
     _connect(session, alice, make_person(session, "U0SALES01", area="Sales"), 40)
@@ -78,7 +78,7 @@ def test_progress_sixty_days_in_with_two_connections_is_one_behind_pace(
     assert answer["response_type"] == "ephemeral"
     text = _text(answer)
     assert "▰▰▱▱▱▱▱▱▱▱" in text and "2 of 10" in text
-    assert "1 behind pace" in text
+    assert "about one every 2–3 weeks keeps you on track" in text and "behind" not in text
     assert "123 days left" in text
     assert "1 of 2 outside your area" in text
 
@@ -177,3 +177,19 @@ def test_progress_for_someone_not_in_the_directory_says_how_to_get_in(harness: H
     harness.slack.command("progress", user="U0NOBODY1")
 
     assert "not in the mentoring directory yet" in _text(_answer(harness))
+
+
+def test_progress_on_day_thirty_without_a_connection_is_kind_and_never_behind(
+    harness: Harness, session: Session
+) -> None:
+    make_person(
+        session, "U0NEW0001", area="Engineering", start_date=(START - timedelta(days=30)).date()
+    )
+    session.commit()
+
+    harness.slack.command("progress", user="U0NEW0001")
+
+    text = _text(_answer(harness))
+    assert "0 of 10" in text
+    assert "about one every 2–3 weeks keeps you on track" in text
+    assert "behind" not in text
