@@ -1,10 +1,12 @@
 """The baseline apps `bench.bench_ack` measures mentorbot against, served by gunicorn.
 
-``create()`` is a bare Bolt app: one `/mentor` command that acks and answers "ok" at the
+``create()`` is a bare Bolt app: one `/mentor` command and any button click
+(``block_actions``, for `bench.bench_click`), each acking and answering "ok" at the
 ``response_url``, with Bolt's defaults (its own signature check, a listener pool of 5
 threads, ``process_before_response=False``), exactly what a Bolt tutorial writes.
-``create_lazy()`` is the same command as a lazy listener (``process_before_response=True``):
-``ack`` runs in the request thread and the answer on the listener pool.
+``create_lazy()`` is the same command and clicks as lazy listeners
+(``process_before_response=True``): ``ack`` runs in the request thread and the answer
+on the listener pool.
 
 Both read SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the environment:
 
@@ -14,6 +16,7 @@ Both read SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL from the envir
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
@@ -22,6 +25,8 @@ from slack_sdk import WebClient
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
+
+ANY_ACTION = re.compile(".*")
 
 
 def _app(*, process_before_response: bool) -> App:
@@ -35,14 +40,15 @@ def _app(*, process_before_response: bool) -> App:
 
 
 def create() -> WSGIApplication:
-    """One `/mentor` command that acks, then answers "ok" (Bolt's defaults)."""
+    """`/mentor` and any click: ack, then answer "ok" (Bolt's defaults)."""
     app = _app(process_before_response=False)
 
-    @app.command("/mentor")
-    def mentor(ack: Ack, respond: Respond) -> None:
+    def answer(ack: Ack, respond: Respond) -> None:
         ack()
         respond("ok")
 
+    app.command("/mentor")(answer)
+    app.action(ANY_ACTION)(answer)
     return SlackRequestHandler(app)
 
 
@@ -57,4 +63,5 @@ def create_lazy() -> WSGIApplication:
         respond("ok")
 
     app.command("/mentor")(ack=acknowledge, lazy=[answer])
+    app.action(ANY_ACTION)(ack=acknowledge, lazy=[answer])
     return SlackRequestHandler(app)

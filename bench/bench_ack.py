@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from bench.bench_find import QUERIES, build, percentile, slack_id
 from bot.front_door import UNHANDLED
@@ -85,8 +85,11 @@ SUBCOMMANDS = ("find", "progress", "help")
 
 # --- a fake Slack: Web API and response_url, optionally slow -----------------------------
 class FakeSlackServer:
-    """Answers every Web API call ``ok`` (``auth.test`` with a bot identity) and records
-    when each response_url answer arrives; every answer waits ``delay`` seconds first.
+    """Answers every Web API call ``ok`` (``auth.test`` with a bot identity;
+    ``conversations.open`` with a ``D…`` or, for several users, ``G…`` channel;
+    ``chat.postMessage`` with its channel and a ts) and records when each response_url
+    answer and the first post in each group DM arrive (``group_posts``); every answer
+    waits ``delay`` seconds first.
 
     Minimal on purpose (no Block Kit validation): its own CPU must not weigh on the
     figures. Its listen backlog holds a whole burst (the default 5 would drop SYNs).
@@ -96,6 +99,7 @@ class FakeSlackServer:
         self.delay = delay
         self.cond = threading.Condition()
         self.answers: dict[str, float] = {}
+        self.group_posts: dict[str, float] = {}  # G channel -> its first post's arrival
         self.api_calls = 0
         fake = self
 
@@ -108,7 +112,7 @@ class FakeSlackServer:
             disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if fake.delay:
                     time.sleep(fake.delay)
                 if self.path.startswith("/response/"):
@@ -125,8 +129,15 @@ class FakeSlackServer:
                             bot_id="B0BOT0001",
                             url="https://example.slack.com/",
                         )
+                    method = self.path.rsplit("/", 1)[-1]
+                    if method in ("conversations.open", "chat.postMessage"):
+                        body.update(fake.answer(method, raw, self.headers))
                     with fake.cond:
                         fake.api_calls += 1
+                        channel = str(body.get("channel"))
+                        if method == "chat.postMessage" and channel.startswith("G"):
+                            fake.group_posts.setdefault(channel, time.monotonic())
+                            fake.cond.notify_all()
                 data = json.dumps(body).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -142,6 +153,27 @@ class FakeSlackServer:
         self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, method: str, raw: bytes, headers: Any) -> dict[str, Any]:
+        """What Slack adds to ``ok`` for a conversation opened or a message posted."""
+        if "json" in (headers.get("Content-Type") or ""):
+            args = json.loads(raw or b"{}")
+        else:
+            args = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if method == "conversations.open":
+            users = sorted(str(args.get("users") or "").split(","))
+            digest = hashlib.sha1(",".join(users).encode()).hexdigest()[:10].upper()
+            return {"channel": {"id": ("G" if len(users) > 1 else "D") + digest}}
+        channel = str(args.get("channel") or "")
+        if channel.startswith("U"):  # a DM to a user ID lands in the bot's DM with them
+            channel = "D" + channel[1:]
+        return {"channel": channel, "ts": f"{time.time():.6f}"}
+
+    def wait_group_posts(self, count: int, timeout: float) -> dict[str, float]:
+        """Wait until ``count`` group DMs had a post or ``timeout`` passed; the arrivals."""
+        with self.cond:
+            self.cond.wait_for(lambda: len(self.group_posts) >= count, timeout)
+            return dict(self.group_posts)
 
     def wait_answers(self, names: list[str], timeout: float) -> dict[str, float]:
         """Wait until every named answer arrived or ``timeout`` passed; the arrivals."""
@@ -162,6 +194,7 @@ class FakeSlackServer:
 class Target:
     name: str
     argv: tuple[str, ...]  # with {port}, {workers}, {threads} to fill in
+    cwd: Path = ROOT  # the checkout it runs from (its own PYTHONPATH)
 
 
 def _bin(name: str) -> str:
@@ -221,8 +254,8 @@ def serving(
     with log.open("ab") as out:
         process = subprocess.Popen(
             argv,
-            cwd=ROOT,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            cwd=target.cwd,
+            env={**os.environ, **env, "PYTHONPATH": str(target.cwd)},
             stdout=out,
             stderr=out,
             start_new_session=True,
@@ -336,21 +369,7 @@ def burst(
     """``count`` signed commands released at once; then wait for their answers."""
     rng = random.Random(prefix)
     bodies = [command_body(n, prefix, fake.url, people, rng) for n in range(count)]
-    results: list[Result | None] = [None] * count
-    gate = threading.Barrier(count + 1)
-
-    def send(n: int) -> None:
-        gate.wait()
-        results[n] = post_signed(port, bodies[n], client_timeout)
-
-    threads = [threading.Thread(target=send, args=(n,), daemon=True) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    started = time.monotonic()
-    for thread in threads:
-        thread.join(client_timeout + 5)
-    out = Burst([r or Result(0, "", client_timeout) for r in results])
+    out, started = send_all(port, bodies, client_timeout)
     names = [f"{prefix}-{n}" for n in range(count)]
     remaining = max(1.0, answers_timeout - (time.monotonic() - started))
     arrived = fake.wait_answers(names, remaining)
@@ -358,6 +377,26 @@ def burst(
     if len(arrived) == count:
         out.answers_all_in = max(arrived.values()) - started
     return out
+
+
+def send_all(port: int, bodies: list[bytes], client_timeout: float) -> tuple[Burst, float]:
+    """Post every signed body at once, each on a thread of its own; the HTTP answers and
+    the moment (``time.monotonic()``) they were released."""
+    results: list[Result | None] = [None] * len(bodies)
+    gate = threading.Barrier(len(bodies) + 1)
+
+    def send(n: int) -> None:
+        gate.wait()
+        results[n] = post_signed(port, bodies[n], client_timeout)
+
+    threads = [threading.Thread(target=send, args=(n,), daemon=True) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join(client_timeout + 5)
+    return Burst([r or Result(0, "", client_timeout) for r in results]), started
 
 
 def warm_up(port: int, fake: FakeSlackServer, prefix: str, people: int) -> None:
@@ -375,7 +414,13 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-def print_table(title: str, bursts: dict[str, Burst]) -> None:
+def print_table(
+    title: str,
+    bursts: dict[str, Burst],
+    *,
+    answers: str = "all response_url answers",
+    baselines: tuple[str, ...] = (BARE.name, BARE_LAZY.name),
+) -> None:
     names = list(bursts)
     width = max(20, *(len(n) + 2 for n in names))
     print(f"\n{title}")
@@ -393,7 +438,7 @@ def print_table(title: str, bursts: dict[str, Burst]) -> None:
         rows.append((label, [f"{b.count(key)} / {len(b.results)}" for b in bursts.values()]))
     rows.append(
         (
-            "all response_url answers",
+            answers,
             [
                 f"in {b.answers_all_in:.1f} s"
                 if b.answers_all_in is not None
@@ -406,12 +451,12 @@ def print_table(title: str, bursts: dict[str, Burst]) -> None:
         print(f"  {label:<24}" + "".join(f"{c:>{width}}" for c in cells))
     # Bolt's defaults queue the bare app's acks behind its own slow answers too: with a
     # slow Slack the lazy bare app is the honest baseline, so both ratios are printed.
-    for base in (BARE.name, BARE_LAZY.name):
+    for base in (b for b in baselines if b in bursts):
         p99 = percentile(bursts[base].seconds, 99)
         ratios = [
             f"{name} {percentile(b.seconds, 99) / p99:.1f}x"
             for name, b in bursts.items()
-            if name not in (BARE.name, BARE_LAZY.name)
+            if name not in baselines
         ]
         print(f"  p99 against {base} (target: within 1.5x): " + ", ".join(ratios))
     sys.stdout.flush()

@@ -61,6 +61,42 @@ AREAS = ("Engineering", "Finance", "Sales", "Marketing", "Design", "People", "Da
 WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
 
 
+def person_row(i: int, now: datetime) -> dict[str, Any]:
+    """The ``person`` row of person ``i`` (Slack ID ``U%08d``); its columns are the same
+    in every schema since the first migration (``bench.bench_click`` builds old ones)."""
+    return {
+        "slack_id": f"U{i:08d}",
+        "name": f"Person {i}",
+        "area": AREAS[i % len(AREAS)],
+        "level": 1 + i % 8,
+        "tz": "Europe/London",
+        "is_active": True,
+        "nudges_muted": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def conversation_row(
+    mentee: int, mentor: int, status: ConversationStatus, created: datetime, n: int
+) -> dict[str, Any]:
+    """A ``conversation`` row between two person IDs, its request card at ``D<mentor>``."""
+    return {
+        "mentee_id": mentee,
+        "mentor_id": mentor,
+        "status": status.value,
+        "topic": "public speaking",
+        "questions": ["How do I start?", "What do I avoid?"],
+        "context": "",
+        "format": "call",
+        "created_at": created,
+        "status_changed_at": created,
+        "on_call": False,
+        "mentor_dm_channel": f"D{mentor:08d}",
+        "mentor_dm_ts": f"1700000000.{n:06d}",
+    }
+
+
 def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int, str]]:
     """The database; returns (conversation ID, mentor's Slack ID) of the fresh requests."""
     engine = make_engine(url)
@@ -70,20 +106,7 @@ def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int,
     with engine.begin() as db:
         db.execute(
             insert(Person),
-            [
-                {
-                    "slack_id": f"U{i:08d}",
-                    "name": f"Person {i}",
-                    "area": AREAS[i % len(AREAS)],
-                    "level": 1 + i % 8,
-                    "tz": "Europe/London",
-                    "is_active": True,
-                    "nudges_muted": False,
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for i in range(n_people)
-            ],
+            [person_row(i, NOW) for i in range(n_people)],
         )
         ids = [r[0] for r in db.execute(select(Person.id).order_by(Person.id))]
         rows: list[dict[str, Any]] = []
@@ -96,20 +119,7 @@ def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int,
                     break
             if status in (*OPEN_REQUEST_STATUSES, ConversationStatus.ACTIVE):
                 pairs.add((mentee, mentor))
-            return {
-                "mentee_id": mentee,
-                "mentor_id": mentor,
-                "status": status.value,
-                "topic": "public speaking",
-                "questions": ["How do I start?", "What do I avoid?"],
-                "context": "",
-                "format": "call",
-                "created_at": created,
-                "status_changed_at": created,
-                "on_call": False,
-                "mentor_dm_channel": f"D{mentor:08d}",
-                "mentor_dm_ts": f"1700000000.{len(rows):06d}",
-            }
+            return conversation_row(mentee, mentor, status, created, len(rows))
 
         for _ in range(due):
             rows.append(conversation(ConversationStatus.REQUESTED, NOW - timedelta(days=8)))

@@ -23,6 +23,9 @@ at full size fits in minutes; ``--quick`` is 500 DMs at scale 10. It prints the 
 time against the minimum (target: within 1.2x), duplicates and lost messages (target:
 0 and 0), the 429s received and every Slack call made.
 
+What the outbox costs a click (Accept's click-to-ack latency and its welcome, before
+and after the conversation use cases moved onto the outbox) is ``bench.bench_click``.
+
 Run from the repository root:
 
     .venv/bin/python -m bench.bench_outbox --quick       # ~15 s
