@@ -9,19 +9,22 @@ factory reading the same environment as ``mentorbot run --http``:
   Bolt's 5 (acks still wait for a free thread; the pool only moves the queue).
 - ``lazy()``: `/mentor` alone, as a Bolt lazy listener with ``process_before_response``:
   ``ack`` runs in the request thread, the subcommand on the listener pool. The replay
-  claim (a database write) still runs before the ack, as mentorbot's middleware does
-  today; ``lazy(claim=False)`` leaves it out to show its share.
+  claim (a database write) runs before the ack, as mentorbot's middleware did before
+  clicks were claimed in their listener's thread; ``lazy(claim=False)`` leaves it out
+  to show its share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 
-from bot.app import _deduplicate_events, create_app
+from bot import replays
+from bot.app import create_app
 from bot.clock import utc_now
 from bot.config import load_settings, require_http
 from bot.context import Deps
@@ -58,7 +61,15 @@ def lazy(claim: bool = True) -> WSGIApplication:
         process_before_response=True,
     )
     if claim:
-        app.use(_deduplicate_events(deps))
+
+        def claim_first(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+            """The replay claim, a database write, in the request thread before the ack."""
+            key = replays.listener_key(body)
+            if key and not replays.claim_delivery(deps.open_session, key, now=deps.clock()):
+                return BoltResponse(status=200, body="")
+            return next()
+
+        app.use(claim_first)
 
     def acknowledge(ack: Ack) -> None:
         ack()
