@@ -34,7 +34,13 @@ from bot.blocks.payload import (
     ident,
     idents,
 )
-from bot.blocks.requests import format_since, modal, option, text_input
+from bot.blocks.requests import (
+    format_since,
+    modal,
+    option,
+    request_answer_blocks,
+    text_input,
+)
 from bot.conversations import (
     MAX_ACTIONS,
     MAX_AGENDA_QUESTIONS,
@@ -47,9 +53,11 @@ from bot.conversations import (
     FollowupView,
     RequestLine,
     SessionLogged,
+    WaitingRequest,
     split_questions,
 )
-from bot.ids import ActionId, BlockId, CallbackId
+from bot.conversations.overview import WAITING_STATES
+from bot.ids import ActionId, BlockId, CallbackId, withdraw_option
 
 OUTCOMES = {"answered": "Answered", "partly": "Partly", "not_yet": "Not yet"}
 OWNERS = {"mentee": "Mentee", "mentor": "Mentor"}
@@ -61,6 +69,7 @@ STATE_LABELS = {
     "declined": ":no_entry_sign: declined",
     "expired": ":hourglass: expired",
     "closed": ":checkered_flag: closed",
+    "withdrawn": ":leftwards_arrow_with_hook: withdrawn",
 }
 NEXT_STEPS = {
     "post_agenda": "post the agenda for the next session",
@@ -522,6 +531,53 @@ def _active_line(line: ActiveLine) -> str:
     )
 
 
+def _withdraw_menu(conversation_id: int) -> dict[str, Any]:
+    """One small overflow on a waiting request's line: withdraw, or withdraw and ask next."""
+    return {
+        "type": "overflow",
+        "action_id": ActionId.WITHDRAW_MENU,
+        "options": [
+            option(withdraw_option(conversation_id, ask_next=False), "Withdraw"),
+            option(
+                withdraw_option(conversation_id, ask_next=True), "Withdraw and ask someone else"
+            ),
+        ],
+    }
+
+
+def _request_sections(title: str, lines: Sequence[RequestLine]) -> list[Block]:
+    """My requests: those still waiting one per section, each with its withdraw menu,
+    then the others as bullet lines."""
+    waiting = [r for r in lines if r.state in WAITING_STATES]
+    settled = [_request_line(r) for r in lines if r.state not in WAITING_STATES]
+    blocks: list[Block] = [section(title)] if waiting else []
+    blocks += [
+        section(f"• {_request_line(r)}", accessory=_withdraw_menu(r.conversation_id))
+        for r in waiting
+    ]
+    if settled:
+        blocks += _list_sections("" if waiting else title, settled)
+    return blocks
+
+
+def build_waiting_request(waiting: WaitingRequest) -> list[Block]:
+    """A request waiting for me as mentor, as its DM card shows it: who asks, the topic, the
+    questions, and Accept / More info / Pass / Decline (the App Home lists these)."""
+    cid = waiting.conversation_id
+    since = context(f"Waiting since {format_since(waiting.since)}")
+    if waiting.request is None:
+        return [
+            section(f"{mention(waiting.mentee_slack_id)} · {escape(waiting.topic)}"),
+            actions(
+                button("Accept", ActionId.ACCEPT_REQUEST, str(cid), style="primary"),
+                button("Decline", ActionId.DECLINE_REQUEST, str(cid)),
+                block_id=f"home_waiting_{cid}",
+            ),
+            since,
+        ]
+    return [*request_answer_blocks(waiting.request, block_id=f"home_waiting_{cid}"), since]
+
+
 def _list_sections(title: str, lines: Sequence[str]) -> list[Block]:
     """``title`` and its bullet lines, in as many sections as it takes to keep lines whole."""
     blocks: list[Block] = []
@@ -545,8 +601,7 @@ def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10)
     if not state.requests:
         return [context("No mentoring requests yet: `/mentor find &lt;topic&gt;` to start.")]
     shown = state.requests[:max_items]
-    lines = [_request_line(r) for r in shown]
-    return [*_list_sections("*Your requests*", lines), *_more(len(state.requests), max_items)]
+    return [*_request_sections("*Your requests*", shown), *_more(len(state.requests), max_items)]
 
 
 def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list[Block]:
@@ -555,20 +610,7 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
     if state.waiting:
         blocks.append(section("*Requests waiting for you*"))
         for waiting in state.waiting[:max_items]:
-            cid = str(waiting.conversation_id)
-            blocks.append(
-                section(
-                    f"{mention(waiting.mentee_slack_id)} · {escape(waiting.topic)} · since "
-                    f"{format_since(waiting.since)}"
-                )
-            )
-            blocks.append(
-                actions(
-                    button("Accept", ActionId.ACCEPT_REQUEST, cid, style="primary"),
-                    button("Decline", ActionId.DECLINE_REQUEST, cid),
-                    block_id=f"home_waiting_{cid}",
-                )
-            )
+            blocks += build_waiting_request(waiting)
         blocks += _more(len(state.waiting), max_items)
     if state.active:
         active = [_active_line(a) for a in state.active[:max_items]]
@@ -587,8 +629,7 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
             )
         blocks += _more(len(state.actions), max_items)
     if state.requests:
-        requests = [_request_line(r) for r in state.requests[:max_items]]
-        blocks += _list_sections("*Your requests*", requests)
+        blocks += _request_sections("*Your requests*", state.requests[:max_items])
         blocks += _more(len(state.requests), max_items)
     if len(blocks) == 1:
         blocks.append(
