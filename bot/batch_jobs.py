@@ -74,7 +74,7 @@ def _expiry_notices(
     assert conversation is not None
     mentee = session.get(Person, conversation.mentee_id)
     assert mentee is not None
-    suggestions = svc.next_best_mentors(
+    suggestions, general = svc.next_best_or_any(
         session,
         mentee,
         conversation.topic,
@@ -83,7 +83,9 @@ def _expiry_notices(
         exclude_ids=[conversation.mentor_id],
     )
     request = svc.snapshot(session, conversation)
-    told = build_request_expired(request.mentor_slack_id, request.topic, suggestions)
+    told = build_request_expired(
+        request.mentor_slack_id, request.topic, suggestions, general=general
+    )
     effects: list[Effect] = [
         dm(f"request:{cid}:expired:to-mentee", request.mentee_slack_id, told),
         *answer_card(session, request, EXPIRED_OUTCOME, event="expired"),

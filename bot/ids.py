@@ -33,6 +33,9 @@ class ActionId(StrEnum):
     CLOSE_EARLY = "close_early"  # value: conversation id
     OPEN_SUNSET = "open_sunset"  # value: conversation id
     ADD_ACTION_ROW = "add_action_row"  # in the follow-up modal
+    WITHDRAW_REQUEST = "withdraw_request"  # value: conversation id (the mentee)
+    WITHDRAW_ASK_NEXT = "withdraw_ask_next"  # value: conversation id; then the next best
+    WITHDRAW_MENU = "withdraw_menu"  # overflow: withdraw_option(conversation id, ask_next)
 
     # --- connections, progress, App Home ---
     MET_CONFIRM = "met_confirm"  # value: met log id
@@ -106,6 +109,22 @@ class BlockId(StrEnum):
     # --- connections, progress, App Home ---
     HOME_FIND_TOPIC = "home_find_topic"
     HOME_TRANSITION = "home_transition"
+
+
+WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"
+
+
+def withdraw_option(conversation_id: int, *, ask_next: bool) -> str:
+    """The value of a withdraw overflow option: which request, and whether to ask the next."""
+    return f"{WITHDRAW_NEXT_PREFIX if ask_next else WITHDRAW_PREFIX}{conversation_id}"
+
+
+def parse_withdraw_option(value: str) -> tuple[str, bool]:
+    """(the conversation id as sent, ask next?); ("", False) for anything else."""
+    for prefix, ask_next in ((WITHDRAW_PREFIX, False), (WITHDRAW_NEXT_PREFIX, True)):
+        if value.startswith(prefix):
+            return value[len(prefix) :], ask_next
+    return "", False
 
 
 def request_button_value(mentor_slack_id: str, topic: str | None = None) -> str:

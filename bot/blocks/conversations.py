@@ -35,7 +35,13 @@ from bot.blocks.payload import (
     ident,
     idents,
 )
-from bot.blocks.requests import format_since, modal, option, text_input
+from bot.blocks.requests import (
+    format_since,
+    modal,
+    option,
+    request_answer_blocks,
+    text_input,
+)
 from bot.clock import valid_zone
 from bot.connections import MetRequest
 from bot.conversations import (
@@ -50,9 +56,11 @@ from bot.conversations import (
     FollowupView,
     RequestLine,
     SessionLogged,
+    WaitingRequest,
     split_questions,
 )
-from bot.ids import ActionId, BlockId, CallbackId, request_button_value
+from bot.conversations.overview import WAITING_STATES
+from bot.ids import ActionId, BlockId, CallbackId, request_button_value, withdraw_option
 
 OUTCOMES = {"answered": "Answered", "partly": "Partly", "not_yet": "Not yet"}
 OWNERS = {"mentee": "Mentee", "mentor": "Mentor"}
@@ -64,10 +72,11 @@ STATE_LABELS = {
     "declined": ":no_entry_sign: declined",
     "expired": ":hourglass: expired",
     "closed": ":checkered_flag: closed",
+    "withdrawn": ":leftwards_arrow_with_hook: withdrawn",
 }
 # Requests still open from the mentee's side (accepted ones show as conversations; one
 # waiting for the mentee's answer shows under "Needs you").
-PENDING_REQUEST_STATES = ("sent", "passed_on", "declined", "expired")
+PENDING_REQUEST_STATES = ("sent", "passed_on", "declined", "expired", "withdrawn")
 NEXT_STEPS = {
     "post_agenda": "post the agenda for the next session",
     "log_session": "meet, then log the session",
@@ -535,6 +544,53 @@ def _active_line(line: ActiveLine) -> str:
     )
 
 
+def _withdraw_menu(conversation_id: int) -> dict[str, Any]:
+    """One small overflow on a waiting request's line: withdraw, or withdraw and ask next."""
+    return {
+        "type": "overflow",
+        "action_id": ActionId.WITHDRAW_MENU,
+        "options": [
+            option(withdraw_option(conversation_id, ask_next=False), "Withdraw"),
+            option(
+                withdraw_option(conversation_id, ask_next=True), "Withdraw and ask someone else"
+            ),
+        ],
+    }
+
+
+def _request_sections(title: str, lines: Sequence[RequestLine]) -> list[Block]:
+    """My requests: those still waiting one per section, each with its withdraw menu,
+    then the others as bullet lines."""
+    waiting = [r for r in lines if r.state in WAITING_STATES]
+    settled = [_request_line(r) for r in lines if r.state not in WAITING_STATES]
+    blocks: list[Block] = [section(title)] if waiting else []
+    blocks += [
+        section(f"• {_request_line(r)}", accessory=_withdraw_menu(r.conversation_id))
+        for r in waiting
+    ]
+    if settled:
+        blocks += _list_sections("" if waiting else title, settled)
+    return blocks
+
+
+def build_waiting_request(waiting: WaitingRequest) -> list[Block]:
+    """A request waiting for me as mentor, as its DM card shows it: who asks, the topic, the
+    questions, and Accept / More info / Pass / Decline (the App Home lists these)."""
+    cid = waiting.conversation_id
+    since = context(f"Waiting since {format_since(waiting.since)}")
+    if waiting.request is None:
+        return [
+            section(f"{mention(waiting.mentee_slack_id)} · {escape(waiting.topic)}"),
+            actions(
+                button("Accept", ActionId.ACCEPT_REQUEST, str(cid), style="primary"),
+                button("Decline", ActionId.DECLINE_REQUEST, str(cid)),
+                block_id=f"home_waiting_{cid}",
+            ),
+            since,
+        ]
+    return [*request_answer_blocks(waiting.request, block_id=f"home_waiting_{cid}"), since]
+
+
 def _list_sections(title: str, lines: Sequence[str]) -> list[Block]:
     """``title`` and its bullet lines, in as many sections as it takes to keep lines whole."""
     blocks: list[Block] = []
@@ -558,11 +614,10 @@ def build_request_status_lines(state: ConversationsHome, *, max_items: int = 10)
     if not state.requests:
         return [context("No mentoring requests yet: `/mentor find &lt;topic&gt;` to start.")]
     shown = state.requests[:max_items]
-    lines = [_request_line(r) for r in shown]
-    return [*_list_sections("*Your requests*", lines), *_more(len(state.requests), max_items)]
+    return [*_request_sections("*Your requests*", shown), *_more(len(state.requests), max_items)]
 
 
-MAX_NEEDS = 8  # items under "Needs you"; the rest are summarised
+MAX_NEEDS = 6  # items under "Needs you"; the rest are summarised
 PAST_SHOWN = 3
 NEXT_STEP_BUTTONS = {  # the mentee's next step in an active conversation
     "post_agenda": ("Post the agenda", ActionId.OPEN_AGENDA),
@@ -581,23 +636,7 @@ def build_needs_you(
     for waiting in state.waiting:
         if waiting.status == "info_requested":
             continue  # waiting for the mentee's answer, not for you
-        cid = str(waiting.conversation_id)
-        items.append(
-            [
-                section(
-                    f":envelope: {mention(waiting.mentee_slack_id)} asks you about "
-                    f"*{escape(waiting.topic) or 'a conversation'}* · since "
-                    f"{format_since(waiting.since)}"
-                ),
-                actions(
-                    button("Accept", ActionId.ACCEPT_REQUEST, cid, style="primary"),
-                    button("More info", ActionId.ASK_MORE_INFO, cid),
-                    button("Pass", ActionId.PASS_REQUEST, cid),
-                    button("Decline", ActionId.DECLINE_REQUEST, cid),
-                    block_id=f"home_waiting_{cid}",
-                ),
-            ]
-        )
+        items.append(build_waiting_request(waiting))
     for request in state.requests:
         if request.state == "info_requested":
             items.append(
@@ -705,8 +744,7 @@ def build_home_sections(state: ConversationsHome, *, max_items: int = 5) -> list
         blocks.append(context(f"Past conversations: {shown}{more}."))
     pending = [r for r in state.requests if r.state in PENDING_REQUEST_STATES]
     if pending:
-        requests = [_request_line(r) for r in pending[:max_items]]
-        blocks += _list_sections("*Your requests*", requests)
+        blocks += _request_sections("*Your requests*", pending[:max_items])
         blocks += _more(len(pending), max_items)
     if len(blocks) == 1:
         blocks.append(

@@ -203,14 +203,14 @@ def _request_body(card: RequestSnapshot) -> list[Block]:
     return blocks
 
 
-def build_request_card(card: RequestSnapshot) -> dict[str, Any]:
-    """The mentor's DM: the request, its questions, and Accept / More info / Pass / Decline."""
+def request_answer_blocks(card: RequestSnapshot, *, block_id: str | None = None) -> list[Block]:
+    """Who asks, the request, its questions, and Accept / More info / Pass / Decline: the
+    mentor's card and the waiting request on their Home show the same."""
     intro = f"{mention(card.mentee_slack_id)} would like a mentoring conversation with you."
     if card.passed_from_slack_id:
         intro += f" {mention(card.passed_from_slack_id)} passed this request on to you."
     value = str(card.conversation_id)
-    blocks: list[Block] = [
-        header("A mentoring request"),
+    return [
         section(intro),
         *_request_body(card),
         actions(
@@ -218,8 +218,16 @@ def build_request_card(card: RequestSnapshot) -> dict[str, Any]:
             button("Ask for more info", ActionId.ASK_MORE_INFO, value),
             button("Pass to a colleague", ActionId.PASS_REQUEST, value),
             button("Decline", ActionId.DECLINE_REQUEST, value, style="danger"),
-            block_id=f"request_{card.conversation_id}",
+            block_id=block_id or f"request_{card.conversation_id}",
         ),
+    ]
+
+
+def build_request_card(card: RequestSnapshot) -> dict[str, Any]:
+    """The mentor's DM: the request, its questions, and Accept / More info / Pass / Decline."""
+    blocks: list[Block] = [
+        header("A mentoring request"),
+        *request_answer_blocks(card),
         context(
             "Accepting opens a group DM with you, the mentee and me, where the agenda is "
             "posted. One to three conversations, then the relationship ends by design."
@@ -274,17 +282,63 @@ def build_info_answer_modal(
     )
 
 
-def build_pass_modal(conversation_id: int) -> dict[str, Any]:
-    blocks: list[Block] = [
+PASS_NOBODY = (
+    "Thank you for looking for someone better placed. Right now no other mentor fits "
+    "this request: the colleagues who could take it are in the mentee's own area or "
+    "reporting line, at capacity, paused, or too far apart in seniority. Declining with a "
+    "short reason is kind too: the mentee gets other suggestions at once."
+)
+
+
+def _mentor_option(mentor: Suggested) -> dict[str, Any]:
+    """A colleague in a select: options show no mentions, so their name (or ID) and why."""
+    option: dict[str, Any] = {
+        "text": plain(mentor.name or mentor.slack_id, 75),
+        "value": mentor.slack_id,
+    }
+    if mentor.why:
+        option["description"] = plain(mentor.why, 75)
+    return option
+
+
+def build_pass_modal(conversation_id: int, mentors: Sequence[Suggested]) -> dict[str, Any]:
+    """Pass to one of the eligible mentors, best first as find ranks them for the mentee;
+    when nobody is eligible, say so kindly and offer to decline instead."""
+    if not mentors:
+        blocks: list[Block] = [
+            section(PASS_NOBODY),
+            actions(
+                button(
+                    "Decline instead",
+                    ActionId.DECLINE_REQUEST,
+                    str(conversation_id),
+                    style="danger",
+                )
+            ),
+        ]
+        return modal(
+            CallbackId.CONVERSATION_NOTICE,
+            "Pass to a colleague",
+            blocks,
+            submit=None,
+            close="Close",
+        )
+    blocks = [
         section(
-            "Who would be a better fit? They get the request with its questions, and "
-            "the mentee is told."
+            "Who would be a better fit? These mentors could take it, best first as "
+            "`/mentor find` ranks them for the mentee. They get the request with its "
+            "questions, and the mentee is told."
         ),
         {
             "type": "input",
             "block_id": BlockId.PASS_TO,
             "label": plain("Pass to"),
-            "element": {"type": "users_select", "action_id": BlockId.PASS_TO},
+            "element": {
+                "type": "static_select",
+                "action_id": BlockId.PASS_TO,
+                "placeholder": plain("Pick a mentor"),
+                "options": [_mentor_option(m) for m in mentors[:100]],
+            },
         },
     ]
     return modal(
@@ -320,12 +374,27 @@ def build_decline_modal(conversation_id: int) -> dict[str, Any]:
 # --- what the mentee is told ---------------------------------------------------------------
 
 
-def _suggestion_blocks(suggestions: Sequence[Suggested], topic: str) -> list[Block]:
+SEARCH_AGAIN = button("Search with other words", ActionId.HOME_FIND_MENTOR, "find")
+
+
+def _suggestion_blocks(
+    suggestions: Sequence[Suggested], topic: str, *, general: bool = False
+) -> list[Block]:
+    """Who to ask instead, each a click away; when nobody offers the topic (``general``:
+    these mentors are for any topic) or nobody fits at all, a search with other words."""
     if not suggestions:
         return [
-            context("No other mentor fits right now; try `/mentor find` with other words later.")
+            section("No other mentor fits this topic right now. Other words often find someone."),
+            actions(SEARCH_AGAIN),
         ]
-    blocks: list[Block] = [section("*You could ask one of these mentors instead:*")]
+    if general:
+        title = (
+            "*Nobody else offers this topic right now.* These mentors have time and may "
+            "still help, or search with other words:"
+        )
+    else:
+        title = "*You could ask one of these mentors instead:*"
+    blocks: list[Block] = [section(title)]
     for suggestion in suggestions[:5]:
         blocks.append(
             section(
@@ -337,26 +406,74 @@ def _suggestion_blocks(suggestions: Sequence[Suggested], topic: str) -> list[Blo
                 ),
             )
         )
+    if general:
+        blocks.append(actions(SEARCH_AGAIN))
     return blocks
 
 
+EXPECT_ANSWER = (
+    "Mentors usually answer within a few days; if there's no answer in 7 days, the request "
+    "expires and I'll suggest others."
+)
+
+
+def withdraw_buttons(conversation_id: int) -> Block:
+    """The mentee's way out of a waiting request: withdraw, or withdraw and ask the next."""
+    value = str(conversation_id)
+    return actions(
+        button("Withdraw", ActionId.WITHDRAW_REQUEST, value),
+        button("Withdraw and ask someone else", ActionId.WITHDRAW_ASK_NEXT, value),
+        block_id=f"withdraw_{conversation_id}",
+    )
+
+
 def build_request_sent(
-    mentor_slack_id: str, topic: str, *, delivered: bool = True
+    mentor_slack_id: str,
+    topic: str,
+    *,
+    delivered: bool = True,
+    conversation_id: int | None = None,
 ) -> dict[str, Any]:
-    """The mentee's confirmation; ``delivered`` is False when Slack refused the mentor's DM."""
+    """The mentee's confirmation, with when to expect an answer and a way to withdraw;
+    ``delivered`` is False when Slack refused the mentor's DM."""
     if not delivered:
         text = (
             f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is saved, "
             "but I couldn't send it to them in Slack just now. They'll see it on their Home "
             "tab; if there's no answer within 7 days, I'll suggest other mentors."
         )
-        return message(text, [section(":envelope: " + text)])
+        blocks = [section(":envelope: " + text)]
+    else:
+        text = (
+            f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is sent. "
+            "You'll hear here when they answer; `/mentor progress` and the Home tab show "
+            "where it stands."
+        )
+        blocks = [section(":envelope_with_arrow: " + text), context(EXPECT_ANSWER)]
+    if conversation_id is not None:
+        blocks.append(withdraw_buttons(conversation_id))
+    return message(text, blocks)
+
+
+def build_request_withdrawn(
+    mentor_slack_id: str,
+    topic: str,
+    suggestions: Sequence[Suggested],
+    *,
+    general: bool = False,
+    ask_next: bool = False,
+) -> dict[str, Any]:
+    """The mentee's note once they withdrew a request; with ``ask_next``, who to ask now."""
     text = (
-        f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is sent. "
-        "You'll hear here when they answer; `/mentor progress` and the Home tab show "
-        "where it stands."
+        f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* is withdrawn; "
+        "they've been told, and nothing more is needed from them."
     )
-    return message(text, [section(":envelope_with_arrow: " + text)])
+    blocks: list[Block] = [section(":leftwards_arrow_with_hook: " + text)]
+    if ask_next:
+        blocks += [divider(), *_suggestion_blocks(suggestions, topic, general=general)]
+    else:
+        blocks.append(actions(button("Find a mentor", ActionId.HOME_FIND_MENTOR, "find")))
+    return message(text, blocks)
 
 
 def build_info_requested(
@@ -385,24 +502,26 @@ def build_request_declined(
     topic: str,
     reason: str | None,
     suggestions: Sequence[Suggested],
+    *,
+    general: bool = False,
 ) -> dict[str, Any]:
     text = f"{mention(mentor_slack_id)} can't take your request about *{escape(topic)}* right now."
     blocks: list[Block] = [section(text)]
     if reason:
         blocks.append(section(f"Their note:\n{quote(reason)}"))
-    blocks += [divider(), *_suggestion_blocks(suggestions, topic)]
+    blocks += [divider(), *_suggestion_blocks(suggestions, topic, general=general)]
     return message(text, blocks)
 
 
 def build_request_expired(
-    mentor_slack_id: str, topic: str, suggestions: Sequence[Suggested]
+    mentor_slack_id: str, topic: str, suggestions: Sequence[Suggested], *, general: bool = False
 ) -> dict[str, Any]:
     text = (
         f"Your request to {mention(mentor_slack_id)} about *{escape(topic)}* had no answer "
         "for 7 days, so it has expired. It happens: people get busy."
     )
     blocks: list[Block] = [section(":hourglass: " + text), divider()]
-    blocks += _suggestion_blocks(suggestions, topic)
+    blocks += _suggestion_blocks(suggestions, topic, general=general)
     return message(text, blocks)
 
 

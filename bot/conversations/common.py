@@ -7,7 +7,7 @@ build on this module; it imports none of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,18 +150,27 @@ def _sid(row: MentoringSession) -> int:
     return row.id
 
 
-def snapshot(session: Session, conversation: Conversation) -> RequestSnapshot:
+def snapshot(
+    session: Session,
+    conversation: Conversation,
+    slack: Callable[[int | None], str] | None = None,
+) -> RequestSnapshot:
+    """The request as its card shows it; ``slack`` resolves people already loaded."""
+
+    def who(person_id: int | None) -> str:
+        return slack(person_id) if slack is not None else _slack(session, person_id)
+
     return RequestSnapshot(
         conversation_id=_cid(conversation),
         status=conversation.status,
-        mentee_slack_id=_slack(session, conversation.mentee_id),
-        mentor_slack_id=_slack(session, conversation.mentor_id),
+        mentee_slack_id=who(conversation.mentee_id),
+        mentor_slack_id=who(conversation.mentor_id),
         topic=conversation.topic,
         questions=tuple(conversation.questions or ()),
         context=conversation.context,
         format=conversation.format,
         passed_from_slack_id=(
-            _slack(session, conversation.passed_from_id) if conversation.passed_from_id else None
+            who(conversation.passed_from_id) if conversation.passed_from_id else None
         ),
         info_question=conversation.info_question,
         info_answer=conversation.info_answer,
@@ -178,6 +187,7 @@ STATUS_WORDS = {
     ConversationStatus.DECLINED: "was already declined",
     ConversationStatus.EXPIRED: "has expired",
     ConversationStatus.CLOSED: "is closed",
+    ConversationStatus.WITHDRAWN: "was withdrawn",
 }
 
 

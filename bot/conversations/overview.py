@@ -8,11 +8,13 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.conversations.common import (
+    RequestSnapshot,
     _cid,
     _held,
     _next_unheld,
     _pid,
     _slack,
+    snapshot,
 )
 from storage import conversations as store
 from storage.directory import people_by_ids
@@ -36,7 +38,9 @@ REQUEST_STATES = {
     "declined": "declined",
     "expired": "expired",
     "closed": "closed",
+    "withdrawn": "withdrawn",
 }
+WAITING_STATES = frozenset({"sent", "info_requested", "passed_on"})  # the mentee may withdraw
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,14 @@ class OpenAction:
 
 @dataclass(frozen=True)
 class WaitingRequest:
-    """A request waiting for me as mentor."""
+    """A request waiting for me as mentor; ``request`` is all of it, as its card shows it."""
 
     conversation_id: int
     mentee_slack_id: str
     topic: str
     status: str
     since: datetime
+    request: RequestSnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ def _request_state(c: Conversation) -> str:
         ConversationStatus.DECLINED: "declined",
         ConversationStatus.EXPIRED: "expired",
         ConversationStatus.CLOSED: "closed",
+        ConversationStatus.WITHDRAWN: "withdrawn",
     }.get(ConversationStatus(c.status), "sent")
 
 
@@ -206,7 +212,14 @@ def home_state(
             )
         )
     waiting = tuple(
-        WaitingRequest(_cid(c), slack(c.mentee_id), c.topic, c.status, c.status_changed_at)
+        WaitingRequest(
+            _cid(c),
+            slack(c.mentee_id),
+            c.topic,
+            c.status,
+            c.status_changed_at,
+            snapshot(session, c, slack),
+        )
         for c in waiting_rows
     )
     closed = [c for c in involved if c.status == ConversationStatus.CLOSED]

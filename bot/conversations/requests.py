@@ -76,14 +76,17 @@ class RequestForm:
 class Suggested:
     slack_id: str
     why: str
+    name: str = ""  # for a select's option, where Slack renders no mention
 
 
 @dataclass(frozen=True)
 class Answered:
-    """A request that was declined or expired, with the next best mentors for the mentee."""
+    """A request that was declined, expired or withdrawn, with the next best mentors for
+    the mentee: for its topic, or (``general``) for any topic when nobody offers it."""
 
     request: RequestSnapshot
     suggestions: tuple[Suggested, ...]
+    general: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,53 @@ def next_best_mentors(
         exclude_ids=set(exclude_ids),
     )
     return tuple(
-        Suggested(s.mentor.slack_id, "; ".join(s.reasons) or "available to mentor") for s in found
+        Suggested(s.mentor.slack_id, "; ".join(s.reasons) or "available to mentor", s.mentor.name)
+        for s in found
     )
+
+
+def next_best_or_any(
+    session: Session,
+    mentee: Person,
+    topic: str,
+    *,
+    now: datetime,
+    max_level_gap: int,
+    exclude_ids: Sequence[int] = (),
+    limit: int = 3,
+) -> tuple[tuple[Suggested, ...], bool]:
+    """The next best mentors for ``topic``; when nobody fits it, the best for any topic
+    (then the flag is True), so the mentee always has somewhere to go."""
+    found = next_best_mentors(
+        session,
+        mentee,
+        topic,
+        now=now,
+        max_level_gap=max_level_gap,
+        exclude_ids=exclude_ids,
+        limit=limit,
+    )
+    if found or not topic:
+        return found, False
+    general = next_best_mentors(
+        session,
+        mentee,
+        "",
+        now=now,
+        max_level_gap=max_level_gap,
+        exclude_ids=exclude_ids,
+        limit=limit,
+    )
+    return general, bool(general)
+
+
+def _asked_ids(session: Session, mentee_id: int) -> list[int]:
+    """Mentors the mentee has an open request to or an active conversation with."""
+    return [
+        c.mentor_id
+        for c in store.as_mentee(mentee_id, session=session)
+        if c.status in OPEN_OR_ACTIVE
+    ]
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -299,6 +347,91 @@ def answer_info(
     return snapshot(session, conversation)
 
 
+PASS_CHOICES = 10  # eligible colleagues the pass modal offers, best first
+
+# Why a colleague can't take a passed request, in plain words: a field error shows no mention.
+PASS_REFUSALS: dict[matching.ConcernCode, str] = {
+    matching.ConcernCode.YOURSELF: "That's the person asking; pick a colleague.",
+    matching.ConcernCode.INACTIVE: (
+        "That colleague is no longer in the directory; pick someone else."
+    ),
+    matching.ConcernCode.NO_OFFER: (
+        "That colleague hasn't offered to mentor; pick one of the mentors listed."
+    ),
+    matching.ConcernCode.PAUSED: "That colleague has paused mentoring; pick someone else.",
+    matching.ConcernCode.AT_CAPACITY: (
+        "That colleague has no free slot right now; pick someone else."
+    ),
+    matching.ConcernCode.OWN_AREA: (
+        "That colleague works in the mentee's own area, and mentoring here is across areas; "
+        "pick someone else."
+    ),
+    matching.ConcernCode.MANAGEMENT_CHAIN: (
+        "That colleague is in their management chain; pick someone else."
+    ),
+    matching.ConcernCode.REPORTS_TO_YOU: "That colleague reports to them; pick someone else.",
+    matching.ConcernCode.LEVEL_GAP: (
+        "That colleague is too many levels apart from the mentee; pick someone else."
+    ),
+    matching.ConcernCode.JUNIOR: (
+        "That colleague is junior to the mentee and hasn't offered reverse mentoring; "
+        "pick someone else."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PassChoices:
+    """The request a mentor may pass on, and the colleagues who could take it, best first."""
+
+    request: RequestSnapshot
+    mentors: tuple[Suggested, ...]
+
+
+def pass_choices(
+    session: Session,
+    conversation_id: int,
+    actor_slack_id: str,
+    *,
+    now: datetime,
+    max_level_gap: int,
+    limit: int = PASS_CHOICES,
+) -> PassChoices:
+    """Who the mentor may pass the request to: the mentors ``find`` would suggest to the
+    mentee (the same eligibility and ranking), its topic first, then for any topic; never
+    the mentor, whoever passed it before, or someone the mentee already asked."""
+    conversation, actor = _open_request_for_mentor(
+        session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
+    )
+    mentee = _by_id(session, conversation.mentee_id)
+    assert mentee is not None
+    exclude = {_pid(actor), *_asked_ids(session, _pid(mentee))}
+    if conversation.passed_from_id is not None:
+        exclude.add(conversation.passed_from_id)
+    found: list[matching.Suggestion] = []
+    for topic in (conversation.topic or None, None):
+        if len(found) >= limit:
+            break
+        more = matching.suggest_mentors(
+            session,
+            mentee,
+            topic,
+            now=now,
+            max_level_gap=max_level_gap,
+            limit=limit - len(found),
+            exclude_ids=exclude,
+        )
+        found += more
+        exclude |= {s.mentor.id for s in more if s.mentor.id is not None}
+        if topic is None:
+            break
+    mentors = tuple(
+        Suggested(s.mentor.slack_id, "; ".join(s.reasons) or "available to mentor", s.mentor.name)
+        for s in found
+    )
+    return PassChoices(snapshot(session, conversation), mentors)
+
+
 def pass_request(
     session: Session,
     conversation_id: int,
@@ -306,8 +439,14 @@ def pass_request(
     to_slack_id: str,
     *,
     now: datetime,
+    max_level_gap: int = 2,
 ) -> Passed:
-    """Hand the request, questions included, to a colleague the mentor names."""
+    """Hand the request, questions included, to a colleague who could take it.
+
+    Only someone the mentee could have found and asked themselves: a mentor with a free
+    slot, not paused, outside the mentee's area and reporting line, within the level gap
+    (or open to reverse mentoring). Anyone else (a forged submission) is a field error.
+    """
     conversation, actor = _open_request_for_mentor(
         session, conversation_id, actor_slack_id, statuses=OPEN_REQUEST_STATUSES
     )
@@ -331,6 +470,15 @@ def pass_request(
         raise FieldErrors({"pass_to": "That colleague reports to them; pick someone else."})
     if store.between(conversation.mentee_id, _pid(target), OPEN_OR_ACTIVE, session=session):
         raise FieldErrors({"pass_to": "That colleague already has a request from them."})
+    if target.id == conversation.passed_from_id:
+        raise FieldErrors({"pass_to": "That colleague passed this request on; pick someone else."})
+    mentee = _by_id(session, conversation.mentee_id)
+    assert mentee is not None
+    eligibility = matching.check_mentor(
+        session, mentee, target, now=now, max_level_gap=max_level_gap
+    )
+    if eligibility.concerns:  # warnings too: a passed request must fit as a found one does
+        raise FieldErrors({"pass_to": PASS_REFUSALS[eligibility.concerns[0].code]})
     _set_status(session, conversation, ConversationStatus.REQUESTED, now)
     conversation.passed_from_id = actor.id
     conversation.mentor_id = _pid(target)
@@ -360,18 +508,39 @@ def decline_request(
 def _answered(
     session: Session, conversation: Conversation, *, now: datetime, max_level_gap: int
 ) -> Answered:
-    """A request its mentor didn't take, with other mentors the mentee could ask instead."""
+    """A request its mentor didn't take, with other mentors the mentee could ask instead
+    (for any topic when nobody else offers this one)."""
     mentee = _by_id(session, conversation.mentee_id)
     assert mentee is not None
-    suggestions = next_best_mentors(
+    suggestions, general = next_best_or_any(
         session,
         mentee,
         conversation.topic,
         now=now,
         max_level_gap=max_level_gap,
-        exclude_ids=[conversation.mentor_id],
+        exclude_ids=[conversation.mentor_id, *_asked_ids(session, _pid(mentee))],
     )
-    return Answered(snapshot(session, conversation), suggestions)
+    return Answered(snapshot(session, conversation), suggestions, general)
+
+
+def withdraw_request(
+    session: Session,
+    conversation_id: int,
+    actor_slack_id: str,
+    *,
+    now: datetime,
+    max_level_gap: int,
+) -> Answered:
+    """The mentee takes back a request still waiting for an answer; the next best mentors
+    come with it. Someone else's request, or one already answered, changes nothing."""
+    conversation = _conversation(session, conversation_id)
+    actor = _person(session, actor_slack_id)
+    if conversation.mentee_id != actor.id:
+        raise NotYours("Only the person who sent this request can withdraw it.")
+    if conversation.status not in OPEN_REQUEST_STATUSES:
+        raise _stale(conversation, "Your request")
+    _set_status(session, conversation, ConversationStatus.WITHDRAWN, now)
+    return _answered(session, conversation, now=now, max_level_gap=max_level_gap)
 
 
 def expire_stale_requests(

@@ -12,6 +12,7 @@ from bot.blocks.requests import (
     build_request_declined,
     build_request_passed,
     build_request_sent,
+    build_request_withdrawn,
 )
 from bot.context import Deps
 from bot.effects import Effect, dm, refresh_homes, welcome_pair
@@ -39,7 +40,9 @@ def send_request(
         cid = request.conversation_id
 
         def told(delivered: bool) -> Effect:
-            message = build_request_sent(mentor, request.topic, delivered=delivered)
+            message = build_request_sent(
+                mentor, request.topic, delivered=delivered, conversation_id=cid
+            )
             return dm(f"request:{cid}:sent:{'ok' if delivered else 'saved'}", mentee, message)
 
         card = new_card(s, request, then=(told(True),), otherwise=(told(False),))
@@ -125,7 +128,9 @@ def pass_on(
 
     def work(s: Session) -> tuple[svc.Passed, tuple[Effect, ...]]:
         before = svc.check_mentor_can_answer(s, cid, mentor)  # whose card is answered
-        passed = svc.pass_request(s, cid, mentor, to, now=now)
+        passed = svc.pass_request(
+            s, cid, mentor, to, now=now, max_level_gap=deps.settings.max_level_gap
+        )
         request = passed.request
         event = f"request:{cid}:passed-to:{request.mentor_slack_id}:{now.timestamp():.6f}"
         outcome = f"Passed on to <@{request.mentor_slack_id}>."
@@ -156,13 +161,48 @@ def decline(
         )
         request = answered.request
         told = build_request_declined(
-            request.mentor_slack_id, request.topic, reason or None, answered.suggestions
+            request.mentor_slack_id,
+            request.topic,
+            reason or None,
+            answered.suggestions,
+            general=answered.general,
         )
         return answered, (
             *answer_card(s, request, "Declined. Thank you for answering.", event="declined"),
             dm(f"request:{cid}:declined:to-mentee", request.mentee_slack_id, told),
             *refresh_homes(
                 f"request:{cid}:declined", request.mentee_slack_id, request.mentor_slack_id
+            ),
+        )
+
+    return run(deps.open_session, work, now=now, claim=claim)
+
+
+def withdraw(
+    deps: Deps, cid: int, mentee: str, *, ask_next: bool = False, claim: str | None = None
+) -> Done[svc.Answered]:
+    """The mentee withdraws a waiting request: the mentor's card says so, both Homes
+    change, and the mentee hears it is done (with ``ask_next``, who to ask instead)."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[svc.Answered, tuple[Effect, ...]]:
+        answered = svc.withdraw_request(
+            s, cid, mentee, now=now, max_level_gap=deps.settings.max_level_gap
+        )
+        request = answered.request
+        told = build_request_withdrawn(
+            request.mentor_slack_id,
+            request.topic,
+            answered.suggestions,
+            general=answered.general,
+            ask_next=ask_next,
+        )
+        outcome = f"Withdrawn by <@{request.mentee_slack_id}>: nothing more to do."
+        return answered, (
+            *answer_card(s, request, outcome, event="withdrawn"),
+            dm(f"request:{cid}:withdrawn:to-mentee", request.mentee_slack_id, told),
+            *refresh_homes(
+                f"request:{cid}:withdrawn", request.mentee_slack_id, request.mentor_slack_id
             ),
         )
 

@@ -33,7 +33,13 @@ from bot.blocks.requests import (
 )
 from bot.context import Deps
 from bot.flows import requests as flow
-from bot.ids import ActionId, BlockId, CallbackId, parse_request_button_value
+from bot.ids import (
+    ActionId,
+    BlockId,
+    CallbackId,
+    parse_request_button_value,
+    parse_withdraw_option,
+)
 from bot.usecase import read
 from handlers.command_context import deps_of, once
 from handlers.conversations.common import (
@@ -45,6 +51,7 @@ from handlers.conversations.common import (
     open_checked_modal,
     submitted,
 )
+from handlers.deliver import deliver
 
 # --- the request modal (the contract with find / ask) ---------------------------------------
 
@@ -211,15 +218,18 @@ def handle_info_answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
 def handle_pass(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """Open the modal where the mentor names a colleague."""
+    """Open the modal where the mentor picks one of the colleagues eligible to take it."""
+    deps = deps_of(context)
     ack()
     open_checked_modal(
         context,
         client,
         body,
         respond,
-        svc.check_mentor_can_answer,
-        lambda cid, _request: build_pass_modal(cid),
+        lambda s, cid, user: svc.pass_choices(
+            s, cid, user, now=deps.clock(), max_level_gap=deps.settings.max_level_gap
+        ),
+        lambda cid, choices: build_pass_modal(cid, choices.mentors),
     )
 
 
@@ -230,7 +240,11 @@ def handle_pass_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
 
     def read_pass() -> tuple[int, str]:
         cid = _conversation_of(submission)
-        to = submission.form.user(BlockId.PASS_TO) or ""
+        # The modal offers a select of eligible mentors; a user picker's answer is read too.
+        to = submission.form.option(BlockId.PASS_TO) or submission.form.user(BlockId.PASS_TO)
+        to = slack_user(to) or ""
+        if not to:
+            submission.form.errors.setdefault(BlockId.PASS_TO, "Pick a mentor from the list.")
         submission.form.check()
         return cid, to
 
@@ -279,6 +293,67 @@ def handle_decline_submission(ack: Ack, body: dict[str, Any], context: BoltConte
     )
 
 
+# --- the mentee withdraws --------------------------------------------------------------------
+
+
+def _withdraw(
+    context: BoltContext,
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond,
+    raw_id: str,
+    *,
+    ask_next: bool,
+) -> None:
+    """Withdraw the request; with ``ask_next``, open the request modal for the best next
+    mentor (the mentee's DM lists the others). A stale or foreign click is told kindly."""
+    deps = deps_of(context)
+    click = parse_click(body)
+
+    def run() -> None:
+        cid = require_id(raw_id)
+        done = flow.withdraw(deps, cid, click.user_id, ask_next=ask_next)
+        deliver(context, done)
+        best = done.value.suggestions[:1]
+        if ask_next and best and click.trigger_id:
+            topic = short_text(done.value.request.topic, TOPIC_MAX)
+            open_request_modal(
+                client,
+                deps,
+                trigger_id=click.trigger_id,
+                mentee_slack_id=click.user_id,
+                mentor_slack_id=best[0].slack_id,
+                topic=None if done.value.general else topic,
+            )
+
+    guarded(context, body, respond, run)
+
+
+def handle_withdraw(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """ "Withdraw" on the mentee's confirmation: the request is taken back."""
+    ack()
+    _withdraw(context, client, body, respond, parse_click(body).value, ask_next=False)
+
+
+def handle_withdraw_ask_next(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """ "Withdraw and ask someone else": taken back, and the next best mentor is a step away."""
+    ack()
+    _withdraw(context, client, body, respond, parse_click(body).value, ask_next=True)
+
+
+def handle_withdraw_menu(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """The withdraw menu on a request's line (Home, `/mentor progress`)."""
+    ack()
+    raw_id, ask_next = parse_withdraw_option(parse_click(body).selected)
+    _withdraw(context, client, body, respond, raw_id, ask_next=ask_next)
+
+
 def register(app: App) -> None:
     """Actions and views of asking and answering a request."""
     app.action(ActionId.REQUEST_CONVERSATION)(once(handle_request_conversation))
@@ -292,3 +367,6 @@ def register(app: App) -> None:
     app.view(CallbackId.PASS_MODAL)(handle_pass_submission)
     app.action(ActionId.DECLINE_REQUEST)(once(handle_decline))
     app.view(CallbackId.DECLINE_MODAL)(handle_decline_submission)
+    app.action(ActionId.WITHDRAW_REQUEST)(once(handle_withdraw))
+    app.action(ActionId.WITHDRAW_ASK_NEXT)(once(handle_withdraw_ask_next))
+    app.action(ActionId.WITHDRAW_MENU)(once(handle_withdraw_menu))

@@ -12,7 +12,8 @@ The conversation's status is a state machine, and ``TRANSITIONS`` is all of it:
     requested / info_requested ──accept──▶ active ──last session held, or closed early──▶ closed
     requested / info_requested ──decline──▶ declined
     requested / info_requested ──7 days unanswered──▶ expired
-    declined, expired, closed: final (a pair who want more start a new request)
+    requested / info_requested ──the mentee withdraws──▶ withdrawn
+    declined, expired, withdrawn, closed: final (a pair who want more start a new request)
 
 Every status change goes through ``storage.conversations.compare_and_set_status``, which
 refuses a move the table does not list, exactly as it refuses one somebody else beat it to.
@@ -36,6 +37,7 @@ class ConversationStatus(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"  # unanswered for 7 days
     CLOSED = "closed"  # sunset reached or closed early
+    WITHDRAWN = "withdrawn"  # the mentee took the request back before an answer
 
 
 OPEN_REQUEST_STATUSES = (ConversationStatus.REQUESTED, ConversationStatus.INFO_REQUESTED)
@@ -46,6 +48,7 @@ _FROM_OPEN_REQUEST = frozenset(
         ConversationStatus.ACTIVE,
         ConversationStatus.DECLINED,
         ConversationStatus.EXPIRED,
+        ConversationStatus.WITHDRAWN,
     }
 )
 
@@ -57,6 +60,7 @@ TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
     ConversationStatus.DECLINED: frozenset(),
     ConversationStatus.EXPIRED: frozenset(),
     ConversationStatus.CLOSED: frozenset(),
+    ConversationStatus.WITHDRAWN: frozenset(),
 }
 
 

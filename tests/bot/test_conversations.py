@@ -25,7 +25,8 @@ def pair(session: Session) -> tuple[Person, Person]:
     mentee = make_person(session, "U0ALICE01", area="Engineering", level=3)
     mentor = make_person(session, "U0BOB0001", area="Design", level=4)
     offer(session, mentor, ("Public speaking",), capacity=2)
-    make_person(session, "U0CAROL01", area="Sales", level=4)
+    carol = make_person(session, "U0CAROL01", area="Sales", level=4)
+    offer(session, carol, ("Public speaking",), capacity=2)  # a request may be passed to her
     session.commit()
     return mentee, mentor
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.ids import ActionId, BlockId, CallbackId, request_button_value
+from bot.ids import ActionId, BlockId, CallbackId, request_button_value, withdraw_option
 from tests.handlers.inprocess import (
     NOT_CLICKABLE,
     NOT_IN_DIRECTORY,
@@ -56,6 +56,9 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.OPEN_SUNSET: (lambda w: str(w.closed), BOTH),
     ActionId.MET_CONFIRM: (lambda w: str(w.met), BOTH),
     ActionId.MET_DECLINE: (lambda w: str(w.met), BOTH),
+    ActionId.WITHDRAW_REQUEST: (lambda w: str(w.requested), BOTH),
+    ActionId.WITHDRAW_ASK_NEXT: (lambda w: str(w.requested), BOTH),
+    ActionId.WITHDRAW_MENU: (lambda w: withdraw_option(w.requested, ask_next=True), BOTH),
     ActionId.HOME_FIND_MENTOR: (lambda w: "find", STRANGER_ONLY),
     ActionId.SHOW_PROGRESS: (lambda w: "help", STRANGER_ONLY),
     ActionId.HOME_TRANSITION: (lambda w: "", STRANGER_ONLY),
@@ -185,6 +188,12 @@ def test_no_one_can_press_a_button_meant_for_someone_else(
                     "type": "static_select",
                     "action_id": action_id,
                     "selected_option": {"value": "first_time_manager"},
+                }
+            if action_id == ActionId.WITHDRAW_MENU:
+                action = {
+                    "type": "overflow",
+                    "action_id": action_id,
+                    "selected_option": {"value": value},
                 }
             view = None
             if in_view:

@@ -70,13 +70,19 @@ def test_the_table_names_every_status_and_only_statuses() -> None:
     assert all(set(targets) <= set(STATUSES) for targets in TRANSITIONS.values())
 
 
-def test_declined_expired_and_closed_are_final() -> None:
+def test_declined_expired_withdrawn_and_closed_are_final() -> None:
     final = {s for s, targets in TRANSITIONS.items() if not targets}
     assert final == {
         ConversationStatus.DECLINED,
         ConversationStatus.EXPIRED,
+        ConversationStatus.WITHDRAWN,
         ConversationStatus.CLOSED,
     }
+
+
+def test_only_a_waiting_request_can_be_withdrawn() -> None:
+    into = {s for s, targets in TRANSITIONS.items() if ConversationStatus.WITHDRAWN in targets}
+    assert into == {ConversationStatus.REQUESTED, ConversationStatus.INFO_REQUESTED}
 
 
 @pytest.mark.parametrize(("current", "target"), list(product(STATUSES, STATUSES)))
