@@ -177,6 +177,12 @@ class Harness:
         """Wait until the work the app started after its acks is done."""
         self.listeners.drain()
 
+    def settle(self) -> None:
+        """Wait until the app's work and deliveries are done and Slack has been quiet a
+        moment: what a test does next (a failure it arms at the fake) meets nothing old."""
+        self.listeners.drain()
+        self.fake.settle(quiet=0.1)
+
 
 @pytest.fixture
 def harness(fake_slack: FakeSlack, deps: Deps, clock: FakeClock) -> Iterator[Harness]:

@@ -11,6 +11,7 @@ from bot.blocks.conversations import (
     build_followup_modal,
     build_followups,
     build_home_sections,
+    build_needs_you,
     build_pair_welcome,
     build_request_status_lines,
     build_sunset_modal,
@@ -65,8 +66,12 @@ def _home(n: int) -> ConversationsHome:
 def test_the_home_sections_summarise_beyond_max_items() -> None:
     blocks = build_home_sections(_home(12), max_items=5)
     assert_valid_view({"type": "home", "blocks": blocks})
-    assert _texts(blocks).count("and 7 more") == 4
+    assert _texts(blocks).count("and 7 more") == 3  # conversations, actions, requests
     assert len(blocks) < 100
+    # Requests waiting for you are under "Needs you", summarised there.
+    needs = build_needs_you("U0NOBODY1", _home(12))
+    assert_valid_view({"type": "home", "blocks": needs})
+    assert needs[0]["text"]["text"] == "Needs you" and "more" in _texts(needs[-1:])
 
 
 def test_an_empty_home_says_how_to_start() -> None:

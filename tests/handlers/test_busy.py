@@ -89,7 +89,7 @@ def test_a_click_while_the_database_is_locked_is_answered_busy_and_changes_nothi
     cid = send_request(h)
     channel, ts = card_message(h)
     h.drain()
-    h.fake.settle(quiet=0.1)
+    h.settle()
 
     with locked_by_another_process(h):
         started = time.monotonic()

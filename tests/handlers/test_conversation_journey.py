@@ -197,7 +197,7 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
     assert len(done_values) == 2
 
     # the mentor ticks their action off; the message updates, a second tick is refused
-    h.fake.settle(quiet=0.1)
+    h.settle()
     ts = next(
         ts
         for (ch, ts), m in h.fake.messages.items()

@@ -35,7 +35,7 @@ def test_an_expired_trigger_on_the_home_tab_is_answered_by_dm(
     h = harness
     directory(session)
     cid = send_request(h)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     h.fake.expired_triggers.add(EXPIRED)
 
     h.slack.action(ActionId.DECLINE_REQUEST, str(cid), user=MENTOR, view=HOME, trigger_id=EXPIRED)

@@ -14,7 +14,7 @@ from tests.handlers.journey import MENTEE, MENTOR, accept, directory, send_reque
 
 def _home(h: Harness, user: str) -> dict[str, Any]:
     h.drain()
-    h.fake.settle(quiet=0.1)
+    h.settle()
     before = len([c for c in h.fake.calls_to("views.publish") if c.params["user_id"] == user])
     h.slack.home_opened(user)
     calls = h.fake.wait_for(

@@ -75,7 +75,7 @@ def _skipped(h: Harness, caplog: pytest.LogCaptureFixture, count: int) -> None:
     while sum(r.getMessage().startswith(SKIPPED) for r in caplog.records) < count:
         assert time.monotonic() < deadline, f"fewer than {count} repeats were skipped"
         time.sleep(0.02)
-    h.fake.settle(quiet=0.1)
+    h.settle()
 
 
 def _demand(session: Session) -> tuple[int, int]:
@@ -103,7 +103,7 @@ def test_a_request_replayed_after_the_mentor_declined_creates_nothing_and_is_ans
     _answered_as_saved(sent)
     wait_post(h, lambda c: ActionId.ACCEPT_REQUEST in buttons(c.params))
     wait_post(h, lambda c: "is sent" in text_of(c.params))
-    h.fake.settle(quiet=0.1)
+    h.settle()
     (cid,) = [c.id for c in session.exec(select(Conversation)).all()]
 
     channel, ts = card_message(h)
@@ -117,7 +117,7 @@ def test_a_request_replayed_after_the_mentor_declined_creates_nothing_and_is_ans
     )
     _answered_as_saved(declined)
     wait_post(h, lambda c: "can't take your request" in text_of(c.params))
-    h.fake.settle(quiet=0.1)
+    h.settle()
     cards, posts = len(card_calls(h)), len(h.fake.calls_to("chat.postMessage"))
 
     _answered_as_saved(h.slack.replay(sent))
@@ -146,7 +146,7 @@ def test_replayed_agenda_follow_ups_closing_and_rating_are_answered_as_saved_and
     directory(session)
     cid = send_request(h)
     accept(h, cid)
-    h.fake.settle(quiet=0.1)
+    h.settle()
 
     agenda = open_modal(h, ActionId.OPEN_AGENDA, str(cid), user=MENTEE, channel=GROUP)
     posted = h.slack.submit(
@@ -163,7 +163,7 @@ def test_replayed_agenda_follow_ups_closing_and_rating_are_answered_as_saved_and
     )
     _answered_as_saved(followed)
     wait_post(h, lambda c: "posted the follow-ups" in text_of(c.params))
-    h.fake.settle(quiet=0.1)
+    h.settle()
     group_posts = len(posts_to(h, GROUP))
 
     # Replays after the state moved on: no second agenda, session or action; no "already posted".
@@ -198,7 +198,7 @@ def test_replayed_agenda_follow_ups_closing_and_rating_are_answered_as_saved_and
     )
     _answered_as_saved(rated)
     wait_post(h, lambda c: "your answers stay private" in text_of(c.params))
-    h.fake.settle(quiet=0.1)
+    h.settle()
     posts = len(h.fake.calls_to("chat.postMessage"))
 
     _answered_as_saved(h.slack.replay(closed))
@@ -242,7 +242,7 @@ def test_a_replayed_offer_is_saved_and_confirmed_once(
     saved = h.slack.submit({**view, "id": "V0OFFER001"}, _offer_values(topic_id), user=MENTEE)
     _answered_as_saved(saved)
     wait_post(h, lambda c: is_dm(str(c.params["channel"]), MENTEE))
-    h.fake.settle(quiet=0.1)
+    h.settle()
     posts = len(h.fake.calls_to("chat.postMessage"))
 
     _answered_as_saved(h.slack.replay(saved))

@@ -336,7 +336,7 @@ def test_accepting_from_the_home_tab_opens_the_group_dm_and_refreshes_both_homes
     directory(session)
     cid = send_request(h)
     channel, ts = card_message(h)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     home = {"id": "V0HOME001", "type": "home", "blocks": []}
     published = len(h.fake.calls_to("views.publish"))
     h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, view=home)
@@ -357,7 +357,7 @@ def test_when_slack_refuses_the_group_dm_both_still_get_the_agenda(
     directory(session)
     cid = send_request(h)
     channel, ts = card_message(h)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     h.fake.fail("conversations.open", error="method_not_supported_for_channel_type")
     h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, channel=channel, message_ts=ts)
     for user in (MENTEE, MENTOR):
@@ -401,7 +401,7 @@ def test_accepting_when_slack_refuses_the_group_dm_post_still_shares_the_agenda(
     directory(session)
     cid = send_request(h)
     channel, ts = card_message(h)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     h.fake.fail("chat.postMessage", error="channel_not_found")  # the welcome in the group DM
     h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR, channel=channel, message_ts=ts)
     for user in (MENTEE, MENTOR):
@@ -429,7 +429,7 @@ def test_an_answer_slack_cannot_deliver_to_the_mentor_is_not_claimed_as_delivere
     )
     _dm_to(h, MENTEE, "would like to know more")
     answer_modal = open_modal(h, ActionId.ANSWER_INFO, str(cid), user=MENTEE)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     h.fake.fail("chat.postMessage", error="channel_not_found")  # the updated card
     h.slack.submit(
         answer_modal,

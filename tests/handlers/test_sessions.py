@@ -38,7 +38,7 @@ def _active(h: Harness, session: Session) -> int:
     directory(session)
     cid = send_request(h)
     accept(h, cid)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     return cid
 
 
@@ -160,7 +160,7 @@ def test_with_several_conversations_the_mentee_chooses_which(
     _active(h, session)
     second = send_request(h, mentor=OTHER_MENTOR)
     accept(h, second, mentor=OTHER_MENTOR)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     choose = command_modal(h, "agenda", user=MENTEE)
     assert choose["callback_id"] == "choose_conversation_modal"
     reply = h.slack.submit(
@@ -265,7 +265,7 @@ def test_the_choice_between_conversations_opens_with_long_topics(
         ),
     )[-1]
     accept(h, int(buttons(card.params)[ActionId.ACCEPT_REQUEST]), mentor=OTHER_MENTOR)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     choose = command_modal(h, "agenda", user=MENTEE)
     options = choose["blocks"][0]["element"]["options"]
     assert len(options) == 2
@@ -280,10 +280,10 @@ def test_without_a_group_dm_the_agenda_and_follow_ups_reach_both_by_dm(
     h = harness
     directory(session)
     cid = send_request(h)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     h.fake.fail("conversations.open", error="method_not_supported_for_channel_type")
     h.slack.action(ActionId.ACCEPT_REQUEST, str(cid), user=MENTOR)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     assert _status(session, cid).group_channel_id is None
 
     view = command_modal(h, "agenda", user=MENTEE)
@@ -341,7 +341,7 @@ def test_a_double_click_on_add_another_action_adds_one_row_quietly(
     reply = h.slack.action(ActionId.ADD_ACTION_ROW, "3", user=MENTEE, view=stored)
     assert reply.status == 200
     h.fake.wait_for("views.update", 2)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 

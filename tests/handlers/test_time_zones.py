@@ -63,7 +63,7 @@ def test_a_csv_only_person_in_new_york_who_picks_10_00_sees_10_00(
     assert _zone_of(session, MENTEE) is None
     cid = send_request(h)
     accept(h, cid)
-    h.fake.settle(quiet=0.1)
+    h.settle()
 
     view = command_modal(h, "agenda", user=MENTEE)
     assert _zone_of(session, MENTEE) == NEW_YORK  # asked Slack before showing a time
@@ -125,7 +125,7 @@ def test_when_slack_does_not_know_the_person_their_time_is_read_as_utc(
     h.fake.users.pop(MENTEE)
     cid = send_request(h)
     accept(h, cid)
-    h.fake.settle(quiet=0.1)
+    h.settle()
     view = command_modal(h, "agenda", user=MENTEE)
     assert "timezone" not in _timepicker(view)
     assert _zone_of(session, MENTEE) is None
