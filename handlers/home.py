@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.home import FIND_TOPIC_MAX, build_find_modal
+from bot.blocks.home import FIND_TOPIC_MAX, build_find_modal, build_find_results_view
 from bot.blocks.payload import STALE_BUTTON, choice, parse_click, parse_submission
 from bot.connections import TRANSITION_LABELS
 from bot.errors import MentorbotError
@@ -56,7 +56,7 @@ def handle_find_mentor(
 
 
 def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """The find modal: send who can help as a DM (its buttons open the request modal)."""
+    """The find modal: who can help, shown in the modal (its buttons push the request modal)."""
     submission = parse_submission(body)
     form = submission.form
     typed = form.text(
@@ -70,20 +70,18 @@ def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) 
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
-    ack()
     user = submission.user_id
     key = replays.submission_key(body)
-    cause = f"find:{cause_of(key)}"
     try:
         # A replay neither answers twice nor counts the search twice.
-        done = flow.find(deps_of(context), user, topic, claim=key, event=cause)
+        view = flow.find(deps_of(context), user, topic, claim=key).value
     except replays.AlreadyHandled:
         logger.info("Skipped a repeated find submission")
+        ack()
         return
     except MentorbotError as exc:
-        tell_by_dm(context, user, {"text": str(exc)}, cause=cause)
-        return
-    deliver(context, done)
+        view = build_find_results_view(topic, build_notice(str(exc)))
+    ack(response_action="update", view=view)
 
 
 def _transition_click(body: dict[str, Any], context: BoltContext, picked: str, start: bool) -> None:

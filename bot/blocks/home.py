@@ -156,8 +156,16 @@ def _role_links(state: HomeState) -> list[Block]:
     return [context(*lines)] if lines else []
 
 
-def build_find_modal() -> dict[str, Any]:
+def build_find_modal(initial: str = "") -> dict[str, Any]:
     """The Home's "Find a mentor" modal: what would you like to learn?"""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
+        "max_length": FIND_TOPIC_MAX,
+        "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
+    }
+    if initial:
+        element["initial_value"] = initial[:FIND_TOPIC_MAX]
     return {
         "type": "modal",
         "callback_id": CallbackId.HOME_FIND_MODAL,
@@ -169,16 +177,21 @@ def build_find_modal() -> dict[str, Any]:
                 "type": "input",
                 "block_id": BlockId.HOME_FIND_TOPIC,
                 "label": plain("What would you like help with?"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
-                    "max_length": FIND_TOPIC_MAX,
-                    "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
-                },
-                "hint": plain("I'll send you up to five people outside your area who can help."),
+                "element": element,
+                "hint": plain("I'll show you up to five people outside your area who can help."),
             }
         ],
     }
+
+
+def build_find_results_view(query: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The find modal showing its answer (who can help, or why nobody fits), with the
+    search above it to try other words; each Request button pushes the request modal."""
+    view = build_find_modal(initial=query)
+    view["blocks"] = [*answer.get("blocks", [])[: HOME_BLOCK_LIMIT - 2], divider(), *view["blocks"]]
+    view["submit"] = plain("Search again", MODAL_TITLE_LIMIT)
+    view["close"] = plain("Done", MODAL_TITLE_LIMIT)
+    return view
 
 
 def build_find_answer(search: HomeSearch) -> dict[str, Any]:

@@ -7,14 +7,17 @@ sent; opening the tab refreshes it once per Slack event.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.blocks.home import build_find_answer
+from bot.blocks.home import build_find_results_view
 from bot.context import Deps
-from bot.effects import Effect, dm, refresh_homes
+from bot.effects import Effect, refresh_homes
 from bot.errors import MentorbotError
-from bot.home import HomeSearch, end_transition_goal, mark_transition, search_mentors
+from bot.flows import find as find_flow
+from bot.home import end_transition_goal, mark_transition
+from bot.ids import ActionId
 from bot.usecase import Done, run
 
 logger = logging.getLogger(__name__)
@@ -30,16 +33,13 @@ def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
     return run(deps.open_session, work, now=now)
 
 
-def find(deps: Deps, user: str, topic: str, *, claim: str | None, event: str) -> Done[HomeSearch]:
-    """The Home's find modal: who can help, DMed (the search counts as demand once;
-    ``claim``, the submission, makes a replay change nothing; ``event`` names it)."""
-    now = deps.clock()
-
-    def work(s: Session) -> tuple[HomeSearch, tuple[Effect, ...]]:
-        search = search_mentors(s, user, topic, settings=deps.settings, now=now)
-        return search, (dm(f"{event}:answer:{user}", user, build_find_answer(search)),)
-
-    return run(deps.open_session, work, now=now, claim=claim)
+def find(deps: Deps, user: str, topic: str, *, claim: str | None) -> Done[dict[str, Any]]:
+    """The Home's find modal: who can help, shown in the modal itself (the search counts as
+    demand once; ``claim``, the submission, makes a replay change nothing)."""
+    answer = find_flow.search(
+        deps, user, topic, request_action=ActionId.FIND_MODAL_REQUEST, claim=claim
+    )
+    return Done(build_find_results_view(topic, answer.value), answer.keys)
 
 
 def start_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool]:

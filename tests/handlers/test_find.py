@@ -74,7 +74,9 @@ def test_find_answers_with_mentors_outside_my_area_their_reasons_and_a_request_b
         assert f"<@{slack_id}>" in text
     for slack_id in NEVER_FOR_ALICE:
         assert slack_id not in json.dumps(answer)
-    assert "new connection for you · 0 of 2 slots taken · 1 level above you" in text
+    # No HR levels and no capacity jargon: how senior in words, and whether free now.
+    assert "new connection for you · free to start now · near your level" in text
+    assert "level above" not in text and "levels below" not in text and "slots" not in text
     assert "Presentations" in text and "Sales" in text
     requests = [b for b in _buttons(answer) if b["action_id"] == ActionId.REQUEST_CONVERSATION]
     assert len(requests) == 4
@@ -119,7 +121,11 @@ def test_no_match_says_so_shows_closest_topics_and_records_demand(
     text = _text(answer)
     assert "Nobody offers “underwater basket weaving” yet" in text
     assert "coordinators" in text
-    assert [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    # Nothing related: no list of unrelated topics to click.
+    assert not [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    answer = _find(harness, "negotiate")
+    topics = [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    assert [b["value"] for b in topics] == ["Negotiation"]  # a related topic, by its stem
     session.expire_all()
     rows = session.exec(select(TopicDemand)).all()
     assert {(r.key, r.searches, r.unmatched) for r in rows} >= {("underwater basket weaving", 1, 1)}

@@ -13,6 +13,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import apply_offer
 from bot.people import MentorColumns
 from storage.models import TransitionKind
+from tests.blockkit import assert_valid_view
 from tests.conftest import START, Harness
 from tests.factories import make_person
 
@@ -130,7 +131,7 @@ def test_a_stale_end_this_goal_leaves_a_goal_marked_since_alone(
     assert "Working overseas: 3 connections in 90 days" in text
 
 
-def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
+def test_find_a_mentor_shows_who_can_help_in_the_modal_and_request_pushes_the_request_modal(
     harness: Harness, session: Session
 ) -> None:
     _newcomer(session)
@@ -152,22 +153,41 @@ def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
     assert empty.json["response_action"] == "errors"
     assert BlockId.HOME_FIND_TOPIC in empty.json["errors"]
 
-    harness.slack.submit(
+    found = harness.slack.submit(
         modal,
         {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "public speaking"}}},
         user=ALICE,
     )
+    # The answer is the modal itself, not a DM to go and find.
+    assert found.json["response_action"] == "update"
+    results = found.json["view"]
+    assert_valid_view(results)
+    text = _text(results)
+    assert "<@U0MENTOR1>" in text and "outside your area for “public speaking”" in text
+    harness.fake.settle(quiet=0.2)
+    assert harness.fake.calls_to("chat.postMessage") == []
 
-    dm = harness.fake.last("chat.postMessage")
-    text = _text(dm.params)
-    assert "<@U0MENTOR1>" in text and ActionId.REQUEST_CONVERSATION in text
-    assert "outside your area for “public speaking”" in text
+    # Its Request button pushes the request modal on top of the results.
+    request = next(
+        e
+        for block in results["blocks"]
+        for e in [block.get("accessory") or {}]
+        if e.get("action_id") == ActionId.FIND_MODAL_REQUEST
+    )
+    harness.slack.action(
+        ActionId.FIND_MODAL_REQUEST,
+        request["value"],
+        view={**results, "id": "V0RESULTS"},
+        user=ALICE,
+    )
+    pushed = harness.fake.last("views.push").params["view"]
+    assert pushed["callback_id"] == CallbackId.REQUEST_MODAL
+    assert "U0MENTOR1" in json.dumps(pushed)
 
-    harness.slack.submit(
-        modal,
+    nobody = harness.slack.submit(
+        results,
         {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "juggling"}}},
         user=ALICE,
     )
-
-    nobody = harness.fake.last("chat.postMessage", count=2)
-    assert "Nobody offers “juggling” yet" in _text(nobody.params)
+    assert "Nobody offers “juggling” yet" in _text(nobody.json["view"])
+    assert_valid_view(nobody.json["view"])
