@@ -216,7 +216,7 @@ def _same_stem(a: str, b: str) -> bool:
         if x != y:
             break
         common += 1
-    return common >= MIN_STEM and common * 4 >= len(short) * 3
+    return common >= max(MIN_STEM, len(short) - 1)
 
 
 def related_keys(query_key: str, keys: Iterable[str], limit: int = 5) -> list[str]:
