@@ -29,6 +29,7 @@ from bot.home import HomeSearch, HomeState
 from bot.ids import ActionId, BlockId, CallbackId
 
 FIND_TOPIC_MAX = 200
+LEARNING_MAX = 200
 
 HOME_BLOCK_LIMIT = 100
 MODAL_TITLE_LIMIT = 24
@@ -79,6 +80,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
         top.append(context("\n".join(lines)))
     top += _transition_blocks(state)
     top += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
+    top += learning_blocks(state.learning)
     bottom = [*_role_links(state), context(FOOTER)]
 
     offer_blocks = build_offer_home_section(state.offer)
@@ -154,6 +156,58 @@ def _role_links(state: HomeState) -> list[Block]:
             "weekly digest (coming soon)."
         )
     return [context(*lines)] if lines else []
+
+
+def learning_blocks(learning: str | None) -> list[Block]:
+    """ "I'd like to learn about…": what "who to ask next" searches for, with its edit button."""
+    if learning:
+        text = f"*I'd like to learn about:* {escape(learning)}"
+        label = "Change"
+    else:
+        text = (
+            "*What would you like to learn about?* Tell me, and “who to ask next” suggests "
+            "people who offer it."
+        )
+        label = "I'd like to learn about…"
+    return [
+        section(
+            text,
+            accessory=button(label, ActionId.HOME_LEARNING, "learning"),
+            block_id=BlockId.HOME_LEARNING,
+        )
+    ]
+
+
+def build_learning_modal(current: str | None) -> dict[str, Any]:
+    """The "I'd like to learn about…" form (blank clears it)."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ActionId.HOME_LEARNING_INPUT,
+        "max_length": LEARNING_MAX,
+        "placeholder": plain("e.g. negotiation, public speaking, Kubernetes"),
+    }
+    if current:
+        element["initial_value"] = current[:LEARNING_MAX]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.HOME_LEARNING_MODAL,
+        "title": plain("What to learn", MODAL_TITLE_LIMIT),
+        "submit": plain("Save", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.HOME_LEARNING,
+                "optional": True,
+                "label": plain("I'd like to learn about…"),
+                "element": element,
+                "hint": plain(
+                    "“Who to ask next” on your Home suggests people who offer it. Colleagues "
+                    "searching the same topic may see that you are learning it too."
+                ),
+            }
+        ],
+    }
 
 
 def build_find_modal(initial: str = "") -> dict[str, Any]:

@@ -16,9 +16,10 @@ from bot.context import Deps
 from bot.effects import Effect, refresh_homes
 from bot.errors import MentorbotError
 from bot.flows import find as find_flow
-from bot.home import end_transition_goal, mark_transition
+from bot.home import current_learning, end_transition_goal, mark_transition
+from bot.home import set_learning as set_learning_of
 from bot.ids import ActionId
-from bot.usecase import Done, run
+from bot.usecase import Done, read, run
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +71,19 @@ def end_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool
         return ended, refresh_homes(f"transition-end:{event}", user)
 
     return run(deps.open_session, work, now=now)
+
+
+def set_learning(deps: Deps, user: str, text: str, *, claim: str | None) -> Done[str | None]:
+    """ "I'd like to learn about…" saved from the Home; the Home shows it and who offers it."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[str | None, tuple[Effect, ...]]:
+        saved = set_learning_of(s, user, text, now=now)
+        return saved, refresh_homes(f"learning:{claim or now.isoformat()}", user)
+
+    return run(deps.open_session, work, now=now, claim=claim)
+
+
+def learning_of(deps: Deps, user: str) -> str | None:
+    """What ``user`` said they would like to learn about (for the form)."""
+    return read(deps.open_session, lambda s: current_learning(s, user))

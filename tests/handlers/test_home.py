@@ -191,3 +191,47 @@ def test_find_a_mentor_shows_who_can_help_in_the_modal_and_request_pushes_the_re
     )
     assert "Nobody offers “juggling” yet" in _text(nobody.json["view"])
     assert_valid_view(nobody.json["view"])
+
+
+def test_what_i_would_like_to_learn_about_is_saved_and_who_to_ask_next_uses_it(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+    speaker = make_person(session, "U0SPEAKER", area="Sales", level=3)
+    apply_offer(session, speaker, MentorColumns(topics=("Public speaking",), capacity=1), START)
+    for n in range(4):  # lighter load, so they would come first without the interest
+        other = make_person(session, f"U0OTHER0{n}", area="Legal", level=3)
+        apply_offer(session, other, MentorColumns(topics=(f"Topic {n}",), capacity=5), START)
+    session.commit()
+
+    harness.slack.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    home = _home(harness)
+    assert ActionId.HOME_LEARNING in _text(home)
+    assert "U0SPEAKER" not in _text(home)
+
+    harness.slack.action(
+        ActionId.HOME_LEARNING, "learning", view={"id": "V0HOME", "type": "home"}, user=ALICE
+    )
+    modal = harness.fake.last("views.open").params["view"]
+    assert modal["callback_id"] == CallbackId.HOME_LEARNING_MODAL
+    saved = harness.slack.submit(
+        modal,
+        {BlockId.HOME_LEARNING: {ActionId.HOME_LEARNING_INPUT: {"value": " presenting  "}}},
+        user=ALICE,
+    )
+    assert saved.status == 200 and not saved.json
+
+    home = _home(harness, count=2)
+    text = _text(home)
+    assert "I'd like to learn about:* presenting" in text
+    asked = text.index("Who to ask next")
+    assert text.index("U0SPEAKER", asked) < min(
+        text.index(f"U0OTHER0{n}", asked) for n in range(4) if f"U0OTHER0{n}" in text[asked:]
+    )
+
+    # The form opens with what was said before; clearing it is allowed.
+    harness.slack.action(
+        ActionId.HOME_LEARNING, "learning", view={"id": "V0HOME", "type": "home"}, user=ALICE
+    )
+    again = harness.fake.last("views.open", count=2).params["view"]
+    assert again["blocks"][0]["element"]["initial_value"] == "presenting"
