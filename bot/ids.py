@@ -69,7 +69,6 @@ class CallbackId(StrEnum):
 
     # --- connections, progress, App Home ---
     HOME_FIND_MODAL = "home_find_modal"
-    HOME_FIND_RESULTS = "home_find_results"  # the find modal showing who can help
     HOME_LEARNING_MODAL = "home_learning_modal"
 
 
