@@ -375,15 +375,17 @@ def _why_none(
     offer_ids = {o for o, _ in offers_store.offer_topic_pairs(topic_ids, session=session)}
     rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
     chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
+    # Whose chain includes the mentee (indirect reports): only worth walking for a manager.
+    above: dict[str, list[str]] = {}
+    if directory_store.reports_exist(mentee.slack_id, session=session):
+        above = directory_store.manager_chains((r.slack_id for r in rows), session=session)
     mentee_area = area_key(mentee.area)
     found: set[Shortfall] = set()
     for row in rows:
         if row.person_id == mentee.id:
             continue
         own = (mentee_area is not None and area_key(row.area) == mentee_area) or (
-            row.slack_id in chain
-            or row.manager_slack_id == mentee.slack_id
-            or mentee.slack_id in directory_store.manager_chain(row.slack_id, session=session)
+            row.slack_id in chain or mentee.slack_id in above.get(row.slack_id, ())
         )
         if own:
             found.add(Shortfall.OWN_AREA)
@@ -397,6 +399,8 @@ def _why_none(
             found.add(Shortfall.LEVEL_GAP)
         elif gap is not None and gap < 0 and not row.reverse_mentoring:
             found.add(Shortfall.JUNIOR)
+        if len(found) == len(Shortfall):
+            break
     return found
 
 

@@ -129,7 +129,7 @@ def peers_learning(
     conditions: list[Any] = [
         col(Person.is_active).is_(True),
         col(Person.id) != exclude_person_id,
-        col(Person.learning_key).is_not(None),
+        col(Person.learning_key) > "",  # a range on its index: only those who filled it in
         or_(*(padded.like(f"% {w} %") for w in wanted)),
     ]
     if exclude_area_key:
@@ -143,5 +143,7 @@ def peers_learning(
                 func.abs(col(Person.level) - level) <= level_range,
             )
         )
-    statement = select(Person).where(*conditions).order_by(col(Person.slack_id)).limit(limit)
+    # Ordered along the learning_key index, so only those who filled it in are read.
+    order = (col(Person.learning_key), col(Person.slack_id))
+    statement = select(Person).where(*conditions).order_by(*order).limit(limit)
     return list(session.exec(statement).all())
