@@ -235,3 +235,20 @@ def test_what_i_would_like_to_learn_about_is_saved_and_who_to_ask_next_uses_it(
     )
     again = harness.fake.last("views.open", count=2).params["view"]
     assert again["blocks"][0]["element"]["initial_value"] == "presenting"
+
+
+def test_a_topic_button_in_the_find_modal_updates_the_modal(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+    mentor = make_person(session, "U0MENTOR1", area="Sales", level=3)
+    apply_offer(session, mentor, MentorColumns(topics=("Negotiation",), capacity=2), START)
+    session.commit()
+    modal = {"id": "V0RESULTS", "type": "modal", "hash": "1.a", "callback_id": "home_find_modal"}
+    harness.slack.action(f"{ActionId.FIND_TOPIC}:0", "Negotiation", view=modal, user=ALICE)
+    update = harness.fake.last("views.update").params
+    assert update["view_id"] == "V0RESULTS"
+    assert "<@U0MENTOR1>" in _text(update["view"])
+    assert ActionId.FIND_MODAL_REQUEST in _text(update["view"])
+    harness.fake.settle(quiet=0.2)
+    assert harness.fake.calls_to("chat.postMessage") == []
