@@ -310,6 +310,7 @@ def find_mentors(
     limit: int = 5,
     triage_terms: Sequence[str] = (),
     anyway: bool = False,
+    record: bool = True,
 ) -> FindResult:
     """Mentors for what the mentee typed; every search is counted (not who searched).
 
@@ -318,6 +319,7 @@ def find_mentors(
             answered with a triage card, never counted as demand.
         anyway: show the mentors a level gap alone kept out (after being told why);
             not counted again.
+        record: count the search as demand (not when answering a replay again).
     """
     query = " ".join(words.split())[:200]
     key = normalise(query)
@@ -337,9 +339,10 @@ def find_mentors(
         wide = tuple(s for s in found if s.level_gap is not None and s.level_gap > max_level_gap)
         return FindResult(query, wide, bool(matches), anyway=True)
     suggestions = _suggest(session, mentee, key, matches, now, max_level_gap, limit, ())
-    offers_store.record_demand(
-        key, query[:120], matched=bool(suggestions), day=now.date(), session=session
-    )
+    if record:
+        offers_store.record_demand(
+            key, query[:120], matched=bool(suggestions), day=now.date(), session=session
+        )
     if suggestions:
         return FindResult(query, tuple(suggestions), True)
     closest = tuple(_closest_offered(session, key, topics, matches, now))

@@ -79,12 +79,8 @@ def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) 
     user = submission.user_id
     key = replays.submission_key(body)
     try:
-        # A replay neither answers twice nor counts the search twice.
+        # A replay gets the same answer; the search is counted once.
         view = flow.find(deps_of(context), user, topic, claim=key).value
-    except replays.AlreadyHandled:
-        logger.info("Skipped a repeated find submission")
-        ack()
-        return
     except MentorbotError as exc:
         view = build_find_results_view(topic, build_notice(str(exc)))
     ack(response_action="update", view=view)

@@ -29,6 +29,7 @@ def search(
     anyway: bool = False,
     request_action: str = ActionId.REQUEST_CONVERSATION,
     claim: str | None = None,
+    record: bool = True,
 ) -> Done[dict[str, Any]]:
     """The answer to a search: results, the topic prompt (nothing typed), the triage card,
     or why nobody fits and what helps (``anyway``: those beyond the level gap, on request).
@@ -36,6 +37,7 @@ def search(
     Args:
         request_action: the request buttons' action (the Home's modal pushes its own).
         claim: the Slack delivery it answers, so a replay counts nothing twice.
+        record: count the search as demand (False to answer a replay again).
     """
     now = deps.clock()
     settings = deps.settings
@@ -52,6 +54,7 @@ def search(
             max_level_gap=settings.max_level_gap,
             triage_terms=triage_terms_of(settings),
             anyway=anyway,
+            record=record,
         )
         has_offer = offer_summary(s, mentee, now=now) is not None
         answer = build_search_answer(

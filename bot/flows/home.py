@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import replays
 from bot.blocks.home import build_find_results_view
 from bot.context import Deps
 from bot.effects import Effect, refresh_homes
@@ -36,10 +37,13 @@ def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
 
 def find(deps: Deps, user: str, topic: str, *, claim: str | None) -> Done[dict[str, Any]]:
     """The Home's find modal: who can help, shown in the modal itself (the search counts as
-    demand once; ``claim``, the submission, makes a replay change nothing)."""
-    answer = find_flow.search(
-        deps, user, topic, request_action=ActionId.FIND_MODAL_REQUEST, claim=claim
-    )
+    demand once: ``claim``, the submission, makes a replay answer again, counting nothing)."""
+    action = ActionId.FIND_MODAL_REQUEST
+    try:
+        answer = find_flow.search(deps, user, topic, request_action=action, claim=claim)
+    except replays.AlreadyHandled:
+        logger.info("Answered a repeated find submission again, not counted")
+        answer = find_flow.search(deps, user, topic, request_action=action, record=False)
     return Done(build_find_results_view(topic, answer.value), answer.keys)
 
 
