@@ -52,12 +52,23 @@ class Settings(BaseSettings):
     max_level_gap: int = Field(default=2, alias="MENTORBOT_MAX_LEVEL_GAP", ge=0, le=100)
     max_sessions: int = Field(default=3, alias="MENTORBOT_MAX_SESSIONS", ge=1, le=20)
     support_url: str | None = Field(default=None, alias="MENTORBOT_SUPPORT_URL")
+    # Words that make a search a triage case (HR, employee assistance), on top of the defaults.
+    triage_terms: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), alias="MENTORBOT_TRIAGE_TERMS"
+    )
 
     @field_validator("coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("triage_terms", mode="before")
+    @classmethod
+    def _split_terms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("slack_app_token", "slack_signing_secret", "digest_channel", "support_url")

@@ -26,12 +26,14 @@ from bot.errors import NotInDirectory
 from bot.matching import FindResult, Suggestion, directory_person, find_mentors, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
+from bot.topics import normalise
 from storage.connections import connected_ids
 from storage.conversations import current_counterparts
 from storage.models import Person, TransitionKind
 from storage.people import get_by_slack_id, reports_of
 
 SUGGESTIONS = 3
+LEARNING_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class HomeState:
     report_count: int = 0
     is_coordinator: bool = False
     offer: OfferSummary | None = None  # None: no offer yet (the Home invites one)
+    learning: str | None = None  # "I'd like to learn about…", as they typed it
 
 
 def load_progress_state(
@@ -88,6 +91,7 @@ def load_home_state(
         report_count=len(reports_of(slack_id, session=session)),
         is_coordinator=coordinator,
         offer=offer_summary(session, person, now=now),
+        learning=person.learning,
     )
 
 
@@ -102,8 +106,9 @@ def next_people(
 ) -> tuple[NextPerson, ...]:
     """Up to ``limit`` people to ask next: outside your area, new for you, with capacity.
 
-    During a transition, mentors offering that transition's topic come first; the rest
-    are filled with the best general matches.
+    During a transition, mentors offering that transition's topic come first, then those
+    offering what the person would like to learn about; the rest are filled with the best
+    general matches.
     """
     if person.id is None:
         return ()
@@ -113,6 +118,8 @@ def next_people(
     chosen: list[NextPerson] = []
     transition = running_transition(progress)
     searches: list[str | None] = [transition.label] if transition is not None else []
+    if person.learning_key:
+        searches.append(person.learning)
     searches.append(None)
     for topic in searches:
         if len(chosen) >= limit:
@@ -183,3 +190,21 @@ def end_transition_goal(session: Session, slack_id: str, kind: str, *, now: date
     if person is None or person.id is None:
         raise NotInDirectory(slack_id)
     return stop_transition(session, person, now=now, kind=kind)
+
+
+def set_learning(session: Session, slack_id: str, text: str, *, now: datetime) -> str | None:
+    """Store what ``slack_id`` would like to learn about (blank clears it); returns it."""
+    person = directory_person(session, slack_id)
+    tidy = " ".join(text.split())[:LEARNING_MAX] or None
+    person.learning = tidy
+    key = normalise(tidy)[:LEARNING_MAX] if tidy else ""
+    person.learning_key = key or None
+    person.updated_at = now
+    session.add(person)
+    session.flush()
+    return tidy
+
+
+def current_learning(session: Session, slack_id: str) -> str | None:
+    person = get_by_slack_id(slack_id, session=session)
+    return person.learning if person is not None else None

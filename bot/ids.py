@@ -17,6 +17,9 @@ class ActionId(StrEnum):
     # --- directory, offers, matching (find / ask / offer / pause) ---
     REQUEST_CONVERSATION = "request_conversation"  # value: mentor's Slack user ID
     FIND_TOPIC = "find_topic"  # value: topic label
+    FIND_SHOW_ANYWAY = "find_show_anyway"  # value: the search; mentors beyond the level gap
+    FIND_MODAL_REQUEST = "find_modal_request"  # in the Home's results modal; as REQUEST_…
+    SUPPORT_LINK = "support_link"  # the triage card's link button (acknowledged, no more)
     OFFER_EDIT = "offer_edit"  # opens the offer modal (Home tab, find prompt)
     OFFER_TOGGLE_PAUSE = "offer_toggle_pause"  # Home tab: pause or resume the offer
 
@@ -45,6 +48,8 @@ class ActionId(StrEnum):
     HOME_TRANSITION_END = "home_transition_end"  # value: transition kind
     HOME_FIND_TOPIC_INPUT = "home_find_topic_input"  # the topic input in the find modal
     SHOW_PROGRESS = "show_progress"  # `/mentor help`, the Messages tab: your progress
+    HOME_LEARNING = "home_learning"  # "I'd like to learn about…": opens its modal
+    HOME_LEARNING_INPUT = "home_learning_input"  # the text input in that modal
 
 
 class CallbackId(StrEnum):
@@ -68,6 +73,7 @@ class CallbackId(StrEnum):
 
     # --- connections, progress, App Home ---
     HOME_FIND_MODAL = "home_find_modal"
+    HOME_LEARNING_MODAL = "home_learning_modal"
 
 
 class BlockId(StrEnum):
@@ -109,6 +115,7 @@ class BlockId(StrEnum):
     # --- connections, progress, App Home ---
     HOME_FIND_TOPIC = "home_find_topic"
     HOME_TRANSITION = "home_transition"
+    HOME_LEARNING = "home_learning"
 
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"

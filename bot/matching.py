@@ -16,12 +16,21 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
 from bot.blocks.common import mention
 from bot.errors import MentorbotError, NotInDirectory
-from bot.topics import CatalogueTopic, TopicMatch, closest_labels, match_topics, normalise
+from bot.topics import (
+    GENERIC_WORDS,
+    CatalogueTopic,
+    TopicMatch,
+    match_topics,
+    normalise,
+    related_keys,
+    triage_match,
+)
 from storage import connections as connections_store
 from storage import conversations as conversations_store
 from storage import directory as directory_store
@@ -57,6 +66,7 @@ class Suggestion:
     help_with: str = ""
     out_of_scope: str = ""
     standing: Standing | None = None  # where they rank, as the reasons explain it
+    time_difference: str | None = None  # "3 h behind you"; None when a zone is unknown
 
 
 class ConcernCode(StrEnum):
@@ -166,6 +176,8 @@ def _suggest(
     max_level_gap: int,
     limit: int,
     exclude_ids: Collection[int],
+    *,
+    reverse_only: bool = False,
 ) -> list[Suggestion]:
     if mentee.id is None or limit <= 0 or matches == []:
         return []
@@ -207,6 +219,7 @@ def _suggest(
                 offer_ids=tier,
                 limit=page_size,
                 offset=offset,
+                reverse_only=reverse_only,
             )
             for row in rows:
                 if not _still_eligible(session, mentee, mentee_area, has_reports, row):
@@ -256,9 +269,19 @@ def _suggest(
                 help_with=offers[row.offer_id].help_with if row.offer_id in offers else "",
                 out_of_scope=offers[row.offer_id].out_of_scope if row.offer_id in offers else "",
                 standing=standing,
+                time_difference=time_difference(mentee.tz, people[row.person_id].tz, now),
             )
         )
     return suggestions
+
+
+class Shortfall(StrEnum):
+    """Why people who offer a topic were not suggested; each is said in plain words."""
+
+    LEVEL_GAP = "level_gap"  # more than MAX_LEVEL_GAP levels above the mentee
+    OWN_AREA = "own_area"  # the mentee's own area or reporting line
+    BUSY = "busy"  # at capacity or paused
+    JUNIOR = "junior"  # junior to the mentee, without offering reverse mentoring
 
 
 @dataclass(frozen=True)
@@ -268,7 +291,19 @@ class FindResult:
     query: str
     suggestions: tuple[Suggestion, ...]
     topic_exists: bool  # some catalogue topic fits the words (even if nobody is free)
-    closest: tuple[str, ...] = ()  # when nobody fits: nearby topics that have mentors
+    closest: tuple[str, ...] = ()  # when nobody fits: related topics that have mentors
+    triage: bool = False  # a need for HR or employee assistance, not a mentoring topic
+    stopped_by: frozenset[Shortfall] = frozenset()  # why those offering it were not shown
+    peers: tuple[Person, ...] = ()  # near your level, other areas, want to learn it too
+    anyway: bool = False  # suggestions shown despite the level gap, on request
+    reverse: bool = False  # a search for people open to reverse mentoring
+
+
+REVERSE_MENTORING_KEYS = frozenset({"reverse mentoring", "reverse mentor", "reverse"})
+DIAGNOSED = 200  # offerers looked at to say why none was suggested
+PEERS = 3
+PEER_LEVELS = 1  # "near your level": at most this many levels apart
+WIDE_GAP = 100  # "show them anyway": any level gap, every other rule kept
 
 
 def find_mentors(
@@ -279,22 +314,103 @@ def find_mentors(
     now: datetime,
     max_level_gap: int,
     limit: int = 5,
+    triage_terms: Sequence[str] = (),
+    anyway: bool = False,
+    record: bool = True,
 ) -> FindResult:
-    """Mentors for what the mentee typed; every search is counted (not who searched)."""
+    """Mentors for what the mentee typed; every search is counted (not who searched).
+
+    Args:
+        triage_terms: words that make the search a need for HR or employee assistance:
+            answered with a triage card, never counted as demand.
+        anyway: show the mentors a level gap alone kept out (after being told why);
+            not counted again.
+        record: count the search as demand (not when answering a replay again).
+    """
     query = " ".join(words.split())[:200]
     key = normalise(query)
     if not key:
         return FindResult(query=query, suggestions=(), topic_exists=False)
+    if triage_match(query, triage_terms) is not None:
+        return FindResult(query=query, suggestions=(), topic_exists=False, triage=True)
+    if key in REVERSE_MENTORING_KEYS:
+        found = _suggest(
+            session, mentee, "", None, now, max_level_gap, limit, (), reverse_only=True
+        )
+        return FindResult(query, tuple(found), bool(found), reverse=True)
     topics = catalogue(session)
     matches = match_topics(key, topics)
+    if anyway:
+        found = _suggest(session, mentee, key, matches, now, WIDE_GAP, limit, ())
+        wide = tuple(s for s in found if s.level_gap is not None and s.level_gap > max_level_gap)
+        return FindResult(query, wide, bool(matches), anyway=True)
     suggestions = _suggest(session, mentee, key, matches, now, max_level_gap, limit, ())
-    offers_store.record_demand(
-        key, query[:120], matched=bool(suggestions), day=now.date(), session=session
+    if record:
+        offers_store.record_demand(
+            key, query[:120], matched=bool(suggestions), day=now.date(), session=session
+        )
+    if suggestions:
+        return FindResult(query, tuple(suggestions), True)
+    closest = tuple(_closest_offered(session, key, topics, matches, now))
+    stopped_by = _why_none(session, mentee, matches, now, max_level_gap) if matches else set()
+    peers = directory_store.peers_learning(
+        [w for w in key.split() if w not in GENERIC_WORDS],
+        session=session,
+        exclude_person_id=mentee.id or 0,
+        exclude_area_key=area_key(mentee.area),
+        level=mentee.level,
+        level_range=PEER_LEVELS,
+        limit=PEERS,
     )
-    closest: tuple[str, ...] = ()
-    if not suggestions:
-        closest = tuple(_closest_offered(session, key, topics, matches, now))
-    return FindResult(query, tuple(suggestions), bool(matches), closest)
+    return FindResult(
+        query,
+        (),
+        bool(matches),
+        closest,
+        stopped_by=frozenset(stopped_by),
+        peers=tuple(peers),
+    )
+
+
+def _why_none(
+    session: Session,
+    mentee: Person,
+    matches: list[TopicMatch],
+    now: datetime,
+    max_level_gap: int,
+) -> set[Shortfall]:
+    """Which rules kept out the people who offer the matched topics (a few hundred looked at)."""
+    topic_ids = [m.topic.id for m in matches]
+    offer_ids = {o for o, _ in offers_store.offer_topic_pairs(topic_ids, session=session)}
+    rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
+    chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
+    # Whose chain includes the mentee (indirect reports): only worth walking for a manager.
+    above: dict[str, list[str]] = {}
+    if directory_store.reports_exist(mentee.slack_id, session=session):
+        above = directory_store.manager_chains((r.slack_id for r in rows), session=session)
+    mentee_area = area_key(mentee.area)
+    found: set[Shortfall] = set()
+    for row in rows:
+        if row.person_id == mentee.id:
+            continue
+        own = (mentee_area is not None and area_key(row.area) == mentee_area) or (
+            row.slack_id in chain or mentee.slack_id in above.get(row.slack_id, ())
+        )
+        if own:
+            found.add(Shortfall.OWN_AREA)
+            continue
+        paused = row.paused or (row.paused_until is not None and now.date() < row.paused_until)
+        if paused or row.load >= row.capacity:
+            found.add(Shortfall.BUSY)
+            continue
+        gap = _gap(mentee.level, row.level)
+        if gap is not None and gap > max_level_gap:
+            found.add(Shortfall.LEVEL_GAP)
+        elif gap is not None and gap < 0 and not row.reverse_mentoring:
+            found.add(Shortfall.JUNIOR)
+        if len(found) == len(Shortfall):
+            break
+    return found
 
 
 def _closest_offered(
@@ -305,10 +421,10 @@ def _closest_offered(
     now: datetime,
     limit: int = 5,
 ) -> list[str]:
-    """Topics near the search that have available mentors (nearest 30 checked, in one query)."""
+    """Related topics (synonyms, shared words and stems) that have available mentors."""
     matched_ids = {m.topic.id for m in matches}
     by_key = {t.key: t for t in topics if t.id not in matched_ids}
-    near = closest_labels(key, {k: k for k in by_key}, limit=30)
+    near = related_keys(key, by_key, limit=30)
     ids = [by_key[k].id for k in near]
     offered = {
         s.topic_id
@@ -369,8 +485,8 @@ def _speed_reason(standing: Standing, median: timedelta | None) -> str | None:
     return None  # slow, or never asked: nothing to recommend them by
 
 
-def _load_reason(s: Standing) -> str:
-    return f"{s.load} of {s.capacity} slot{'s' if s.capacity != 1 else ''} taken"
+def _load_reason(s: Standing) -> str | None:
+    return "free to start now" if s.load == 0 else None
 
 
 # What each step of RANKING tells the mentee (the topic shows as the matched topics).
@@ -381,7 +497,7 @@ EXPLAINED: dict[str, Callable[[Standing, timedelta | None], str | None]] = {
     ),
     "lighter load": lambda s, _: _load_reason(s),
     "answer speed": _speed_reason,
-    "closer seniority": lambda s, _: describe_gap(s.level_gap),
+    "closer seniority": lambda s, _: describe_seniority(s.level_gap),
     "tie-break": lambda s, _: None,
 }
 
@@ -396,18 +512,32 @@ def explain(standing: Standing, median: timedelta | None = None) -> tuple[str, .
     return tuple(reason for reason in said if reason)
 
 
-def describe_gap(gap: int | None) -> str | None:
-    """ "1 level above you", "same level as you", "reverse mentoring: 2 levels below you"."""
+def describe_seniority(gap: int | None) -> str | None:
+    """ "near your level", "more senior", "open to reverse mentoring": never a level count,
+    since HR levels are not for colleagues to see."""
     if gap is None:
         return None
-    if gap == 0:
-        return "same level as you"
-    levels = _levels(gap)
-    return f"{levels} above you" if gap > 0 else f"reverse mentoring: {levels} below you"
+    if gap < -1:
+        return "open to reverse mentoring"
+    if gap <= 1:
+        return "near your level"
+    return "more senior"
 
 
-def _levels(gap: int) -> str:
-    return f"{abs(gap)} level{'s' if abs(gap) != 1 else ''}"
+def time_difference(mentee_tz: str | None, mentor_tz: str | None, now: datetime) -> str | None:
+    """ "3 h behind you", "5.5 h ahead of you", "same time as you"; None when unknown."""
+    try:
+        theirs = now.astimezone(ZoneInfo(mentor_tz or "")).utcoffset()
+        yours = now.astimezone(ZoneInfo(mentee_tz or "")).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    if theirs is None or yours is None:
+        return None
+    hours = (theirs - yours).total_seconds() / 3600
+    if hours == 0:
+        return "same time as you"
+    amount = f"{abs(hours):g} h"
+    return f"{amount} ahead of you" if hours > 0 else f"{amount} behind you"
 
 
 def check_mentor(
@@ -467,13 +597,13 @@ def check_mentor(
     if gap is not None and gap > max_level_gap:
         concern(
             ConcernCode.LEVEL_GAP,
-            f"{who} is {describe_gap(gap)}; pairings more than "
+            f"{who} is much more senior than you; pairings more than "
             f"{max_level_gap} levels apart tend not to work as well",
         )
     elif gap is not None and gap < 0 and not reverse:
         concern(
             ConcernCode.JUNIOR,
-            f"{who} is {_levels(gap)} below you and hasn't offered reverse mentoring",
+            f"{who} is more junior than you and hasn't offered reverse mentoring",
         )
     return Eligibility(tuple(found))
 

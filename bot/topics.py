@@ -198,20 +198,52 @@ def match_topics(query_key: str, catalogue: Iterable[CatalogueTopic]) -> list[To
     return matches
 
 
-def closest_labels(query_key: str, labels_by_key: dict[str, str], limit: int = 5) -> list[str]:
-    """Labels whose keys look most like the search (shared word stems, then shared letters)."""
-    query = query_key.split()
+# Neighbouring needs: searching one, the others are worth a look (keys, normalised form).
+RELATED: tuple[frozenset[str], ...] = (
+    frozenset({"presentation", "self confidence", "storytelling", "communication", "writing"}),
+    frozenset({"first time supervisor", "leadership", "feedback", "delegation", "coaching"}),
+    frozenset({"career plan", "career objective", "new discipline", "networking"}),
+    frozenset({"decision making", "problem solving", "problem analysis solving"}),
+    frozenset({"time management", "delegation", "prioritisation"}),
+    frozenset({"working overseas", "joining company"}),
+    frozenset({"negotiation", "stakeholder management", "influencing"}),
+    frozenset({"machine learning", "artificial intelligence", "data science", "analytics"}),
+)
+MIN_STEM = 5
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """ "negotiate"/"negotiation", "leader"/"leadership"; not "community"/"communication"."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < MIN_STEM:
+        return False
+    common = 0
+    for x, y in zip(short, long, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= max(MIN_STEM, len(short) - 1)
+
+
+def related_keys(query_key: str, keys: Iterable[str], limit: int = 5) -> list[str]:
+    """Catalogue keys related to the search, most related first; never an unrelated one.
+
+    Related means: a neighbouring need (``RELATED``), a shared meaningful word, or a word of
+    the same stem ("negotiate" / "Negotiation").
+    """
+    query = [w for w in query_key.split() if w not in GENERIC_WORDS]
     if not query:
         return []
-
-    def score(key: str) -> tuple[float, str]:
-        words = key.split()
-        stems = sum(1 for q in query for w in words if q[:4] == w[:4])
-        letters = len(set(query_key) & set(key)) / max(len(set(query_key) | set(key)), 1)
-        return (stems + letters, key)
-
-    ranked = sorted(labels_by_key, key=lambda k: (-score(k)[0], k))
-    return [labels_by_key[k] for k in ranked[:limit]]
+    neighbours = set().union(*(group for group in RELATED if query_key in group)) - {query_key}
+    scored = []
+    for key in keys:
+        words = [w for w in key.split() if w not in GENERIC_WORDS]
+        score = 3 * (key in neighbours)
+        score += 2 * sum(1 for q in query if q in words)
+        score += sum(1 for q in query for w in words if q != w and _same_stem(q, w))
+        if score:
+            scored.append((-score, key))
+    return [key for _, key in sorted(scored)[:limit]]
 
 
 def seed_topics() -> Sequence[tuple[str, str]]:
@@ -219,3 +251,80 @@ def seed_topics() -> Sequence[tuple[str, str]]:
     return [(label, "need") for label in NEED_TOPICS] + [
         (label, "transition") for label in TRANSITION_TOPICS
     ]
+
+
+# --- triage: needs that are for HR or employee assistance, not for a mentor ----------------
+
+# Matched as whole words (a trailing "s" allowed), case-insensitively, hyphens as spaces.
+TRIAGE_TERMS = (
+    "performance plan",
+    "performance improvement",
+    "improvement plan",
+    "underperforming",
+    "underperformance",
+    "under performing",
+    "poor performance",
+    "pip",
+    "burnout",
+    "burn out",
+    "burned out",
+    "burnt out",
+    "mental health",
+    "depression",
+    "depressed",
+    "panic attack",
+    "suicide",
+    "suicidal",
+    "self harm",
+    "harassment",
+    "harassed",
+    "sexual harassment",
+    "bullying",
+    "bullied",
+    "discrimination",
+    "discriminated",
+    "racism",
+    "sexism",
+    "hostile work environment",
+    "retaliation",
+    "grievance",
+    "disciplinary",
+    "misconduct",
+    "whistleblowing",
+)
+# "pip" is also Python's package installer: with one of these words it is that tool.
+_PIP_AS_TOOL = frozenset(
+    "python install installing package packages packaging pypi requirements venv virtualenv "
+    "pipenv poetry conda wheel dependency dependencies".split()
+)
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.findall(r"[a-z0-9+#]+", folded.replace("'", "")))
+
+
+def triage_terms(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The default terms and ``extra`` (a setting), folded, longest first, once each."""
+    terms = {_fold(t) for t in (*TRIAGE_TERMS, *extra)} - {""}
+    return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
+def triage_match(text: str, terms: Sequence[str]) -> str | None:
+    """The triage term ``text`` names, or None: "on a PIP" -> "pip"; "pip install" -> None.
+
+    Whole words only ("tipping" is not "pip"; "grievances" is "grievance"). "pip" next to
+    words about Python packaging is the tool, not a performance plan.
+    """
+    folded = _fold(text)
+    if not folded:
+        return None
+    words = set(folded.split())
+    for term in terms:
+        pattern = r"(?<![a-z0-9])" + re.escape(term).replace(r"\ ", " ") + r"s?(?![a-z0-9])"
+        if not re.search(pattern, folded):
+            continue
+        if term == "pip" and words & _PIP_AS_TOOL:
+            continue
+        return term
+    return None

@@ -11,7 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.home import FIND_TOPIC_MAX, build_find_modal
+from bot.blocks.home import (
+    FIND_TOPIC_MAX,
+    LEARNING_MAX,
+    build_find_modal,
+    build_find_results_view,
+    build_learning_modal,
+)
 from bot.blocks.payload import STALE_BUTTON, choice, parse_click, parse_submission
 from bot.connections import TRANSITION_LABELS
 from bot.errors import MentorbotError
@@ -60,7 +66,7 @@ def handle_find_mentor(
 
 
 def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """The find modal: send who can help as a DM (its buttons open the request modal)."""
+    """The find modal: who can help, shown in the modal (its buttons push the request modal)."""
     submission = parse_submission(body)
     form = submission.form
     typed = form.text(
@@ -74,19 +80,51 @@ def handle_find_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) 
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
-    ack()
     user = submission.user_id
     key = replays.submission_key(body)
-    cause = f"find:{cause_of(key)}"
     try:
-        # A replay neither answers twice nor counts the search twice.
-        done = flow.find(deps_of(context), user, topic, claim=key, event=cause)
+        # A replay gets the same answer; the search is counted once.
+        view = flow.find(deps_of(context), user, topic, claim=key).value
+    except MentorbotError as exc:
+        view = build_find_results_view(topic, build_notice(str(exc)))
+    ack(response_action="update", view=view)
+
+
+def handle_learning(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """ "I'd like to learn about…" on the Home: its form, filled with what they said before."""
+    ack()
+    click = parse_click(body)
+    try:
+        current = flow.learning_of(deps_of(context), click.user_id)
+        client.views_open(trigger_id=click.trigger_id, view=build_learning_modal(current))
+    except SlackApiError as exc:
+        logger.exception("Failed to open the learning modal")
+        if expired_trigger(exc):
+            tell_by_dm(context, click.user_id, build_notice(MODAL_EXPIRED))
+
+
+def handle_learning_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Save what they would like to learn about; the Home refreshes with who offers it."""
+    submission = parse_submission(body)
+    text = submission.form.text(
+        BlockId.HOME_LEARNING, max_length=LEARNING_MAX, action_id=ActionId.HOME_LEARNING_INPUT
+    )
+    if submission.form.errors:
+        ack(response_action="errors", errors=submission.form.errors)
+        return
+    try:
+        done = flow.set_learning(
+            deps_of(context), submission.user_id, text, claim=replays.submission_key(body)
+        )
     except replays.AlreadyHandled:
-        logger.info("Skipped a repeated find submission")
+        ack()
         return
     except MentorbotError as exc:
-        tell_by_dm(context, user, {"text": str(exc)}, cause=cause)
+        ack(response_action="errors", errors={BlockId.HOME_LEARNING: str(exc)[:150]})
         return
+    ack()
     deliver(context, done)
 
 
@@ -124,5 +162,7 @@ def register(app: App) -> None:
     app.event("app_home_opened")(once(handle_home_opened))
     app.action(ActionId.HOME_FIND_MENTOR)(once(handle_find_mentor))
     app.view(CallbackId.HOME_FIND_MODAL)(handle_find_submitted)
+    app.action(ActionId.HOME_LEARNING)(once(handle_learning))
+    app.view(CallbackId.HOME_LEARNING_MODAL)(handle_learning_submitted)
     app.action(ActionId.HOME_TRANSITION)(once(handle_transition))
     app.action(ActionId.HOME_TRANSITION_END)(once(handle_transition_end))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import extract
+from sqlalchemy import extract, literal, or_
 from sqlmodel import Session, col, func, select
 
 from storage.models import Conversation, Person
@@ -108,3 +108,42 @@ def reports_exist(manager_slack_id: str, *, session: Session) -> bool:
     """Does anyone (active or not) report to ``manager_slack_id``?"""
     statement = select(Person.id).where(Person.manager_slack_id == manager_slack_id).limit(1)
     return session.exec(statement).first() is not None
+
+
+def peers_learning(
+    words: Iterable[str],
+    *,
+    session: Session,
+    exclude_person_id: int,
+    exclude_area_key: str | None,
+    level: int | None,
+    level_range: int,
+    limit: int,
+) -> list[Person]:
+    """Active people near ``level`` outside the given area whose "I'd like to learn about"
+    shares one of ``words`` (normalised words), a few at a time."""
+    wanted = [w for w in words if w]
+    if not wanted:
+        return []
+    padded = literal(" ") + func.coalesce(Person.learning_key, "") + literal(" ")
+    conditions: list[Any] = [
+        col(Person.is_active).is_(True),
+        col(Person.id) != exclude_person_id,
+        col(Person.learning_key) > "",  # a range on its index: only those who filled it in
+        or_(*(padded.like(f"% {w} %") for w in wanted)),
+    ]
+    if exclude_area_key:
+        conditions.append(
+            or_(col(Person.area).is_(None), func.lower(func.trim(Person.area)) != exclude_area_key)
+        )
+    if level is not None:
+        conditions.append(
+            or_(
+                col(Person.level).is_(None),
+                func.abs(col(Person.level) - level) <= level_range,
+            )
+        )
+    # Ordered along the learning_key index, so only those who filled it in are read.
+    order = (col(Person.learning_key), col(Person.slack_id))
+    statement = select(Person).where(*conditions).order_by(*order).limit(limit)
+    return list(session.exec(statement).all())

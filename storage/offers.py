@@ -152,6 +152,7 @@ def ranked_candidates(
     offer_ids: Collection[int] | None = None,
     limit: int = 20,
     offset: int = 0,
+    reverse_only: bool = False,
 ) -> list[CandidateRow]:
     """Available mentors with a free slot, outside the mentee's area, chain and direct reports,
     at a fitting level, best first, a page at a time.
@@ -231,6 +232,8 @@ def ranked_candidates(
                 ),
             )
         )
+    if reverse_only:
+        conditions.append(col(MentorOffer.reverse_mentoring).is_(True))
     if chain_slack_ids:
         conditions.append(col(Person.slack_id).not_in(list(chain_slack_ids)))
     if exclude_ids:
@@ -279,6 +282,57 @@ def _order(inner: Any) -> list[Any]:
 
 def _python_order(row: Any) -> tuple[Any, ...]:
     return tuple(getattr(row, str(c.column)) for c in QUERY_RANKING)
+
+
+class OffererRow(NamedTuple):
+    """Someone who offers a topic, with what decides whether a mentee may be shown them."""
+
+    person_id: int
+    slack_id: str
+    area: str | None
+    level: int | None
+    manager_slack_id: str | None
+    reverse_mentoring: bool
+    capacity: int
+    paused: bool
+    paused_until: date | None
+    load: int
+
+
+def offerers(offer_ids: Collection[int], *, session: Session, limit: int) -> list[OffererRow]:
+    """Up to ``limit`` active people behind ``offer_ids``, whatever their eligibility
+    (to say why none of them was suggested)."""
+    if not offer_ids:
+        return []
+    load = (
+        sa_select(func.count())
+        .where(
+            col(Conversation.mentor_id) == col(Person.id),
+            col(Conversation.status) == ConversationStatus.ACTIVE,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    statement = (
+        sa_select(
+            col(Person.id),
+            col(Person.slack_id),
+            col(Person.area),
+            col(Person.level),
+            col(Person.manager_slack_id),
+            col(MentorOffer.reverse_mentoring),
+            col(MentorOffer.capacity),
+            col(MentorOffer.paused),
+            col(MentorOffer.paused_until),
+            load,
+        )
+        .select_from(MentorOffer)
+        .join(Person, col(Person.id) == MentorOffer.person_id)
+        .where(col(Person.is_active).is_(True), col(MentorOffer.id).in_(sorted(offer_ids)[:CHUNK]))
+        .order_by(col(Person.slack_id))
+        .limit(limit)
+    )
+    return [OffererRow._make(tuple(row)) for row in session.execute(statement)]
 
 
 def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:

@@ -36,6 +36,7 @@ from bot.home import HomeSearch, HomeState
 from bot.ids import ActionId, BlockId, CallbackId
 
 FIND_TOPIC_MAX = 200
+LEARNING_MAX = 200
 
 HOME_BLOCK_LIMIT = 100
 MODAL_TITLE_LIMIT = 24
@@ -91,8 +92,10 @@ def build_home(state: HomeState) -> dict[str, Any]:
         later += [divider(), context(totals_text(progress))]
     lines = waiting_lines(state.slack_id, _logged_by(state.slack_id, state.progress.waiting))
     if lines:
-        later.append(context("\n".join(lines)))
+        later.append(context("
+".join(lines)))
     later += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
+    later += learning_blocks(state.learning)
     offer_blocks = build_offer_home_section(state.offer)
     bottom = [divider(), *_transition_blocks(state), *_role_links(state), context(FOOTER)]
 
@@ -167,8 +170,68 @@ def _role_links(state: HomeState) -> list[Block]:
     return [context(*lines)] if lines else []
 
 
-def build_find_modal() -> dict[str, Any]:
+def learning_blocks(learning: str | None) -> list[Block]:
+    """ "I'd like to learn about…": what "who to ask next" searches for, with its edit button."""
+    if learning:
+        text = f"*I'd like to learn about:* {escape(learning)}"
+        label = "Change"
+    else:
+        text = (
+            "*What would you like to learn about?* Tell me, and “who to ask next” suggests "
+            "people who offer it."
+        )
+        label = "I'd like to learn about…"
+    return [
+        section(
+            text,
+            accessory=button(label, ActionId.HOME_LEARNING, "learning"),
+            block_id=BlockId.HOME_LEARNING,
+        )
+    ]
+
+
+def build_learning_modal(current: str | None) -> dict[str, Any]:
+    """The "I'd like to learn about…" form (blank clears it)."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ActionId.HOME_LEARNING_INPUT,
+        "max_length": LEARNING_MAX,
+        "placeholder": plain("e.g. negotiation, public speaking, Kubernetes"),
+    }
+    if current:
+        element["initial_value"] = current[:LEARNING_MAX]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.HOME_LEARNING_MODAL,
+        "title": plain("What to learn", MODAL_TITLE_LIMIT),
+        "submit": plain("Save", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.HOME_LEARNING,
+                "optional": True,
+                "label": plain("I'd like to learn about…"),
+                "element": element,
+                "hint": plain(
+                    "“Who to ask next” on your Home suggests people who offer it. Colleagues "
+                    "searching the same topic may see that you are learning it too."
+                ),
+            }
+        ],
+    }
+
+
+def build_find_modal(initial: str = "") -> dict[str, Any]:
     """The Home's "Find a mentor" modal: what would you like to learn?"""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
+        "max_length": FIND_TOPIC_MAX,
+        "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
+    }
+    if initial:
+        element["initial_value"] = initial[:FIND_TOPIC_MAX]
     return {
         "type": "modal",
         "callback_id": CallbackId.HOME_FIND_MODAL,
@@ -180,16 +243,21 @@ def build_find_modal() -> dict[str, Any]:
                 "type": "input",
                 "block_id": BlockId.HOME_FIND_TOPIC,
                 "label": plain("What would you like help with?"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
-                    "max_length": FIND_TOPIC_MAX,
-                    "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
-                },
-                "hint": plain("I'll send you up to five people outside your area who can help."),
+                "element": element,
+                "hint": plain("I'll show you up to five people outside your area who can help."),
             }
         ],
     }
+
+
+def build_find_results_view(query: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The find modal showing its answer (who can help, or why nobody fits), with the
+    search above it to try other words; each Request button pushes the request modal."""
+    view = build_find_modal(initial=query)
+    view["blocks"] = [*answer.get("blocks", [])[: HOME_BLOCK_LIMIT - 2], divider(), *view["blocks"]]
+    view["submit"] = plain("Search again", MODAL_TITLE_LIMIT)
+    view["close"] = plain("Done", MODAL_TITLE_LIMIT)
+    return view
 
 
 def build_find_answer(search: HomeSearch) -> dict[str, Any]:

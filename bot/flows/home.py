@@ -7,15 +7,20 @@ sent; opening the tab refreshes it once per Slack event.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.blocks.home import build_find_answer
+from bot import replays
+from bot.blocks.home import build_find_results_view
 from bot.context import Deps
-from bot.effects import Effect, dm, refresh_homes
+from bot.effects import Effect, refresh_homes
 from bot.errors import MentorbotError
-from bot.home import HomeSearch, end_transition_goal, mark_transition, search_mentors
-from bot.usecase import Done, run
+from bot.flows import find as find_flow
+from bot.home import current_learning, end_transition_goal, mark_transition
+from bot.home import set_learning as set_learning_of
+from bot.ids import ActionId
+from bot.usecase import Done, read, run
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +35,16 @@ def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
     return run(deps.open_session, work, now=now)
 
 
-def find(deps: Deps, user: str, topic: str, *, claim: str | None, event: str) -> Done[HomeSearch]:
-    """The Home's find modal: who can help, DMed (the search counts as demand once;
-    ``claim``, the submission, makes a replay change nothing; ``event`` names it)."""
-    now = deps.clock()
-
-    def work(s: Session) -> tuple[HomeSearch, tuple[Effect, ...]]:
-        search = search_mentors(s, user, topic, settings=deps.settings, now=now)
-        return search, (dm(f"{event}:answer:{user}", user, build_find_answer(search)),)
-
-    return run(deps.open_session, work, now=now, claim=claim)
+def find(deps: Deps, user: str, topic: str, *, claim: str | None) -> Done[dict[str, Any]]:
+    """The Home's find modal: who can help, shown in the modal itself (the search counts as
+    demand once: ``claim``, the submission, makes a replay answer again, counting nothing)."""
+    action = ActionId.FIND_MODAL_REQUEST
+    try:
+        answer = find_flow.search(deps, user, topic, request_action=action, claim=claim)
+    except replays.AlreadyHandled:
+        logger.info("Answered a repeated find submission again, not counted")
+        answer = find_flow.search(deps, user, topic, request_action=action, record=False)
+    return Done(build_find_results_view(topic, answer.value), answer.keys)
 
 
 def start_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool]:
@@ -70,3 +75,19 @@ def end_transition(deps: Deps, user: str, kind: str, *, event: str) -> Done[bool
         return ended, refresh_homes(f"transition-end:{event}", user)
 
     return run(deps.open_session, work, now=now)
+
+
+def set_learning(deps: Deps, user: str, text: str, *, claim: str | None) -> Done[str | None]:
+    """ "I'd like to learn about…" saved from the Home; the Home shows it and who offers it."""
+    now = deps.clock()
+
+    def work(s: Session) -> tuple[str | None, tuple[Effect, ...]]:
+        saved = set_learning_of(s, user, text, now=now)
+        return saved, refresh_homes(f"learning:{claim or now.isoformat()}", user)
+
+    return run(deps.open_session, work, now=now, claim=claim)
+
+
+def learning_of(deps: Deps, user: str) -> str | None:
+    """What ``user`` said they would like to learn about (for the form)."""
+    return read(deps.open_session, lambda s: current_learning(s, user))

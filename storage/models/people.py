@@ -25,5 +25,8 @@ class Person(SQLModel, table=True):
     tz: str | None = Field(default=None, max_length=64)
     is_active: bool = True
     nudges_muted: bool = False
+    # "I'd like to learn about…" as typed on the Home, and its normalised topic key.
+    learning: str | None = Field(default=None, max_length=200)
+    learning_key: str | None = Field(default=None, max_length=200, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -34,6 +34,15 @@ def test_coordinators_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch
     assert load_settings().coordinators == {"U0AAA0001", "U0BBB0002"}
 
 
+def test_triage_terms_are_a_comma_separated_list_added_to_the_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2")
+    assert load_settings().triage_terms == ()
+    monkeypatch.setenv("MENTORBOT_TRIAGE_TERMS", " sick leave, redundancy ,")
+    assert load_settings().triage_terms == ("sick leave", "redundancy")
+
+
 def test_every_problem_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("MENTORBOT_CONNECTION_GOAL", "ten")

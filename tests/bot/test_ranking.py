@@ -184,9 +184,8 @@ def test_the_ranking_explains_every_step_in_order() -> None:
     )
     assert explain(standing) == (
         "new connection for you",
-        "1 of 2 slots taken",
         "usually answers within a day",
-        "1 level above you",
+        "near your level",
     )
 
 

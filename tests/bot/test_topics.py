@@ -10,10 +10,13 @@ from bot.topics import (
     CatalogueTopic,
     match_topics,
     normalise,
+    related_keys,
     seed_topics,
     singular,
     split_free_topics,
     tidy_label,
+    triage_match,
+    triage_terms,
 )
 
 
@@ -93,3 +96,51 @@ def test_free_topics_split_on_commas_semicolons_and_lines() -> None:
         "Moving to Berlin",
     ]
     assert len(tidy_label("x" * 200)) == 80
+
+
+TERMS = triage_terms(["Sick leave"])
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("on a PIP", "pip"),
+        ("PIP advice", "pip"),
+        ("performance improvement plan", "performance improvement"),
+        ("I'm underperforming", "underperforming"),
+        ("Burned-out", "burned out"),
+        ("mental-health", "mental health"),
+        ("harassment at work", "harassment"),
+        ("Grievances", "grievance"),
+        ("discrimination", "discrimination"),
+        ("sick leave", "sick leave"),  # added by the setting
+    ],
+)
+def test_triage_terms_match_whole_words_in_any_case(text: str, term: str) -> None:
+    assert triage_match(text, TERMS) == term
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pip install",  # Python's installer
+        "python pip packaging",
+        "pipeline design",
+        "tipping point",
+        "web performance",
+        "public speaking",
+        "Kubernetes",
+        "",
+    ],
+)
+def test_words_that_only_look_like_triage_terms_are_topics(text: str) -> None:
+    assert triage_match(text, TERMS) is None
+
+
+def test_related_topics_are_neighbours_shared_words_or_stems_never_unrelated() -> None:
+    keys = [normalise(x) for x in ("Negotiation", "Community building", "Self-confidence", "SQL")]
+    assert related_keys(normalise("negotiate"), keys) == ["negotiation"]
+    assert related_keys(normalise("public speaking"), keys) == ["self confidence"]
+    assert related_keys(normalise("communication"), keys) == ["self confidence"]  # a neighbour
+    assert related_keys(normalise("community"), keys) == ["community building"]
+    assert related_keys(normalise("underwater basket weaving"), keys) == []

@@ -31,7 +31,7 @@ OUTSIDER = STRANGER
 OUTSIDERS = (OUTSIDER, NOT_IN_DIRECTORY)
 
 # An input element without dispatch_action: Slack sends no block_actions for it.
-NOT_CLICKABLE = {ActionId.HOME_FIND_TOPIC_INPUT}
+NOT_CLICKABLE = {ActionId.HOME_FIND_TOPIC_INPUT, ActionId.HOME_LEARNING_INPUT}
 # A modal without a submit button: Slack cannot send a submission for it.
 NOT_SUBMITTABLE = {CallbackId.CONVERSATION_NOTICE}
 

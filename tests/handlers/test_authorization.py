@@ -63,6 +63,10 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.SHOW_PROGRESS: (lambda w: "help", STRANGER_ONLY),
     ActionId.HOME_TRANSITION: (lambda w: "", STRANGER_ONLY),
     ActionId.HOME_TRANSITION_END: (lambda w: "first_time_manager", STRANGER_ONLY),
+    ActionId.FIND_SHOW_ANYWAY: (lambda w: "Public speaking", STRANGER_ONLY),
+    ActionId.FIND_MODAL_REQUEST: (lambda w: request_button_value(MENTOR, "talks"), STRANGER_ONLY),
+    ActionId.HOME_LEARNING: (lambda w: "learning", STRANGER_ONLY),
+    ActionId.SUPPORT_LINK: (lambda w: "support", ()),  # a link: nothing to refuse anyone
 }
 
 
@@ -156,9 +160,25 @@ SUBMISSIONS: dict[str, Form] = {
         },
         STRANGER_ONLY,
     ),
+    CallbackId.HOME_LEARNING_MODAL: (
+        lambda w: "",
+        lambda w: {
+            BlockId.HOME_LEARNING: {
+                ActionId.HOME_LEARNING_INPUT: {"type": "plain_text_input", "value": "talks"}
+            }
+        },
+        STRANGER_ONLY,
+    ),
 }
 
-ANSWERS = ("response_url", "chat.postMessage", "views.open", "views.publish", "views.update")
+ANSWERS = (
+    "response_url",
+    "chat.postMessage",
+    "views.open",
+    "views.publish",
+    "views.update",
+    "views.push",
+)
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:

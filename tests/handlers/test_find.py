@@ -10,8 +10,12 @@ from sqlmodel import Session, select
 
 from bot.blocks.find import topic_action_id
 from bot.ids import ActionId, CallbackId
+from bot.offers import apply_offer
+from bot.people import MentorColumns
+from bot.topics import normalise
+from storage import offers as offers_store
 from storage.models import Person, TopicDemand
-from tests.conftest import Harness
+from tests.conftest import START, Harness
 from tests.factories import make_person
 from tests.mentors import build_directory
 
@@ -74,7 +78,9 @@ def test_find_answers_with_mentors_outside_my_area_their_reasons_and_a_request_b
         assert f"<@{slack_id}>" in text
     for slack_id in NEVER_FOR_ALICE:
         assert slack_id not in json.dumps(answer)
-    assert "new connection for you · 0 of 2 slots taken · 1 level above you" in text
+    # No HR levels and no capacity jargon: how senior in words, and whether free now.
+    assert "new connection for you · free to start now · near your level" in text
+    assert "level above" not in text and "levels below" not in text and "slots" not in text
     assert "Presentations" in text and "Sales" in text
     requests = [b for b in _buttons(answer) if b["action_id"] == ActionId.REQUEST_CONVERSATION]
     assert len(requests) == 4
@@ -119,7 +125,11 @@ def test_no_match_says_so_shows_closest_topics_and_records_demand(
     text = _text(answer)
     assert "Nobody offers “underwater basket weaving” yet" in text
     assert "coordinators" in text
-    assert [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    # Nothing related: no list of unrelated topics to click.
+    assert not [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    answer = _find(harness, "negotiate")
+    topics = [b for b in _buttons(answer) if b["action_id"].startswith(ActionId.FIND_TOPIC)]
+    assert [b["value"] for b in topics] == ["Negotiation"]  # a related topic, by its stem
     session.expire_all()
     rows = session.exec(select(TopicDemand)).all()
     assert {(r.key, r.searches, r.unmatched) for r in rows} >= {("underwater basket weaving", 1, 1)}
@@ -231,3 +241,191 @@ def test_a_person_deactivated_in_slack_stops_being_suggested(
     answer = _find(harness, "negotiation")
     assert "<@U0BOB0001>" not in _text(answer)
     assert "Nobody offers" not in _text(answer) and "none are available" in _text(answer)
+
+
+# --- find that serves everyone -----------------------------------------------------------
+
+
+def _offer_only(session: Session, people: dict[str, Person], topic: str, *who: str) -> None:
+    for slack_id in who:
+        person = people[slack_id]
+        assert person.id is not None
+        offer_id = offers_store.get_offer(person.id, session=session)
+        assert offer_id is not None and offer_id.id is not None
+        labels = [t.label for t in offers_store.offer_topics(offer_id.id, session=session)]
+        apply_offer(
+            session,
+            person,
+            MentorColumns((*labels, topic), offer_id.capacity, offer_id.reverse_mentoring),
+            START,
+        )
+    session.commit()
+
+
+def _button(payload: dict[str, Any], action_id: str) -> dict[str, Any]:
+    return next(b for b in _buttons(payload) if b["action_id"].startswith(action_id))
+
+
+def test_a_junior_searching_a_topic_offered_only_by_people_three_or_more_levels_up_is_told_so_and_can_see_them_anyway(  # noqa: E501
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    _offer_only(session, people, "Strategy", "U0FRANK01")  # Finance, three levels above Alice
+    answer = _find(harness, "strategy")
+    text = _text(answer)
+    assert "the people who offer it are more than two levels above you" in text
+    assert "own area" not in text and "capacity" not in text  # not the old, false reason
+    anyway = _button(answer, ActionId.FIND_SHOW_ANYWAY)
+    assert anyway["text"]["text"] == "Show them anyway"
+
+    harness.fake.clear()
+    harness.slack.action(ActionId.FIND_SHOW_ANYWAY, anyway["value"], user="U0ALICE01")
+    shown = harness.fake.last("response_url").params
+    text = _text(shown)
+    assert "<@U0FRANK01>" in text and "rarely work" in text  # a short caution
+    assert "more senior" in text and "levels above" not in text  # no HR level count
+    request = _button(shown, ActionId.REQUEST_CONVERSATION)
+
+    # The request goes through the normal flow: the gap is a caution, not a wall.
+    harness.slack.action(ActionId.REQUEST_CONVERSATION, request["value"], user="U0ALICE01")
+    assert harness.fake.last("views.open").params["view"]["callback_id"] == "request_modal"
+
+
+def test_the_show_anyway_click_is_not_counted_as_demand_again(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    _offer_only(session, people, "Strategy", "U0FRANK01")
+    _find(harness, "strategy")
+    harness.slack.action(ActionId.FIND_SHOW_ANYWAY, "strategy", user="U0ALICE01")
+    harness.fake.last("response_url")
+    session.expire_all()
+    rows = session.exec(select(TopicDemand).where(TopicDemand.key == "strategy")).all()
+    assert [(r.searches, r.unmatched) for r in rows] == [(1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("offered_by", "reason"),
+    [
+        (("U0CAROL01",), "they are all in your own area or reporting line"),
+        (("U0EMMA001", "U0JUNIOR1"), "they are all in your own area or reporting line"),
+        (("U0IVAN001", "U0GRACE01"), "they are all at capacity or paused right now"),
+    ],
+)
+def test_a_search_nobody_can_take_says_which_rule_stopped_them(
+    harness: Harness,
+    people: dict[str, Person],
+    session: Session,
+    offered_by: tuple[str, ...],
+    reason: str,
+) -> None:
+    _offer_only(session, people, "Strategy", *offered_by)
+    answer = _find(harness, "strategy")
+    assert reason in _text(answer)
+    assert not [b for b in _buttons(answer) if b["action_id"] == ActionId.FIND_SHOW_ANYWAY]
+
+
+def test_several_rules_are_each_named(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    _offer_only(session, people, "Strategy", "U0CAROL01", "U0FRANK01", "U0IVAN001")
+    text = _text(_find(harness, "strategy"))
+    assert "some are more than two levels above you" in text
+    assert "some are in your own area or reporting line" in text
+    assert "some are at capacity or paused right now" in text
+
+
+def test_a_senior_is_offered_people_open_to_reverse_mentoring(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    # Only Bob (level 4) offers Strategy; the senior colleague is level 7.
+    _offer_only(session, people, "Strategy", "U0BOB0001")
+    answer = _find(harness, "strategy", user="U0SENIOR1")
+    assert "more junior than you and haven't offered reverse mentoring" in _text(answer)
+    reverse = next(b for b in _buttons(answer) if b.get("value") == "reverse mentoring")
+    harness.fake.clear()
+    harness.slack.action(reverse["action_id"], reverse["value"], user="U0SENIOR1")
+    shown = _text(harness.fake.last("response_url").params)
+    assert "open to reverse mentoring" in shown and "<@U0DAN0001>" in shown
+    assert "<@U0BOB0001>" not in shown
+
+
+def test_reverse_mentoring_as_a_search_lists_people_open_to_it(
+    harness: Harness, people: dict[str, Person]
+) -> None:
+    text = _text(_find(harness, "reverse mentoring"))
+    assert "open to reverse mentoring" in text
+    assert "<@U0DAN0001>" in text  # the one who offers it
+    assert "<@U0BOB0001>" not in text and "<@U0LEO0001>" not in text
+
+
+def test_peers_near_my_level_in_other_areas_who_want_to_learn_it_are_suggested(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    _offer_only(session, people, "Strategy", "U0FRANK01")
+    make_person(session, "U0PEER001", area="Support", level=3, learning="Strategy, pricing")
+    make_person(session, "U0FAR0001", area="Support", level=7, learning="strategy")
+    make_person(session, "U0SAME001", area="Engineering", level=3, learning="strategy")
+    for slack_id in ("U0PEER001", "U0FAR0001", "U0SAME001"):
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        person.learning_key = normalise(person.learning or "")
+    session.commit()
+    text = _text(_find(harness, "strategy"))
+    assert "also learning this" in text and "<@U0PEER001>" in text
+    assert "<@U0FAR0001>" not in text and "<@U0SAME001>" not in text
+
+
+def test_cards_show_title_area_and_time_difference_not_capacity(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    bob = people["U0BOB0001"]
+    bob.tz, bob.title = "America/New_York", "Account Director"
+    session.add(bob)
+    session.commit()
+    text = _text(_find(harness, "negotiation"))
+    assert "<@U0BOB0001> · Account Director · Sales · 5 h behind you" in text
+    assert "slot" not in text and "capacity" not in text
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [
+        {
+            "MENTORBOT_SUPPORT_URL": "https://hr.example.com/eap",
+            "MENTORBOT_TRIAGE_TERMS": "redundancy",
+        }
+    ],
+)
+@pytest.mark.parametrize(
+    "words", ["PIP", "I was put on a performance improvement plan", "burnout", "redundancy"]
+)
+def test_a_pip_search_gets_the_triage_card_and_is_not_recorded_as_demand(
+    harness: Harness, people: dict[str, Person], session: Session, words: str
+) -> None:
+    answer = _find(harness, words)
+    text = _text(answer)
+    assert "HR" in text and "employee assistance" in text
+    assert "manager" not in text.lower()  # never sent to their manager
+    assert "/mentor offer" not in text and "coordinators" not in text  # no "offer it", no demand
+    link = _button(answer, ActionId.SUPPORT_LINK)
+    assert link["url"] == "https://hr.example.com/eap"
+    assert harness.slack.action(ActionId.SUPPORT_LINK, "support", user="U0ALICE01").status == 200
+    session.expire_all()
+    assert session.exec(select(TopicDemand)).all() == []
+
+
+def test_pip_the_python_tool_is_a_topic_not_triage(
+    harness: Harness, people: dict[str, Person], session: Session
+) -> None:
+    text = _text(_find(harness, "pip install and python packaging"))
+    assert "employee assistance" not in text and "Nobody offers" in text
+    session.expire_all()
+    assert [r.key for r in session.exec(select(TopicDemand)).all()] != []
+
+
+def test_a_request_topic_about_a_performance_plan_gets_the_triage_card(
+    harness: Harness, people: dict[str, Person]
+) -> None:
+    harness.slack.command("ask <@U0BOB0001> my PIP", user="U0ALICE01")
+    text = _text(harness.fake.last("response_url").params)
+    assert "employee assistance" in text
+    harness.fake.settle(quiet=0.2)
+    assert harness.fake.calls_to("views.open") == []

@@ -32,7 +32,7 @@ from tests.handlers.journey import (
 from tests.inprocess import InProcessSender
 
 # An input element without dispatch_action: Slack sends no block_actions for it.
-NOT_CLICKABLE = {ActionId.HOME_FIND_TOPIC_INPUT}
+NOT_CLICKABLE = {ActionId.HOME_FIND_TOPIC_INPUT, ActionId.HOME_LEARNING_INPUT}
 # A modal without a submit button: Slack cannot send a submission for it.
 NOT_SUBMITTABLE = {CallbackId.CONVERSATION_NOTICE}
 FORGED_VALUES = ["", "abc", "999999", "-1", "1", "U0NOPE001", "U0ALICE01|x" * 50]

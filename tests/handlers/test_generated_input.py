@@ -226,7 +226,11 @@ def test_any_submission_to_any_modal_is_answered_kindly_and_changes_nothing(
         "private_metadata": data.draw(metadata, label="private_metadata"),
     }
     state = data.draw(state_values, label="state.values")
-    own_search = callback_id == CallbackId.HOME_FIND_MODAL and user != NOT_IN_DIRECTORY
+    # A search counts as demand; what someone would like to learn about is theirs to change.
+    own_search = (
+        callback_id in (CallbackId.HOME_FIND_MODAL, CallbackId.HOME_LEARNING_MODAL)
+        and user != NOT_IN_DIRECTORY
+    )
     reply = refusals.send(
         lambda: inproc.submit(view, state, user=user),  # type: ignore[arg-type]
         may_change=own_search,

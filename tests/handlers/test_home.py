@@ -13,6 +13,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.offers import apply_offer
 from bot.people import MentorColumns
 from storage.models import TransitionKind
+from tests.blockkit import assert_valid_view
 from tests.conftest import START, Harness
 from tests.factories import make_person
 
@@ -130,7 +131,7 @@ def test_a_stale_end_this_goal_leaves_a_goal_marked_since_alone(
     assert "Working overseas: 3 connections in 90 days" in text
 
 
-def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
+def test_find_a_mentor_shows_who_can_help_in_the_modal_and_request_pushes_the_request_modal(
     harness: Harness, session: Session
 ) -> None:
     _newcomer(session)
@@ -152,22 +153,102 @@ def test_find_a_mentor_asks_for_a_topic_and_sends_who_can_help(
     assert empty.json["response_action"] == "errors"
     assert BlockId.HOME_FIND_TOPIC in empty.json["errors"]
 
-    harness.slack.submit(
+    found = harness.slack.submit(
         modal,
         {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "public speaking"}}},
         user=ALICE,
     )
+    # The answer is the modal itself, not a DM to go and find.
+    assert found.json["response_action"] == "update"
+    results = found.json["view"]
+    assert_valid_view(results)
+    text = _text(results)
+    assert "<@U0MENTOR1>" in text and "outside your area for “public speaking”" in text
+    harness.fake.settle(quiet=0.2)
+    assert harness.fake.calls_to("chat.postMessage") == []
 
-    dm = harness.fake.last("chat.postMessage")
-    text = _text(dm.params)
-    assert "<@U0MENTOR1>" in text and ActionId.REQUEST_CONVERSATION in text
-    assert "outside your area for “public speaking”" in text
+    # Its Request button pushes the request modal on top of the results.
+    request = next(
+        e
+        for block in results["blocks"]
+        for e in [block.get("accessory") or {}]
+        if e.get("action_id") == ActionId.FIND_MODAL_REQUEST
+    )
+    harness.slack.action(
+        ActionId.FIND_MODAL_REQUEST,
+        request["value"],
+        view={**results, "id": "V0RESULTS"},
+        user=ALICE,
+    )
+    pushed = harness.fake.last("views.push").params["view"]
+    assert pushed["callback_id"] == CallbackId.REQUEST_MODAL
+    assert "U0MENTOR1" in json.dumps(pushed)
 
-    harness.slack.submit(
-        modal,
+    nobody = harness.slack.submit(
+        results,
         {BlockId.HOME_FIND_TOPIC: {ActionId.HOME_FIND_TOPIC_INPUT: {"value": "juggling"}}},
         user=ALICE,
     )
+    assert "Nobody offers “juggling” yet" in _text(nobody.json["view"])
+    assert_valid_view(nobody.json["view"])
 
-    nobody = harness.fake.last("chat.postMessage", count=2)
-    assert "Nobody offers “juggling” yet" in _text(nobody.params)
+
+def test_what_i_would_like_to_learn_about_is_saved_and_who_to_ask_next_uses_it(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+    speaker = make_person(session, "U0SPEAKER", area="Sales", level=3)
+    apply_offer(session, speaker, MentorColumns(topics=("Public speaking",), capacity=1), START)
+    for n in range(4):  # lighter load, so they would come first without the interest
+        other = make_person(session, f"U0OTHER0{n}", area="Legal", level=3)
+        apply_offer(session, other, MentorColumns(topics=(f"Topic {n}",), capacity=5), START)
+    session.commit()
+
+    harness.slack.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    home = _home(harness)
+    assert ActionId.HOME_LEARNING in _text(home)
+    assert "U0SPEAKER" not in _text(home)
+
+    harness.slack.action(
+        ActionId.HOME_LEARNING, "learning", view={"id": "V0HOME", "type": "home"}, user=ALICE
+    )
+    modal = harness.fake.last("views.open").params["view"]
+    assert modal["callback_id"] == CallbackId.HOME_LEARNING_MODAL
+    saved = harness.slack.submit(
+        modal,
+        {BlockId.HOME_LEARNING: {ActionId.HOME_LEARNING_INPUT: {"value": " presenting  "}}},
+        user=ALICE,
+    )
+    assert saved.status == 200 and not saved.json
+
+    home = _home(harness, count=2)
+    text = _text(home)
+    assert "I'd like to learn about:* presenting" in text
+    asked = text.index("Who to ask next")
+    assert text.index("U0SPEAKER", asked) < min(
+        text.index(f"U0OTHER0{n}", asked) for n in range(4) if f"U0OTHER0{n}" in text[asked:]
+    )
+
+    # The form opens with what was said before; clearing it is allowed.
+    harness.slack.action(
+        ActionId.HOME_LEARNING, "learning", view={"id": "V0HOME", "type": "home"}, user=ALICE
+    )
+    again = harness.fake.last("views.open", count=2).params["view"]
+    assert again["blocks"][0]["element"]["initial_value"] == "presenting"
+
+
+def test_a_topic_button_in_the_find_modal_updates_the_modal(
+    harness: Harness, session: Session
+) -> None:
+    _newcomer(session)
+    mentor = make_person(session, "U0MENTOR1", area="Sales", level=3)
+    apply_offer(session, mentor, MentorColumns(topics=("Negotiation",), capacity=2), START)
+    session.commit()
+    modal = {"id": "V0RESULTS", "type": "modal", "hash": "1.a", "callback_id": "home_find_modal"}
+    harness.slack.action(f"{ActionId.FIND_TOPIC}:0", "Negotiation", view=modal, user=ALICE)
+    update = harness.fake.last("views.update").params
+    assert update["view_id"] == "V0RESULTS"
+    assert "<@U0MENTOR1>" in _text(update["view"])
+    assert ActionId.FIND_MODAL_REQUEST in _text(update["view"])
+    harness.fake.settle(quiet=0.2)
+    assert harness.fake.calls_to("chat.postMessage") == []
