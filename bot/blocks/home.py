@@ -92,8 +92,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
         later += [divider(), context(totals_text(progress))]
     lines = waiting_lines(state.slack_id, _logged_by(state.slack_id, state.progress.waiting))
     if lines:
-        later.append(context("
-".join(lines)))
+        later.append(context("\n".join(lines)))
     later += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
     later += learning_blocks(state.learning)
     offer_blocks = build_offer_home_section(state.offer)
