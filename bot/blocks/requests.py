@@ -557,6 +557,18 @@ REQUEST_FIELDS = {
 }
 
 
+def build_support_view(triage: dict[str, Any]) -> dict[str, Any]:
+    """Replaces the request modal when its topic is a need for HR or employee assistance:
+    the triage card (``bot.blocks.find.build_triage``), not a request."""
+    return modal(
+        CallbackId.CONVERSATION_NOTICE,
+        "Where to get help",
+        triage["blocks"],
+        submit=None,
+        close="Close",
+    )
+
+
 def build_problem_view(title: str, text: str) -> dict[str, Any]:
     """Replaces a modal when the request can't go ahead (e.g. the mentor became full)."""
     return modal(CallbackId.CONVERSATION_NOTICE, title, [section(text)], submit=None, close="Close")

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import conversations as svc
+from bot.blocks.find import build_triage
 from bot.blocks.payload import (
     STALE_BUTTON,
     Refused,
@@ -29,10 +30,12 @@ from bot.blocks.requests import (
     build_info_question_modal,
     build_pass_modal,
     build_request_modal,
+    build_support_view,
     parse_request_submission,
 )
 from bot.context import Deps
 from bot.flows import requests as flow
+from bot.flows.find import is_triage
 from bot.ids import (
     ActionId,
     BlockId,
@@ -118,6 +121,12 @@ def handle_request_submission(ack: Ack, body: dict[str, Any], context: BoltConte
     if parsed is None:
         return
     meta, form = parsed
+    if is_triage(deps.settings, form.topic):  # not a mentoring topic: nothing is saved
+        ack(
+            response_action="update",
+            view=build_support_view(build_triage(deps.settings.support_url)),
+        )
+        return
     submitted(
         context,
         ack,

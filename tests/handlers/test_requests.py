@@ -439,3 +439,23 @@ def test_an_answer_slack_cannot_deliver_to_the_mentor_is_not_claimed_as_delivere
     told = text_of(_dm_to(h, MENTEE, "your answer"))
     assert "saved" in told and f"<@{MENTOR}>" in told and "has your answer" not in told
     assert _status(session, cid) == ConversationStatus.REQUESTED
+
+
+def test_a_request_whose_topic_is_a_performance_plan_gets_the_triage_card_and_saves_nothing(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    button = request_button_value(MENTOR, "public speaking")
+    view = open_modal(h, ActionId.REQUEST_CONVERSATION, button, user=MENTEE)
+
+    reply = h.slack.submit(
+        view, request_values("What do I do?\nWho can help?", topic="my PIP"), user=MENTEE
+    )
+
+    assert reply.json["response_action"] == "update"
+    card = text_of(reply.json["view"])
+    assert "HR" in card and "manager" not in card.lower()
+    assert session.exec(select(Conversation)).all() == []
+    h.settle()
+    assert not [c for c in h.fake.calls_to("chat.postMessage") if in_dm(c, MENTOR)]
