@@ -32,7 +32,7 @@ from typing import Any
 from sqlmodel import Session
 
 from storage import people as people_store
-from storage.db import SessionFactory, unit_of_work
+from storage.db import SessionFactory, write_unit
 
 SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
@@ -392,7 +392,7 @@ def import_people(
     rows, errors = parse_people_csv(text)
     report = ImportReport(errors=list(errors))
     mentor_refused = {e.line for e in errors if not e.skipped}
-    with unit_of_work(open_session) as session:
+    with write_unit(open_session) as session:  # the write lock first: never "locked" mid-way
         plan = _Plan(session, resolve_email, report)
         accepted = plan.accept(rows)
         for row, slack_id, fields in accepted:

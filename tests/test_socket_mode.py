@@ -162,7 +162,7 @@ def test_socket_mode_connects_answers_envelopes_and_stops_on_sigterm(
         home = fake_slack.last(
             "views.publish", where=lambda c: c.params.get("user_id") == USER, timeout=10
         )
-        assert "Your connections" in str(home.params["view"]), output()
+        assert "Who to ask next" in str(home.params["view"]), output()
 
         # Slack redelivers the event after a timeout: acked again, handled once.
         retry = _home_opened("Ev0SOCKET01", retry_attempt=1, retry_reason="timeout")
