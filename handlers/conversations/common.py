@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -19,8 +19,16 @@ from sqlmodel import Session
 from bot import conversations as svc
 from bot import replays
 from bot.blocks.help import MODAL_EXPIRED, build_notice
-from bot.blocks.payload import STALE_FORM, Refused, Submission, parse_click, require_id
+from bot.blocks.payload import (
+    STALE_FORM,
+    Refused,
+    Submission,
+    parse_click,
+    parse_submission,
+    require_id,
+)
 from bot.blocks.requests import build_problem_view
+from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.usecase import Done, read
 from handlers.command_context import deps_of, expired_trigger
@@ -158,3 +166,39 @@ def submitted(
     ack()
     deliver(context, done)
     return done.value
+
+
+class TextUseCase(Protocol):
+    """A use case taking one text a person typed about one conversation."""
+
+    def __call__(
+        self, deps: Deps, cid: int, user: str, text: str, /, *, claim: str | None = None
+    ) -> Done[Any]: ...
+
+
+def text_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    field: tuple[str, int],
+    use_case: TextUseCase,
+    *,
+    fields: Mapping[str, str] | None = None,
+) -> None:
+    """A one-field modal (``field``: its block ID and longest text) about the conversation
+    in its metadata: read it, run ``use_case`` on what was typed, answer, deliver."""
+    deps = deps_of(context)
+    submission = parse_submission(body)
+    block_id, max_length = field
+    parsed = _parsed(ack, lambda: _text_of(submission, block_id, max_length))
+    if parsed is None:
+        return
+    cid, text = parsed
+    submitted(
+        context,
+        ack,
+        body,
+        lambda key: use_case(deps, cid, submission.user_id, text, claim=key),
+        fields=fields,
+        fallback=block_id,
+    )

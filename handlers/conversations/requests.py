@@ -48,11 +48,11 @@ from handlers.command_context import deps_of, once
 from handlers.conversations.common import (
     _conversation_of,
     _parsed,
-    _text_of,
     clicked,
     guarded,
     open_checked_modal,
     submitted,
+    text_submitted,
 )
 from handlers.deliver import deliver
 
@@ -173,20 +173,8 @@ def handle_ask_more_info(
 
 def handle_info_question(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The mentor's question goes to the mentee, with a button to answer."""
-    deps = deps_of(context)
-    submission = parse_submission(body)
-    parsed = _parsed(ack, lambda: _text_of(submission, BlockId.INFO_QUESTION, INFO_QUESTION_MAX))
-    if parsed is None:
-        return
-    cid, question = parsed
-    submitted(
-        context,
-        ack,
-        body,
-        lambda key: flow.ask_for_info(deps, cid, submission.user_id, question, claim=key),
-        fields=REQUEST_FIELDS,
-        fallback=BlockId.INFO_QUESTION,
-    )
+    field = (BlockId.INFO_QUESTION, INFO_QUESTION_MAX)
+    text_submitted(ack, body, context, field, flow.ask_for_info, fields=REQUEST_FIELDS)
 
 
 def handle_answer_info(
@@ -208,20 +196,8 @@ def handle_answer_info(
 
 def handle_info_answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The answer is added to the request, which goes back to the mentor."""
-    deps = deps_of(context)
-    submission = parse_submission(body)
-    parsed = _parsed(ack, lambda: _text_of(submission, BlockId.INFO_ANSWER, INFO_ANSWER_MAX))
-    if parsed is None:
-        return
-    cid, answer = parsed
-    submitted(
-        context,
-        ack,
-        body,
-        lambda key: flow.answer_info(deps, cid, submission.user_id, answer, claim=key),
-        fields=REQUEST_FIELDS,
-        fallback=BlockId.INFO_ANSWER,
-    )
+    field = (BlockId.INFO_ANSWER, INFO_ANSWER_MAX)
+    text_submitted(ack, body, context, field, flow.answer_info, fields=REQUEST_FIELDS)
 
 
 def handle_pass(
@@ -288,21 +264,8 @@ def handle_decline(
 
 def handle_decline_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Decline: tell the mentee, with the next best mentors a click away."""
-    deps = deps_of(context)
-    submission = parse_submission(body)
-    parsed = _parsed(ack, lambda: _text_of(submission, BlockId.DECLINE_REASON, DECLINE_REASON_MAX))
-    if parsed is None:
-        return
-    cid, reason = parsed
-    submitted(
-        context,
-        ack,
-        body,
-        lambda key: flow.decline(deps, cid, submission.user_id, reason, claim=key),
-    )
-
-
-# --- the mentee withdraws --------------------------------------------------------------------
+    field = (BlockId.DECLINE_REASON, DECLINE_REASON_MAX)
+    text_submitted(ack, body, context, field, flow.decline)
 
 
 def _withdraw(

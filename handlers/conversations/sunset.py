@@ -22,9 +22,9 @@ from handlers.command_context import deps_of, once
 from handlers.conversations.common import (
     _conversation_of,
     _parsed,
-    _text_of,
     open_checked_modal,
     submitted,
+    text_submitted,
 )
 
 
@@ -38,18 +38,8 @@ def handle_close_early(
 
 def handle_close_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Close now: a kind note to the other, and the private end-of-relationship questions."""
-    deps = deps_of(context)
-    submission = parse_submission(body)
-    parsed = _parsed(ack, lambda: _text_of(submission, BlockId.CLOSE_NOTE, CLOSE_NOTE_MAX))
-    if parsed is None:
-        return
-    cid, note = parsed
-    submitted(
-        context,
-        ack,
-        body,
-        lambda key: flow.close_early(deps, cid, submission.user_id, note, claim=key),
-    )
+    field = (BlockId.CLOSE_NOTE, CLOSE_NOTE_MAX)
+    text_submitted(ack, body, context, field, flow.close_early)
 
 
 def handle_open_sunset(
