@@ -23,7 +23,7 @@ from bot.connections import (
 )
 from bot.conversations import ConversationsHome, home_state
 from bot.errors import NotInDirectory
-from bot.matching import FindResult, Suggestion, directory_person, find_mentors, suggest_mentors
+from bot.matching import Suggestion, directory_person, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
 from bot.topics import normalise
@@ -153,23 +153,6 @@ def _next_person(suggestion: Suggestion, topic: str | None) -> NextPerson:
         why=" · ".join(parts),
         topic=topic if suggestion.matched_topics else None,
     )
-
-
-@dataclass(frozen=True)
-class HomeSearch:
-    """The Home's "Find a mentor": the same search as `/mentor find` (and counted the same)."""
-
-    result: FindResult
-    has_offer: bool
-
-
-def search_mentors(
-    session: Session, slack_id: str, words: str, *, settings: Settings, now: datetime
-) -> HomeSearch:
-    """Who can help ``slack_id`` with ``words``."""
-    person = directory_person(session, slack_id)
-    result = find_mentors(session, person, words, now=now, max_level_gap=settings.max_level_gap)
-    return HomeSearch(result, offer_summary(session, person, now=now) is not None)
 
 
 def mark_transition(

@@ -22,7 +22,6 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.conversations import build_home_sections, build_needs_you
-from bot.blocks.find import build_search_answer
 from bot.blocks.offer import build_offer_home_section
 from bot.blocks.progress import (
     progress_blocks,
@@ -32,7 +31,7 @@ from bot.blocks.progress import (
 )
 from bot.connections import TRANSITION_LABELS, MetRequest
 from bot.conversations import ConversationsHome
-from bot.home import HomeSearch, HomeState
+from bot.home import HomeState
 from bot.ids import ActionId, BlockId, CallbackId
 
 FIND_TOPIC_MAX = 200
@@ -257,11 +256,6 @@ def build_find_results_view(query: str, answer: dict[str, Any]) -> dict[str, Any
     view["submit"] = plain("Search again", MODAL_TITLE_LIMIT)
     view["close"] = plain("Done", MODAL_TITLE_LIMIT)
     return view
-
-
-def build_find_answer(search: HomeSearch) -> dict[str, Any]:
-    """The DM answering the Home's "Find a mentor": the same answer `/mentor find` gives."""
-    return build_search_answer(search.result, has_offer=search.has_offer)
 
 
 def _view(blocks: list[Block]) -> dict[str, Any]:

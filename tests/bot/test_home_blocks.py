@@ -15,11 +15,12 @@ from bot.blocks.connections import (
     build_met_lapsed,
     build_met_logged,
 )
-from bot.blocks.home import build_find_answer, build_find_modal, build_home
+from bot.blocks.find import build_search_answer
+from bot.blocks.home import build_find_modal, build_home
 from bot.blocks.progress import build_progress
 from bot.connections import MetAnswer, MetRequest
 from bot.conversations import ActiveLine, ConversationsHome, OpenAction, RequestLine, WaitingRequest
-from bot.home import HomeSearch, HomeState, ProgressState
+from bot.home import HomeState, ProgressState
 from bot.ids import ActionId
 from bot.matching import FindResult
 from bot.offers import OfferSummary
@@ -221,7 +222,7 @@ def test_met_messages_are_valid_and_carry_the_note() -> None:
 
 def test_find_modal_and_its_answers_are_valid() -> None:
     assert_valid_view(build_find_modal())
-    nobody = build_find_answer(HomeSearch(FindResult("juggling", (), False), has_offer=False))
+    nobody = build_search_answer(FindResult("juggling", (), False), has_offer=False)
     assert_valid_message(nobody)
     assert "Nobody offers “juggling” yet" in _text(nobody)
 
