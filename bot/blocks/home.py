@@ -29,6 +29,7 @@ from bot.blocks.progress import (
     totals_text,
     waiting_lines,
 )
+from bot.blocks.requests import modal, text_input
 from bot.connections import TRANSITION_LABELS, MetRequest
 from bot.conversations import ConversationsHome
 from bot.home import HomeState
@@ -190,62 +191,34 @@ def learning_blocks(learning: str | None) -> list[Block]:
 
 def build_learning_modal(current: str | None) -> dict[str, Any]:
     """The "I'd like to learn about…" form (blank clears it)."""
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ActionId.HOME_LEARNING_INPUT,
-        "max_length": LEARNING_MAX,
-        "placeholder": plain("e.g. negotiation, public speaking, Kubernetes"),
-    }
-    if current:
-        element["initial_value"] = current[:LEARNING_MAX]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.HOME_LEARNING_MODAL,
-        "title": plain("What to learn", MODAL_TITLE_LIMIT),
-        "submit": plain("Save", MODAL_TITLE_LIMIT),
-        "close": plain("Cancel", MODAL_TITLE_LIMIT),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BlockId.HOME_LEARNING,
-                "optional": True,
-                "label": plain("I'd like to learn about…"),
-                "element": element,
-                "hint": plain(
-                    "“Who to ask next” on your Home suggests people who offer it. Colleagues "
-                    "searching the same topic may see that you are learning it too."
-                ),
-            }
-        ],
-    }
+    field = text_input(
+        BlockId.HOME_LEARNING,
+        "I'd like to learn about…",
+        action_id=ActionId.HOME_LEARNING_INPUT,
+        optional=True,
+        initial=current,
+        placeholder="e.g. negotiation, public speaking, Kubernetes",
+        hint=(
+            "“Who to ask next” on your Home suggests people who offer it. Colleagues "
+            "searching the same topic may see that you are learning it too."
+        ),
+        max_length=LEARNING_MAX,
+    )
+    return modal(CallbackId.HOME_LEARNING_MODAL, "What to learn", [field], submit="Save")
 
 
 def build_find_modal(initial: str = "") -> dict[str, Any]:
     """The Home's "Find a mentor" modal: what would you like to learn?"""
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ActionId.HOME_FIND_TOPIC_INPUT,
-        "max_length": FIND_TOPIC_MAX,
-        "placeholder": plain("e.g. public speaking, career plans, first-time manager"),
-    }
-    if initial:
-        element["initial_value"] = initial[:FIND_TOPIC_MAX]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.HOME_FIND_MODAL,
-        "title": plain("Find a mentor", MODAL_TITLE_LIMIT),
-        "submit": plain("Find", MODAL_TITLE_LIMIT),
-        "close": plain("Cancel", MODAL_TITLE_LIMIT),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BlockId.HOME_FIND_TOPIC,
-                "label": plain("What would you like help with?"),
-                "element": element,
-                "hint": plain("I'll show you up to five people outside your area who can help."),
-            }
-        ],
-    }
+    field = text_input(
+        BlockId.HOME_FIND_TOPIC,
+        "What would you like help with?",
+        action_id=ActionId.HOME_FIND_TOPIC_INPUT,
+        initial=initial,
+        placeholder="e.g. public speaking, career plans, first-time manager",
+        hint="I'll show you up to five people outside your area who can help.",
+        max_length=FIND_TOPIC_MAX,
+    )
+    return modal(CallbackId.HOME_FIND_MODAL, "Find a mentor", [field], submit="Find")
 
 
 def build_find_results_view(query: str, answer: dict[str, Any]) -> dict[str, Any]:

@@ -83,10 +83,12 @@ def text_input(
     placeholder: str | None = None,
     hint: str | None = None,
     max_length: int = 3000,
+    action_id: str | None = None,
 ) -> Block:
+    """An input block holding one text field (its ``action_id`` the block's, unless named)."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": block_id,
+        "action_id": action_id or block_id,
         "multiline": multiline,
         "max_length": max_length,
     }
