@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from bot.connections import log_met
 from bot.context import Deps
@@ -22,21 +17,8 @@ from storage.models import (
 )
 from storage.people import get_by_slack_id
 from tests.conftest import START
+from tests.dbstate import statements_run
 from tests.factories import make_person
-
-
-@contextmanager
-def _counting(deps: Deps) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(deps.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", count)
 
 
 def _newcomer(deps: Deps) -> None:
@@ -93,7 +75,7 @@ def _home_queries(deps: Deps, more: range) -> int:
             session.flush()
             session.add(ActionItem(session_id=held.id, position=1, text="Send the slides"))
         session.commit()
-    with deps.open_session() as session, _counting(deps) as statements:
+    with deps.open_session() as session, statements_run(deps.engine) as statements:
         state = load_home_state(session, "U0ALICE01", settings=deps.settings, now=START)
     assert state.progress is not None
     assert state.progress.progress.total == more.stop

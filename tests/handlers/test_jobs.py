@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from bot import conversations as svc
@@ -30,6 +27,7 @@ from storage.models import (
     Person,
 )
 from tests.conftest import START, FakeClock
+from tests.dbstate import statements_run
 from tests.fakeslack import FakeSlack
 
 DUE = 500
@@ -138,20 +136,6 @@ def _home_refreshes(session: Session) -> list[str]:
     return sorted(rows.all())
 
 
-@contextmanager
-def _statements(deps: Deps) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(deps.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", record)
-
-
 def _install_with_running_sender(deps: Deps) -> None:
     """As in `mentorbot scheduler`: a sender of this process is woken, the job sends nothing."""
     client = build_client(deps.settings)
@@ -164,7 +148,7 @@ def test_five_hundred_due_requests_among_many_others_expire_in_batches_each_told
     rows = _arrange(session)
     _install_with_running_sender(deps)
 
-    with _statements(deps) as seen:
+    with statements_run(deps.engine) as seen:
         jobs.expire_requests()
 
     assert _statuses(session, rows["due"]) == {ConversationStatus.EXPIRED}
@@ -268,7 +252,7 @@ def test_four_hundred_unconfirmed_meetings_lapse_in_batches_each_dm_replaced_onc
     session.commit()
     _install_with_running_sender(deps)
 
-    with _statements(deps) as seen:
+    with statements_run(deps.engine) as seen:
         jobs.lapse_met_requests()
         jobs.lapse_met_requests()
 
