@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -36,6 +37,12 @@ def insert_once(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"insert_once on {dialect}")
     inserted = 0
-    for row in rows:  # one statement per row: rowcount is exact on every driver
-        inserted += session.connection().execute(statement.values(**row)).rowcount
+    for row in rows:  # one statement per row: the count is exact on every driver
+        one = statement.values(**row)
+        if dialect == "postgresql":
+            # psycopg reports no rowcount for an INSERT SQLAlchemy gave an implicit
+            # RETURNING to: count the rows it returns instead (none when skipped).
+            inserted += len(session.connection().execute(one.returning(literal(1))).all())
+        else:
+            inserted += session.connection().execute(one).rowcount
     return inserted
