@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage.db import make_engine, upgrade
+from storage.db import alembic_config, make_engine, upgrade
 
 
 # SQLite cannot reflect the expression index on met logs: the test below checks it instead.
@@ -69,3 +72,49 @@ def test_migrated_database_keeps_one_open_request_and_one_pending_met_per_pair(
     ):
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.exec_driver_sql(duplicate)
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of the kind the suite runs on: a new SQLite file, or the
+    PostgreSQL database at MENTORBOT_TEST_DATABASE_URL with every table dropped."""
+    url = os.environ.get("MENTORBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'trip.db'}"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*uq_metlog_pending_pair")
+def test_every_migration_goes_down_to_empty_and_up_again(empty_database: Engine) -> None:
+    """upgrade head, downgrade base, upgrade head: on SQLite, and on PostgreSQL when the
+    suite runs there (.ci/with-postgres); the schema is the models' both times up."""
+    config = alembic_config(empty_database.url.render_as_string(hide_password=False))
+    upgrade(empty_database)
+    _assert_matches_the_models(empty_database)
+    command.downgrade(config, "base")
+    assert set(inspect(empty_database).get_table_names()) <= {"alembic_version"}
+    upgrade(empty_database)
+    _assert_matches_the_models(empty_database)
+
+
+def _assert_matches_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                # SQLite cannot reflect it; PostgreSQL gives back its own formatting.
+                "include_object": lambda _o, name, type_, *_: (
+                    not (type_ == "index" and name == "uq_metlog_pending_pair")
+                ),
+            },
+        )
+        assert compare_metadata(context, SQLModel.metadata) == []
