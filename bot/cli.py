@@ -257,7 +257,7 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _import_people(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.offers import apply_offer
+    from bot.offers import apply_offers
     from bot.people import CsvFormatError, SlackUnavailable, decode_csv, import_people
     from bot.slack import build_client, email_resolver
 
@@ -276,7 +276,7 @@ def _import_people(settings: Settings, args: argparse.Namespace) -> int:
             open_session=deps.open_session,
             resolve_email=email_resolver(build_client(settings)),
             now=deps.clock(),
-            apply_offer=apply_offer,
+            apply_offers=apply_offers,
         )
     except CsvFormatError as exc:
         print(f"{args.file}: {exc}. Nothing was imported.", file=sys.stderr)  # noqa: T201

@@ -131,6 +131,13 @@ def _add_topic(session: Session, key: str, label: str, kind: str, now: datetime)
 
 def resolve_topics(session: Session, labels: Iterable[str], *, now: datetime) -> list[Topic]:
     """Catalogue topics for free-typed labels, adding new ones (same key = same topic)."""
+    return list(resolve_topic_map(session, labels, now=now).values())
+
+
+def resolve_topic_map(
+    session: Session, labels: Iterable[str], *, now: datetime
+) -> dict[str, Topic]:
+    """``resolve_topics`` keyed by each label's normalised key."""
     wanted: dict[str, str] = {}
     for raw in labels:
         label = tidy_label(raw)
@@ -138,11 +145,10 @@ def resolve_topics(session: Session, labels: Iterable[str], *, now: datetime) ->
         if key and key not in wanted:
             wanted[key] = label
     known = offers_store.topics_by_keys(wanted, session=session)
-    topics = []
-    for key, label in wanted.items():
-        topic = known.get(key) or _add_topic(session, key, label, TopicKind.OFFERED, now)
-        topics.append(topic)
-    return topics
+    return {
+        key: known.get(key) or _add_topic(session, key, label, TopicKind.OFFERED, now)
+        for key, label in wanted.items()
+    }
 
 
 TYPED_MAX = 1000  # what `/mentor offer …` may pre-fill
@@ -288,30 +294,60 @@ def save_offer(session: Session, person: Person, form: OfferForm, *, now: dateti
 
 
 def apply_offer(session: Session, person: Person, columns: MentorColumns, now: datetime) -> None:
-    """The CSV import's hook: create or update an offer from the mentor columns.
+    """One person's mentor columns (see ``apply_offers``); raises ValueError if refused."""
+    assert person.id is not None
+    refused = apply_offers(session, [(person.id, columns)], now)
+    if refused:
+        raise ValueError(refused[0])
+
+
+def apply_offers(
+    session: Session, items: list[tuple[int, MentorColumns]], now: datetime
+) -> dict[int, str]:
+    """The CSV import's hook: create or update offers from the mentor columns, as
+    (person id, columns) pairs, in a few statements for the whole file.
 
     Capacity 0 is a mentor not taking requests now: the offer is paused until they
     resume (capacity keeps its value). A positive capacity leaves any pause as it is:
-    pausing and resuming is the mentor's own choice. Raises ValueError (reported with the
-    row's line number) for more topics than allowed.
+    pausing and resuming is the mentor's own choice. Returns the refused items by their
+    index in ``items``, with the reason (more topics than allowed); the others are saved.
     """
-    assert person.id is not None
-    fields: dict[str, object] = {}
-    if columns.capacity == 0:
-        fields["paused"] = True
-    elif columns.capacity is not None:
-        fields["capacity"] = columns.capacity
-    if columns.reverse_mentoring is not None:
-        fields["reverse_mentoring"] = columns.reverse_mentoring
-    if columns.topics is not None and len(columns.topics) > MAX_TOPICS:
-        raise ValueError(f"mentor_topics lists {len(columns.topics)} topics; at most {MAX_TOPICS}")
-    offer = offers_store.save_offer(person.id, fields, session=session, now=now)
-    if columns.topics is not None:
-        topics = resolve_topics(session, columns.topics, now=now)
-        assert offer.id is not None
-        offers_store.set_offer_topics(
-            offer.id, (t.id for t in topics if t.id is not None), session=session
+    refused: dict[int, str] = {}
+    fields_by_person: dict[int, dict[str, object]] = {}
+    labels_by_person: dict[int, list[str]] = {}
+    for index, (person_id, columns) in enumerate(items):
+        if columns.topics is not None and len(columns.topics) > MAX_TOPICS:
+            refused[index] = (
+                f"mentor_topics lists {len(columns.topics)} topics; at most {MAX_TOPICS}"
+            )
+            continue
+        fields: dict[str, object] = {}
+        if columns.capacity == 0:
+            fields["paused"] = True
+        elif columns.capacity is not None:
+            fields["capacity"] = columns.capacity
+        if columns.reverse_mentoring is not None:
+            fields["reverse_mentoring"] = columns.reverse_mentoring
+        fields_by_person[person_id] = fields
+        if columns.topics is not None:
+            labels_by_person[person_id] = list(columns.topics)
+    offers = offers_store.save_offers(fields_by_person, session=session, now=now)
+    if labels_by_person:
+        every = [label for labels in labels_by_person.values() for label in labels]
+        topics = resolve_topic_map(session, every, now=now)
+        by_key = {key: topic.id for key, topic in topics.items() if topic.id is not None}
+        offers_store.replace_offer_topics(
+            {
+                offers[person]: {
+                    by_key[key]
+                    for label in labels
+                    if (key := normalise(tidy_label(label))) in by_key
+                }
+                for person, labels in labels_by_person.items()
+            },
+            session=session,
         )
+    return refused
 
 
 def pause(session: Session, person: Person, until: date | None, *, now: datetime) -> OfferSummary:

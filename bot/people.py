@@ -360,7 +360,8 @@ def _shown(value: str) -> str:
 
 # --- importing ----------------------------------------------------------------------------
 
-OfferApplier = Callable[..., None]
+# ``apply_offers(session, [(person id, mentor columns)], now)``: refused items by index.
+OfferApplier = Callable[[Session, list[tuple[int, MentorColumns]], datetime], dict[int, str]]
 
 
 def import_people(
@@ -369,21 +370,22 @@ def import_people(
     open_session: SessionFactory,
     resolve_email: EmailResolver,
     now: datetime,
-    apply_offer: OfferApplier | None = None,
+    apply_offers: OfferApplier | None = None,
 ) -> ImportReport:
     """Create or update everyone in the CSV; report every row that is refused, by line.
 
     First every email is resolved (the directory, then Slack), duplicates and manager
-    loops are found; then the accepted rows are written in one transaction, each row's
-    mentor part in a savepoint of its own (a refused mentor part keeps the person).
+    loops are found; then the accepted rows are written in one transaction, a batch of
+    rows per statement (all or nothing: a crash mid-import leaves the directory as it
+    was). A refused mentor part keeps the person.
 
     Args:
         resolve_email: finds a Slack user ID for an email (Slack's users.lookupByEmail);
             None when no one has it; raises SlackUnavailable when Slack cannot answer,
             which this passes on having written nothing.
-        apply_offer: called as ``apply_offer(session, person, mentor_columns, now)`` for rows
-            with mentor columns, to create or update the mentor offer; ValueError refuses
-            that row's mentor part only.
+        apply_offers: called once as ``apply_offers(session, [(person id, columns)], now)``
+            for the rows with mentor columns, to create or update their offers; returns the
+            refused items by index with the reason (that row's mentor part only).
 
     Raises:
         CsvFormatError: the file cannot be read as a whole (nothing is written).
@@ -395,25 +397,36 @@ def import_people(
     with write_unit(open_session) as session:  # the write lock first: never "locked" mid-way
         plan = _Plan(session, resolve_email, report)
         accepted = plan.accept(rows)
-        for row, slack_id, fields in accepted:
-            existed = people_store.get_by_slack_id(slack_id, session=session) is not None
-            person = people_store.upsert(slack_id, fields, session=session, now=now)
-            complete = True
-            if apply_offer is not None and row.mentor != MentorColumns():
-                try:
-                    with session.begin_nested():
-                        apply_offer(session, person, row.mentor, now)
-                except ValueError as exc:
-                    report.errors.append(
-                        RowError(row.line, f"mentor columns not imported: {exc}", skipped=False)
-                    )
-                    complete = False
-            if row.line in mentor_refused:
-                complete = False
+        existing = people_store.ids_by_slack_id((sid for _, sid, _ in accepted), session=session)
+        new = [
+            {**fields, "slack_id": sid, "created_at": now, "updated_at": now}
+            for _, sid, fields in accepted
+            if sid not in existing
+        ]
+        changed = [
+            {**fields, "id": existing[sid], "updated_at": now}
+            for _, sid, fields in accepted
+            if sid in existing
+        ]
+        people_store.add_and_update(new, changed, session=session)
+        ids = {
+            **existing,
+            **people_store.ids_by_slack_id((r["slack_id"] for r in new), session=session),
+        }
+        mentors = [(row, ids[sid]) for row, sid, _ in accepted if row.mentor != MentorColumns()]
+        if apply_offers is not None and mentors:
+            refused = apply_offers(session, [(pid, row.mentor) for row, pid in mentors], now)
+            for index, reason in refused.items():
+                line = mentors[index][0].line
+                report.errors.append(
+                    RowError(line, f"mentor columns not imported: {reason}", skipped=False)
+                )
+                mentor_refused.add(line)
+        for row, sid, _ in accepted:
             report.imported_lines.append(row.line)
-            if not complete:
+            if row.line in mentor_refused:
                 report.partial += 1
-            elif existed:
+            elif sid in existing:
                 report.updated += 1
             else:
                 report.created += 1
@@ -434,6 +447,7 @@ class _Plan:
     def accept(self, rows: list[PersonRow]) -> list[tuple[PersonRow, str, dict[str, Any]]]:
         """The rows to write, as (row, slack_id, fields), in line order; the rest reported."""
         rows = self._first_of_each(rows)
+        self._prime(rows)
         resolved = self._resolve(rows)  # every Slack lookup happens here, before any write
         accepted: dict[str, tuple[PersonRow, dict[str, Any]]] = {}
         first_line: dict[str, int] = {}
@@ -516,13 +530,21 @@ class _Plan:
             resolved.append((row, slack_id, manager_id))
         return resolved
 
+    def _prime(self, rows: list[PersonRow]) -> None:
+        """Every email the file names that the directory knows, in a few queries."""
+        emails = {row.email for row in rows if row.slack_id is None and row.email}
+        emails |= {
+            row.manager for row in rows if row.manager and not SLACK_ID.fullmatch(row.manager)
+        }
+        known = people_store.slack_ids_by_email((e for e in emails if e), session=self.session)
+        self.by_email.update(known)
+
     def _lookup(self, who: str) -> str | None:
         if SLACK_ID.fullmatch(who):
             return who
         key = who.lower()
-        if key not in self.by_email:
-            known = people_store.get_by_email(who, session=self.session)
-            self.by_email[key] = known.slack_id if known else self.resolve_email(who)
+        if key not in self.by_email:  # not in the directory (``_prime``): ask Slack
+            self.by_email[key] = self.resolve_email(who)
         return self.by_email[key]
 
     def _refuse_loops(self, accepted: dict[str, tuple[PersonRow, dict[str, Any]]]) -> None:

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import and_, case, delete, literal, or_
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -469,3 +472,78 @@ def offers_by_ids(offer_ids: Iterable[int], *, session: Session) -> dict[int, Me
         return {}
     offers = session.exec(select(MentorOffer).where(col(MentorOffer.id).in_(ids))).all()
     return {offer.id: offer for offer in offers if offer.id is not None}
+
+
+# --- offers in bulk (the people import) ----------------------------------------------------
+
+
+def save_offers(
+    fields_by_person: dict[int, dict[str, object]], *, session: Session, now: datetime
+) -> dict[int, int]:
+    """Create or update many people's offers (given fields only) in a few statements;
+    returns person id -> offer id."""
+    people = sorted(fields_by_person)
+    existing: dict[int, int] = {}
+    for start in range(0, len(people), CHUNK):
+        chunk = people[start : start + CHUNK]
+        rows = session.exec(
+            select(MentorOffer.person_id, MentorOffer.id).where(
+                col(MentorOffer.person_id).in_(chunk)
+            )
+        )
+        existing.update((person, offer) for person, offer in rows if offer is not None)
+    new: dict[frozenset[str], list[dict[str, Any]]] = {}
+    changed: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for person, fields in fields_by_person.items():
+        if person in existing:
+            row = {"id": existing[person], **fields, "updated_at": now}
+            changed.setdefault(frozenset(row), []).append(row)
+        else:
+            row = {
+                **_NEW_OFFER,
+                "person_id": person,
+                **fields,
+                "created_at": now,
+                "updated_at": now,
+            }
+            new.setdefault(frozenset(row), []).append(row)
+    for groups, statement in ((new, sa_insert(MentorOffer)), (changed, sa_update(MentorOffer))):
+        for group in groups.values():
+            for start in range(0, len(group), CHUNK):
+                session.execute(statement, group[start : start + CHUNK])
+    session.expire_all()
+    if not new:
+        return existing
+    added = [p for p in people if p not in existing]
+    for start in range(0, len(added), CHUNK):
+        chunk = added[start : start + CHUNK]
+        rows = session.exec(
+            select(MentorOffer.person_id, MentorOffer.id).where(
+                col(MentorOffer.person_id).in_(chunk)
+            )
+        )
+        existing.update((person, offer) for person, offer in rows if offer is not None)
+    return existing
+
+
+def replace_offer_topics(topics_by_offer: dict[int, set[int]], *, session: Session) -> None:
+    """Make each offer cover exactly its topics, for many offers at once."""
+    offers = sorted(topics_by_offer)
+    for start in range(0, len(offers), CHUNK):
+        chunk = offers[start : start + CHUNK]
+        session.execute(delete(OfferTopic).where(col(OfferTopic.offer_id).in_(chunk)))
+    rows = [
+        {"offer_id": offer, "topic_id": topic}
+        for offer in offers
+        for topic in sorted(topics_by_offer[offer])
+    ]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(sa_insert(OfferTopic), rows[start : start + CHUNK])
+    session.expire_all()
+
+
+_NEW_OFFER = {
+    name: field.default
+    for name, field in MentorOffer.model_fields.items()
+    if field.default is not PydanticUndefined and name != "id"
+}

@@ -6,9 +6,27 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import PydanticUndefined
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, func, select
 
 from storage.models import Person
+
+CHUNK = 5000  # values per IN (...) list and per executemany batch
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+# What a new person gets for the columns an import leaves out (core INSERTs don't apply
+# the model's Python defaults).
+NEW_PERSON_DEFAULTS = {
+    name: field.default
+    for name, field in Person.model_fields.items()
+    if field.default is not PydanticUndefined and name != "id"
+}
 
 
 def get_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
@@ -52,3 +70,45 @@ def manager_links(*, session: Session) -> dict[str, str | None]:
         col(Person.manager_slack_id).is_not(None)
     )
     return dict(session.exec(statement).all())
+
+
+def ids_by_slack_id(slack_ids: Iterable[str], *, session: Session) -> dict[str, int]:
+    """Row ids of the people with these Slack IDs (absent: not in the directory)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(slack_ids))):
+        statement = select(Person.slack_id, Person.id).where(col(Person.slack_id).in_(chunk))
+        found.update((slack_id, pid) for slack_id, pid in session.exec(statement) if pid)
+    return found
+
+
+def slack_ids_by_email(emails: Iterable[str], *, session: Session) -> dict[str, str]:
+    """Lower-cased email -> Slack ID, for the emails someone in the directory has."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted({e.strip().lower() for e in emails})):
+        email = func.lower(Person.email)
+        statement = select(email, Person.slack_id).where(email.in_(chunk))
+        found.update((e, slack_id) for e, slack_id in session.exec(statement) if e)
+    return found
+
+
+def add_and_update(
+    new: list[dict[str, Any]], changed: list[dict[str, Any]], *, session: Session
+) -> None:
+    """Insert ``new`` people (dicts of columns, slack_id included) and update ``changed``
+    ones in place (dicts with the row ``id`` and only the columns to change), a batch of
+    statements at a time: an import of 100,000 people is a few hundred statements."""
+    for rows, statement in ((new, insert(Person)), (changed, update(Person))):
+        for group in _by_keys(rows).values():
+            for chunk in _chunks(group):
+                if statement.is_insert:
+                    chunk = [{**NEW_PERSON_DEFAULTS, **row} for row in chunk]
+                session.execute(statement, chunk)
+    session.expire_all()
+
+
+def _by_keys(rows: list[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:
+    """Rows grouped by the columns they set: each group is one executemany."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    return groups

@@ -15,6 +15,7 @@ from bot.offers import (
     OfferForm,
     OfferInvalid,
     apply_offer,
+    apply_offers,
     offer_summary,
     parse_pause_date,
     pause,
@@ -44,7 +45,7 @@ def _import(deps: Deps, text: str) -> ImportReport:
         open_session=deps.open_session,
         resolve_email=lambda _email: None,
         now=NOW,
-        apply_offer=apply_offer,
+        apply_offers=apply_offers,
     )
 
 

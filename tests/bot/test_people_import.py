@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.context import Deps
-from bot.offers import apply_offer, offer_summary
+from bot.offers import apply_offers, offer_summary
 from bot.people import (
     KNOWN_COLUMNS,
     CsvFormatError,
@@ -182,7 +182,7 @@ def _import_offers(deps: Deps, text: str) -> ImportReport:
         open_session=deps.open_session,
         resolve_email=email_resolver(build_client(deps.settings)),
         now=deps.clock(),
-        apply_offer=apply_offer,
+        apply_offers=apply_offers,
     )
 
 
@@ -563,7 +563,7 @@ def test_generated_files_are_imported_or_reported_line_by_line(
             open_session=deps.open_session,
             resolve_email=_stand_in_slack,
             now=deps.clock(),
-            apply_offer=apply_offer,
+            apply_offers=apply_offers,
         )
     except (CsvFormatError, SlackUnavailable):
         assert _snapshot(deps) == before  # refused as a whole: nothing changed
