@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from slack_sdk import WebClient
 
 from bot import replays
 from bot.context import Deps
+from bot.ids import ActionId, CallbackId
+from bot.logs import new_work_id, set_work_id
 from bot.pacing import Pacer
 from bot.slack import build_client
 from handlers import commands, connections, conversations, find, home, offers
@@ -60,20 +63,24 @@ def create_app(
     app = App(
         client=client,
         request_verification_enabled=False,
-        listener_executor=listener_executor
-        or Lanes(
-            ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
-            submissions=ThreadPoolExecutor(
-                max_workers=SUBMISSION_THREADS, thread_name_prefix="submission"
-            ),
+        listener_executor=Carrying(
+            listener_executor
+            or Lanes(
+                ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+                submissions=ThreadPoolExecutor(
+                    max_workers=SUBMISSION_THREADS, thread_name_prefix="submission"
+                ),
+            )
         ),
         raise_error_for_unhandled_request=False,
         process_before_response=False,
     )
     delivery = Delivery(
         sender_for(deps, build_client(deps.settings, resend=False), pacer=pacer),
-        delivery_executor
-        or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="deliver"),
+        Carrying(
+            delivery_executor
+            or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="deliver")
+        ),
     )
     app.use(_acknowledge_at_once)
     app.use(_lane_of_request)
@@ -123,6 +130,20 @@ def _acknowledge_at_once(
     return next()
 
 
+class Carrying(Executor):
+    """Runs what it is given with the submitting thread's context variables, so the
+    work a request hands to a pool logs under the request's work ID (``bot.logs``)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.inner.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 class Lanes(Executor):
     """Bolt's listener executor, in two lanes: modal submissions run on a pool of their own.
 
@@ -152,7 +173,28 @@ def _lane_of_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> 
     submits the listener (after every middleware returned, in this same thread; the next
     request this thread dispatches notes its own)."""
     _request.kind = body.get("type") if isinstance(body.get("type"), str) else ""
+    set_work_id(new_work_id("req"))  # this thread's next request sets its own
+    logger.debug("Slack %s %s", _request.kind or "slash command", _what(body))
     return next()
+
+
+_OUR_IDS = frozenset(ActionId) | frozenset(CallbackId)
+
+
+def _what(body: dict[str, Any]) -> str:
+    """Which of our buttons, forms or events a request is, for a log line; never what
+    anyone typed (a forged ID is "other")."""
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        name = actions[0].get("action_id")
+    elif isinstance(body.get("view"), dict):
+        name = body["view"].get("callback_id")
+    elif isinstance(body.get("event"), dict):
+        name = body["event"].get("type")
+        return name if name in ("app_home_opened", "user_change", "message") else "other event"
+    else:
+        return str(body.get("command", "")) if body.get("command") == "/mentor" else ""
+    return name if name in _OUR_IDS else "other"
 
 
 def _provide_deps(deps: Deps, delivery: Delivery) -> Callable[..., BoltResponse | None]:

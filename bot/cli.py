@@ -6,6 +6,7 @@ import argparse
 import logging
 import multiprocessing
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
-    _configure_logging()
+    _configure_logging(args)
     load_dotenv(Path.cwd() / ".env")
     try:
         # Every problem at once, before anything touches the database.
@@ -53,18 +54,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic narrates every start at INFO ("Context impl SQLiteImpl.", "Will assume
-    # non-transactional DDL.", "Running upgrade ..."); mentorbot says in one line what
-    # changed instead (see _describe). Alembic's warnings and errors still show.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _configure_logging(args: argparse.Namespace) -> None:
+    from bot.logs import configure
+
+    configure(fmt=args.log_format, level=getattr(logging, args.log_level.upper()))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description="Mentors on Call for Slack")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for log shippers (one object per line)",
+    )
+    parser.add_argument(
+        "--log-level", choices=("debug", "info", "warning", "error"), default="info"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set)")
@@ -81,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+    backup = db_sub.add_parser(
+        "backup",
+        help="copy the SQLite database to FILE while the bot runs (PostgreSQL: pg_dump)",
+    )
+    backup.add_argument("file", type=Path, help="a new file for the copy")
+    backup.set_defaults(handler=_db_backup)
 
     from bot.people import COLUMNS_HELP
 
@@ -197,7 +209,11 @@ def _run_http(settings: Settings, args: argparse.Namespace) -> int:
     scheduler_process = None
     if not args.no_scheduler:
         context = multiprocessing.get_context("spawn")
-        scheduler_process = context.Process(target=_scheduler_process, name="mentorbot-scheduler")
+        scheduler_process = context.Process(
+            target=_scheduler_process,
+            args=(args.log_format, args.log_level),
+            name="mentorbot-scheduler",
+        )
         scheduler_process.start()
     port = args.port or settings.port
     logger.info("mentorbot is serving HTTP on port %d (POST /slack/events)", port)
@@ -228,8 +244,8 @@ def _load_wsgi(settings: Settings) -> WSGIApplication:
     return build_wsgi(app, engine, signing_secret=require_http(settings))
 
 
-def _scheduler_process() -> None:
-    _configure_logging()
+def _scheduler_process(log_format: str, log_level: str) -> None:
+    _configure_logging(argparse.Namespace(log_format=log_format, log_level=log_level))
     load_dotenv(Path.cwd() / ".env")
     _scheduler(load_settings(), argparse.Namespace())
 
@@ -253,6 +269,24 @@ def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     _, done = _migrated_deps(settings)
     print(_describe(done))  # noqa: T201
+    return 0
+
+
+def _db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import BackupRefused, backup, make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        size = backup(engine, args.file)
+    except BackupRefused as exc:
+        print(exc, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    except (OSError, sqlite3.Error) as exc:
+        print(f"Cannot write {args.file}: {exc}. No backup was made.", file=sys.stderr)  # noqa: T201
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Backed up the database to {args.file} ({size / 1_000_000:.1f} MB).")  # noqa: T201
     return 0
 
 

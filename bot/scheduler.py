@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.util import ref_to_obj
 from slack_sdk import WebClient
 
 from bot.context import Deps
+from bot.logs import new_work_id, working_on
 
 if TYPE_CHECKING:
     from handlers.deliver import Sender
@@ -65,8 +67,20 @@ def build_scheduler(
     }
     scheduler = BackgroundScheduler(**options)
     for spec in JOBS:
-        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
+        scheduler.add_job(
+            "bot.scheduler:run_job",
+            spec.trigger,
+            args=[spec.id, spec.func],
+            id=spec.id,
+            replace_existing=True,
+        )
     return scheduler
+
+
+def run_job(job_id: str, func: str) -> None:
+    """Run one scheduled job; its log lines carry a work ID naming the job (bot.logs)."""
+    with working_on(new_work_id(f"job-{job_id}")):
+        ref_to_obj(func)()
 
 
 class Background:
