@@ -231,3 +231,35 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+class BackupRefused(Exception):
+    """No backup was written; the message says why and what to do instead."""
+
+
+def backup(engine: Engine, target: Path) -> int:
+    """Copy a SQLite database to ``target`` while the bot keeps running, with SQLite's
+    online backup API (a consistent snapshot; writers wait only a few pages at a time).
+    Returns the size of the copy in bytes.
+
+    Raises BackupRefused for PostgreSQL (its own ``pg_dump`` does this) and for a
+    ``target`` that exists already (a backup never overwrites).
+    """
+    if engine.dialect.name != "sqlite":
+        raise BackupRefused(
+            "mentorbot backs up SQLite databases only. For PostgreSQL use its own tool, "
+            f"for example: pg_dump --format=custom --file={target} <database URL>"
+        )
+    if target.exists():
+        raise BackupRefused(f"{target} exists already: choose a new file name")
+    partial = target.with_name(target.name + ".partial")
+    with engine.connect() as connection:
+        source = connection.connection.driver_connection
+        assert isinstance(source, sqlite3.Connection)
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy, pages=1024, sleep=0.01)
+        finally:
+            copy.close()
+    partial.rename(target)  # a crash mid-copy never leaves a file that looks complete
+    return target.stat().st_size
