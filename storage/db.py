@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -138,7 +138,13 @@ def _is_lock_wait(error: OperationalError) -> bool:
     return "database is locked" in text or "lock timeout" in text or "locknotavailable" in text
 
 
+# Alembic is imported only where a migration runs: HTTP workers, which never migrate
+# (the parent process did), start without it.
+
+
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -176,6 +182,8 @@ def upgrade(engine: Engine) -> Upgrade:
                 connection.begin()
             before = _revision(connection)
             config.attributes["connection"] = connection
+            from alembic import command
+
             command.upgrade(config, "head")
             after = _revision(connection)
             connection.commit()
@@ -220,6 +228,8 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
 
 
 def _revision(connection: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -8,6 +8,8 @@ cross a line are listed with the reason; the list is checked to stay as short as
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,3 +212,16 @@ def test_the_checker_catches_a_planted_violation(path: str, source: str, what: s
 )
 def test_the_checker_lets_the_layers_import_downwards(path: str, source: str) -> None:
     assert check(path, source) == []
+
+
+def test_an_http_worker_starts_without_importing_alembic() -> None:
+    """Workers never migrate (the parent did): Alembic's 0.4 s import is not theirs."""
+    code = (
+        "import sys, bot.cli, bot.app, bot.server, handlers.deliver, bot.scheduler\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
