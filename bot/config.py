@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     triage_terms: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), alias="MENTORBOT_TRIAGE_TERMS"
     )
+    # Private texts of conversations closed longer ago than this are deleted (daily job).
+    retention_days: int = Field(default=365, alias="MENTORBOT_RETENTION_DAYS", ge=1, le=36500)
 
     @field_validator("coordinators", mode="before")
     @classmethod

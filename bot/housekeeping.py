@@ -15,6 +15,7 @@ from sqlmodel import Session
 from storage.db import SessionFactory, write_unit
 from storage.events import purge_events_before
 from storage.outbox import purge_sent
+from storage.personal_data import scrub_private_texts
 
 PURGE_BATCH = 1000
 
@@ -34,6 +35,19 @@ def purge_sent_messages(
     """Delete outbox rows sent (or skipped) before ``older_than``; returns how many."""
     return _in_batches(
         open_session, lambda s: purge_sent(older_than, session=s, limit=batch), batch
+    )
+
+
+def delete_old_private_texts(
+    open_session: SessionFactory, *, closed_before: datetime, batch: int = 200
+) -> int:
+    """Retention: empty what pairs wrote (questions, agendas, follow-ups, comments) in
+    conversations closed before ``closed_before``; counts and dates stay. Returns how
+    many conversations."""
+    return _in_batches(
+        open_session,
+        lambda s: scrub_private_texts(closed_before, session=s, limit=batch),
+        batch,
     )
 
 

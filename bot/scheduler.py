@@ -37,6 +37,11 @@ JOBS: tuple[JobSpec, ...] = (
         CronTrigger(hour=3, minute=20, timezone="UTC"),
     ),
     JobSpec(
+        "delete-old-private-texts",
+        "handlers.jobs:delete_old_private_texts",
+        CronTrigger(hour=3, minute=40, timezone="UTC"),
+    ),
+    JobSpec(
         "lapse-met-requests",
         "handlers.jobs:lapse_met_requests",
         CronTrigger(hour=4, minute=10, timezone="UTC"),

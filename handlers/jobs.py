@@ -18,6 +18,9 @@ from slack_sdk import WebClient
 
 from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
+from bot.housekeeping import (
+    delete_old_private_texts as delete_texts_closed_before,
+)
 from bot.housekeeping import purge_processed_events, purge_sent_messages
 from bot.slack import build_client
 from handlers.deliver import Sender, sender_for
@@ -66,6 +69,15 @@ def purge_outbox() -> None:
     deps = runtime().deps
     removed = purge_sent_messages(deps.open_session, older_than=deps.clock() - timedelta(days=14))
     logger.info("Purged %d sent outbox rows", removed)
+
+
+def delete_old_private_texts() -> None:
+    """Daily: what pairs wrote in conversations closed over MENTORBOT_RETENTION_DAYS ago
+    is deleted."""
+    deps = runtime().deps
+    cutoff = deps.clock() - timedelta(days=deps.settings.retention_days)
+    removed = delete_texts_closed_before(deps.open_session, closed_before=cutoff)
+    logger.info("Deleted the private texts of %d conversations past retention", removed)
 
 
 def lapse_met_requests() -> None:
