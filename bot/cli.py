@@ -81,8 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
     run.set_defaults(handler=_run)
 
-    scheduler = sub.add_parser("scheduler", help="run the scheduler alone")
+    scheduler = sub.add_parser(
+        "scheduler", help="run the scheduled jobs (exactly one per deployment) and a sender"
+    )
     scheduler.set_defaults(handler=_scheduler)
+    sender = sub.add_parser(
+        "sender", help="deliver queued messages to Slack (run as many as you like)"
+    )
+    sender.set_defaults(handler=_sender)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -251,14 +257,27 @@ def _scheduler_process(log_format: str, log_level: str) -> None:
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    return _background(settings, jobs=True)
+
+
+def _sender(settings: Settings, _args: argparse.Namespace) -> int:
+    return _background(settings, jobs=False)
+
+
+def _background(settings: Settings, *, jobs: bool) -> int:
     from bot.scheduler import Background
     from bot.slack import build_client
 
     deps = _deps(settings)
-    background = Background(deps, build_client(settings), build_client(settings, resend=False))
+    background = Background(
+        deps, build_client(settings), build_client(settings, resend=False), jobs=jobs
+    )
     stop = _stop_event()
     background.start()
-    logger.info("mentorbot scheduler started (with the outbox sender)")
+    if jobs:
+        logger.info("mentorbot scheduler started (with the outbox sender)")
+    else:
+        logger.info("mentorbot outbox sender started")
     try:
         _wait(stop)
     finally:

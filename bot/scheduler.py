@@ -95,21 +95,25 @@ class Background:
     and ``mentorbot run`` with its in-process scheduler.
     """
 
-    def __init__(self, deps: Deps, client: WebClient, sender_client: WebClient) -> None:
+    def __init__(
+        self, deps: Deps, client: WebClient, sender_client: WebClient, *, jobs: bool = True
+    ) -> None:
+        """``jobs=False``: the outbox sender alone (``mentorbot sender``)."""
         from handlers.deliver import sender_for
 
         self.sender = sender_for(deps, sender_client)
-        self.scheduler = build_scheduler(deps, client, sender=self.sender)
+        self.scheduler = build_scheduler(deps, client, sender=self.sender) if jobs else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread = self.sender.start(self._stop)
-        self.scheduler.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     def shutdown(self) -> None:
         """Let a running job finish, then the row the sender holds; the rest stay queued."""
-        if self.scheduler.running:
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.sender.stop()
         self._stop.set()

@@ -175,8 +175,9 @@ def test_a_refused_bot_token_exits_2_naming_it(
     assert "Traceback" not in result.stderr
 
 
-def test_the_scheduler_process_delivers_what_waits_in_the_outbox(
-    fake_slack: FakeSlack, tmp_path: Path
+@pytest.mark.parametrize("command", ["scheduler", "sender"])
+def test_the_scheduler_and_a_sender_process_deliver_what_waits_in_the_outbox(
+    fake_slack: FakeSlack, tmp_path: Path, command: str
 ) -> None:
     from datetime import UTC, datetime
 
@@ -193,7 +194,7 @@ def test_the_scheduler_process_delivers_what_waits_in_the_outbox(
     engine.dispose()
 
     process = subprocess.Popen(
-        [*mentorbot(), "scheduler"],
+        [*mentorbot(), command],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -209,3 +210,10 @@ def test_the_scheduler_process_delivers_what_waits_in_the_outbox(
     assert [c.params["text"] for c in posted] == ["hi"]
     with sqlite3.connect(tmp_path / "bot.db") as db:
         assert list(db.execute("SELECT status FROM outbox")) == [("sent",)]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        jobs = (
+            list(db.execute("SELECT id FROM apscheduler_jobs"))
+            if "apscheduler_jobs" in tables
+            else []
+        )
+    assert bool(jobs) == (command == "scheduler")  # a sender runs no jobs
