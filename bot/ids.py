@@ -75,6 +75,9 @@ class CallbackId(StrEnum):
     HOME_FIND_MODAL = "home_find_modal"
     HOME_LEARNING_MODAL = "home_learning_modal"
 
+    # --- people's own data ---
+    FORGET_ME_MODAL = "forget_me_modal"
+
 
 class BlockId(StrEnum):
     """Input ``block_id``s (field errors are keyed by these)."""

@@ -24,7 +24,7 @@ from bot.blocks.help import (
 from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
-from handlers import connections, conversations, find, offers
+from handlers import connections, conversations, find, offers, privacy
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -117,8 +117,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
     "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
-    "export": Subcommand("export", "your own data as a file", None),
-    "forget-me": Subcommand("forget-me", "delete your data", None),
+    "export": Subcommand(
+        "export", "everything stored about you, as a file", privacy.export, YOUR_PROGRESS
+    ),
+    "forget-me": Subcommand(
+        "forget-me", "delete your data (it says what goes first)", privacy.forget_me, YOUR_PROGRESS
+    ),
 }
 
 

@@ -561,3 +561,16 @@ def deliver(context: Mapping[str, Any], done: Done[Any]) -> None:
     if done.keys:
         delivery: Delivery = context["outbox"]
         delivery.submit(done.keys)
+
+
+def send_file(
+    client: WebClient, user: str, *, filename: str, content: str, title: str, comment: str
+) -> None:
+    """A file in the bot's DM with ``user`` (an export asked for just now: not kept in the
+    outbox, whose rows outlive the request), through ``files.getUploadURLExternal`` and
+    ``files.completeUploadExternal`` (slack_sdk's ``files_upload_v2``). Raises
+    SlackApiError when Slack refuses it."""
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel, content=content, filename=filename, title=title, initial_comment=comment
+    )

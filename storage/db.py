@@ -273,3 +273,15 @@ def backup(engine: Engine, target: Path) -> int:
             copy.close()
     partial.rename(target)  # a crash mid-copy never leaves a file that looks complete
     return target.stat().st_size
+
+
+def compact(engine: Engine) -> None:
+    """SQLite: rebuild the file (``VACUUM``) and empty the write-ahead log, so deleted
+    content is gone from the disk, not only from the tables. PostgreSQL: nothing (its
+    autovacuum reclaims the space)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
