@@ -347,6 +347,23 @@ def state_of(key: str, *, session: Session) -> tuple[str, str | None, str | None
     return None if found is None else (str(found[0]), found[1], found[2])
 
 
+def superseded(message_id: int, target: str, *, session: Session) -> bool:
+    """Whether an update of the message ``target`` was written after row ``message_id`` (and
+    has not failed): sending this older one after it would show a past state. Only rows
+    written since are looked at (an id range), so this stays cheap however big the outbox."""
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.id) > message_id,
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.recipient == target,
+            OutboxMessage.status != OutboxStatus.FAILED,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
     """(channel, ts) of the message sent for ``key``; None until it is sent."""
     found = session.exec(
