@@ -93,7 +93,10 @@ class DirectMessage(_Effect):
 
 @dataclass(frozen=True, kw_only=True)
 class GroupMessage(_Effect):
-    """A message in the group DM of several people and the bot (a mentee and mentor)."""
+    """A message in the group DM of several people and the bot (a mentee and mentor).
+
+    Its outbox row is kept when old rows are purged: it opens the pair's group DM (later
+    messages go where it went) and it is their card, updated in place (``target``)."""
 
     user_ids: tuple[str, ...]
     text: str
