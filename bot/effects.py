@@ -93,7 +93,10 @@ class DirectMessage(_Effect):
 
 @dataclass(frozen=True, kw_only=True)
 class GroupMessage(_Effect):
-    """A message in the group DM of several people and the bot (a mentee and mentor)."""
+    """A message in the group DM of several people and the bot (a mentee and mentor).
+
+    Its outbox row is kept when old rows are purged: it opens the pair's group DM (later
+    messages go where it went) and it is their card, updated in place (``target``)."""
 
     user_ids: tuple[str, ...]
     text: str
@@ -134,8 +137,9 @@ class UpdateMessage(_Effect):
     """Replace a message the bot posted earlier (a request card once answered).
 
     Either ``target``, the key of the outbox row that posted it (its channel and ts are
-    looked up when this is sent; skipped if that message never reached Slack), or the
-    ``channel`` and ``ts`` themselves.
+    looked up when this is sent; skipped if that message never reached Slack, or if a
+    newer update of the same message was written since: the newest wins, whatever order
+    they are sent in), or the ``channel`` and ``ts`` themselves.
     """
 
     text: str
@@ -154,7 +158,8 @@ class UpdateMessage(_Effect):
 
     @property
     def recipient(self) -> str:
-        return self.channel
+        """The channel, or the target row's key (the updates of one message share it)."""
+        return self.channel or self.target
 
     def payload(self) -> dict[str, Any]:
         where = {"target": self.target} if self.target else {"ts": self.ts}

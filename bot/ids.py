@@ -29,16 +29,17 @@ class ActionId(StrEnum):
     PASS_REQUEST = "pass_request"  # value: conversation id
     DECLINE_REQUEST = "decline_request"  # value: conversation id
     ANSWER_INFO = "answer_info"  # value: conversation id
-    LOG_SESSION = "log_session"  # value: conversation id ("we met")
-    OPEN_AGENDA = "open_agenda"  # value: conversation id
-    OPEN_FOLLOWUP = "open_followup"  # value: conversation id
+    LOG_SESSION = "log_session"  # value: "cid:number" ("we met"), or a bare conversation id
+    OPEN_AGENDA = "open_agenda"  # value: conversation id, or "cid:number" from the pair's card
+    OPEN_FOLLOWUP = "open_followup"  # value: conversation id, or "cid:number" from the card
     ACTION_DONE = "action_done"  # value: action item id
-    CLOSE_EARLY = "close_early"  # value: conversation id
+    CLOSE_EARLY = "close_early"  # the old name of WRAP_UP: still in Slack history, still routed
     OPEN_SUNSET = "open_sunset"  # value: conversation id
     ADD_ACTION_ROW = "add_action_row"  # in the follow-up modal
     WITHDRAW_REQUEST = "withdraw_request"  # value: conversation id (the mentee)
     WITHDRAW_ASK_NEXT = "withdraw_ask_next"  # value: conversation id; then the next best
     WITHDRAW_MENU = "withdraw_menu"  # overflow: withdraw_option(conversation id, ask_next)
+    WRAP_UP = "wrap_up"  # value: conversation id; ends it after one, two… conversations
 
     # --- connections, progress, App Home ---
     MET_CONFIRM = "met_confirm"  # value: met log id
@@ -67,9 +68,10 @@ class CallbackId(StrEnum):
     CHOOSE_CONVERSATION_MODAL = "choose_conversation_modal"
     AGENDA_MODAL = "agenda_modal"
     FOLLOWUP_MODAL = "followup_modal"
-    CLOSE_EARLY_MODAL = "close_early_modal"
+    CLOSE_EARLY_MODAL = "close_early_modal"  # the old name of WRAP_UP_MODAL: still routed
     SUNSET_MODAL = "sunset_modal"
     CONVERSATION_NOTICE = "conversation_notice"  # a modal replaced by an explanation
+    WRAP_UP_MODAL = "wrap_up_modal"
 
     # --- connections, progress, App Home ---
     HOME_FIND_MODAL = "home_find_modal"

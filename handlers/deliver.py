@@ -20,7 +20,8 @@ before; whatever it cannot deliver then (a 429, Slack down, a crash) stays in th
 for any sender (``mentorbot scheduler``, or the one ``mentorbot run`` starts) to finish.
 Effects chained to an outcome (``then``/``otherwise``) are written when it is recorded
 and delivered next. A Home refresh is rendered from the database when it is sent, and an
-update naming its ``target`` row is sent where that row's message went.
+update naming its ``target`` row is sent where that row's message went (skipped when a
+newer update of the same message was written since: it would show a past state).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from storage.outbox import (
     release,
     retry_at,
     state_of,
+    superseded,
     write_chained,
 )
 
@@ -328,6 +330,9 @@ class Sender:
         if target:
             with self.open_session() as session:
                 state = state_of(str(target), session=session)
+                newer = superseded(row.id, str(target), session=session)
+            if newer:
+                return Skipped("a newer update of the same message replaces it")
             if state is None or state[0] in ("failed", "skipped"):
                 return Skipped("the message it updates never reached Slack")
             status, found_channel, found_ts = state

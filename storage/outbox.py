@@ -347,6 +347,23 @@ def state_of(key: str, *, session: Session) -> tuple[str, str | None, str | None
     return None if found is None else (str(found[0]), found[1], found[2])
 
 
+def superseded(message_id: int, target: str, *, session: Session) -> bool:
+    """Whether an update of the message ``target`` was written after row ``message_id`` (and
+    has not failed): sending this older one after it would show a past state. Only rows
+    written since are looked at (an id range), so this stays cheap however big the outbox."""
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.id) > message_id,
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.recipient == target,
+            OutboxMessage.status != OutboxStatus.FAILED,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
     """(channel, ts) of the message sent for ``key``; None until it is sent."""
     found = session.exec(
@@ -361,12 +378,18 @@ def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
 
 def purge_sent(older_than: datetime, *, session: Session, limit: int = 1000) -> int:
     """Delete up to ``limit`` rows sent or skipped before ``older_than`` in one statement (no
-    row is loaded); failures stay. Call again until it returns less than ``limit``."""
+    row is loaded); failures stay. Call again until it returns less than ``limit``.
+
+    Group messages stay too: each is a pair's first message, their card, which later
+    messages find their group DM by and which is updated in place for as long as they
+    talk, often longer than the purge waits (one row per pair, holding no more than their
+    conversation's own row does; it goes when the conversation's private texts go)."""
     oldest = (
         select(OutboxMessage.id)
         .where(
             col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
             col(OutboxMessage.finished_at) < older_than,
+            col(OutboxMessage.kind) != "group",
         )
         .limit(limit)
         .scalar_subquery()

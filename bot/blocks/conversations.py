@@ -82,14 +82,6 @@ NEXT_STEPS = {
     "log_session": "meet, then log the session",
     "post_followups": "post the follow-ups of the last session",
 }
-HOW_IT_WORKS = (
-    "*What happens next:* {mentee} sets a time and keeps the agenda current "
-    "(`/mentor agenda`). After you meet, either of you presses *We met*, and {mentee} "
-    "posts the follow-up actions (`/mentor followup`). After {max} this "
-    "closes by design; you can both keep the door open."
-)
-
-
 # Each text field's max_length: the modal enforces it in Slack, the parser on the server.
 AGENDA_QUESTIONS_MAX = 3000
 ACTION_TEXT_MAX = 500
@@ -125,79 +117,49 @@ def when(moment: datetime, tz: str | None = None) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def _questions(questions: Sequence[str]) -> str:
+def numbered_questions(questions: Sequence[str]) -> str:
+    """Questions as a numbered list (escaped), or a note that there are none yet."""
     if not questions:
         return "_no questions yet_"
     return "\n".join(f"{i}. {escape(q)}" for i, q in enumerate(questions, 1))
 
 
-def _pair_buttons(conversation_id: int, next_session: int) -> Block:
-    cid = str(conversation_id)
-    return actions(
-        button("We met", ActionId.LOG_SESSION, f"{cid}:{next_session}", style="primary"),
-        button("Edit the agenda", ActionId.OPEN_AGENDA, cid),
-        button("Post follow-ups", ActionId.OPEN_FOLLOWUP, cid),
-        button("Close early", ActionId.CLOSE_EARLY, cid),
-        block_id=f"pair_{cid}_{next_session}",
-    )
-
-
-def build_pair_welcome(agenda: AgendaView) -> dict[str, Any]:
-    """The first message in the pair's group DM: who, the agenda, and what happens next."""
-    mentee, mentor = mention(agenda.mentee_slack_id), mention(agenda.mentor_slack_id)
-    text = f"{mentor} accepted {mentee}'s request about {escape(agenda.topic)}."
-    blocks = [
-        header("Mentors on Call"),
-        section(f":handshake: {text}"),
-        section(f"*Agenda for conversation 1*\n{_questions(agenda.questions)}"),
-        section(
-            HOW_IT_WORKS.format(mentee=mentee, max=plural(agenda.max_sessions, "conversation"))
-        ),
-        _pair_buttons(agenda.conversation_id, agenda.session_number),
-    ]
-    return message(text, blocks)
+CARD_BELOW = "The next step's button is on your *Mentors on Call* card, above."
 
 
 def build_agenda_posted(agenda: AgendaView) -> dict[str, Any]:
+    """The agenda (and time) the mentee just set, said in the group DM (no buttons: the
+    pair's card has the next step)."""
     mentee = mention(agenda.mentee_slack_id)
     text = f"{mentee} posted the agenda for conversation {agenda.session_number}."
     lines = [f"*Agenda for conversation {agenda.session_number} of {agenda.max_sessions}*"]
-    lines.append(_questions(agenda.questions))
+    lines.append(numbered_questions(agenda.questions))
     blocks: list[Block] = [section(":memo: " + text), section("\n".join(lines))]
     if agenda.scheduled_at:
         blocks.append(context(f":calendar: {when(agenda.scheduled_at, agenda.tz)}"))
-    blocks.append(_pair_buttons(agenda.conversation_id, agenda.session_number))
     return message(text, blocks)
 
 
 def build_session_logged(logged: SessionLogged, by_slack_id: str) -> dict[str, Any]:
+    """A conversation logged as held, said in the group DM: what comes next, in words."""
     n, total = logged.session_number, logged.max_sessions
     text = f"{mention(by_slack_id)} logged conversation {n} of {total}."
     blocks: list[Block] = [section(":white_check_mark: " + text)]
-    cid = str(logged.conversation_id)
     if not logged.already_followed_up:
         blocks.append(
             section(
                 f"{mention(logged.mentee_slack_id)}, please post the follow-up actions while "
-                "they're fresh, and mark which questions got answered.",
-                accessory=button("Post follow-ups", ActionId.OPEN_FOLLOWUP, cid, style="primary"),
+                "they're fresh, and mark which questions got answered."
             )
         )
-    if logged.sunset:
-        blocks.append(
-            section(
-                ":checkered_flag: That was the last conversation, so this mentoring "
-                "relationship closes here, by design. Thank you both! I've asked each of "
-                "you, privately, whether to keep the door open."
-            )
-        )
-    elif logged.already_followed_up:
-        blocks.append(_pair_buttons(logged.conversation_id, n + 1))
+        blocks.append(context(CARD_BELOW))
     return message(text, blocks)
 
 
 def build_followups(view: FollowupView, *, active: bool) -> dict[str, Any]:
-    """The follow-up actions of a session, each with a Done button until it's done."""
+    """The follow-up actions of a session, each ticked once done. Shared by both of the pair,
+    so it has no Done buttons: each ticks off their own on their Home tab, where only the
+    owner of an action sees its button."""
     poster = mention(view.posted_by_slack_id or view.mentee_slack_id)
     text = f"{poster} posted the follow-ups of conversation {view.session_number}."
     blocks: list[Block] = [section(":clipboard: " + text)]
@@ -206,25 +168,34 @@ def build_followups(view: FollowupView, *, active: bool) -> dict[str, Any]:
             f"{OUTCOMES.get(q.outcome or '', '—')}: {escape(q.question)}" for q in view.questions
         ]
         blocks.append(section("*Did it help?*\n" + "\n".join(lines)))
-    blocks.append(section("*Actions*"))
+    lines = ["*Actions*"]
     for item in view.actions:
         owner = mention(view.mentee_slack_id if item.owner == "mentee" else view.mentor_slack_id)
         due = f" · due {item.due_date:%Y-%m-%d}" if item.due_date else ""
         if item.done:
-            blocks.append(section(f":white_check_mark: ~{escape(item.text)}~ — {owner}{due}"))
+            lines.append(f":white_check_mark: ~{escape(item.text)}~ — {owner}{due}")
         else:
-            blocks.append(
-                section(
-                    f":white_square: {escape(item.text)} — {owner}{due}",
-                    accessory=button("Done", ActionId.ACTION_DONE, str(item.action_id)),
-                )
-            )
+            lines.append(f":white_square: {escape(item.text)} — {owner}{due}")
+    blocks += _line_sections(lines)
+    notes = ["Each of you ticks off your own actions on the Mentors on Call *Home* tab."]
     if active:
-        blocks.append(
-            context("Questions not answered yet carry over to the next agenda (`/mentor agenda`).")
-        )
-        blocks.append(_pair_buttons(view.conversation_id, view.session_number + 1))
+        notes.append("Questions not answered yet carry over to the next agenda.")
+    blocks.append(context(*notes))
     return message(text, blocks)
+
+
+def _line_sections(lines: Sequence[str]) -> list[Block]:
+    """Lines in as few sections as keep each whole within a section's 3000 characters."""
+    blocks: list[Block] = []
+    text = ""
+    for line in lines:
+        if text and len(text) + 1 + len(line) > SECTION_TEXT_LIMIT:
+            blocks.append(section(text))
+            text = ""
+        text = f"{text}\n{line}" if text else line
+    if text:
+        blocks.append(section(text))
+    return blocks
 
 
 # --- modals ---------------------------------------------------------------------------------
@@ -410,12 +381,13 @@ def build_followup_modal(view: FollowupView, rows: int = DEFAULT_ACTION_ROWS) ->
     )
 
 
-def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, Any]:
+def build_wrap_up_modal(conversation_id: int, other_slack_id: str) -> dict[str, Any]:
+    """Wrap up: end the mentoring now, with an optional note for the other person."""
     blocks = [
         section(
-            f"Closing ends this mentoring relationship with {mention(other_slack_id)} now. "
-            "That's fine: not every pairing fits, and sometimes one conversation is enough. "
-            "They'll get a kind note."
+            f"Wrapping up ends your mentoring with {mention(other_slack_id)} now. That's "
+            "normal: one or two conversations are often enough, and not every pairing fits. "
+            "Each of you gets one message from me, with two private questions."
         ),
         text_input(
             BlockId.CLOSE_NOTE,
@@ -426,10 +398,10 @@ def build_close_modal(conversation_id: int, other_slack_id: str) -> dict[str, An
         ),
     ]
     return modal(
-        CallbackId.CLOSE_EARLY_MODAL,
-        "Close early",
+        CallbackId.WRAP_UP_MODAL,
+        "Wrap up",
         blocks,
-        submit="Close",
+        submit="Wrap up",
         private_metadata=str(conversation_id),
     )
 
@@ -480,30 +452,42 @@ def build_sunset_modal(conversation_id: int, other_slack_id: str) -> dict[str, A
 # --- private notes to one person -----------------------------------------------------------
 
 
-def build_sunset_prompt(conversation_id: int, other_slack_id: str, topic: str) -> dict[str, Any]:
-    text = (
-        f"Your mentoring conversations with {mention(other_slack_id)} about "
-        f"{escape(topic)} have closed. Two private questions: keep the door open, "
-        "and how useful was it?"
+def build_ending(closed: Closed, *, for_slack_id: str) -> dict[str, Any]:
+    """The one message each of the pair gets when their mentoring ends: how it ended (and
+    the other's note), thanks, and the two private questions with their button."""
+    mine = for_slack_id == closed.mentee_slack_id
+    other = mention(closed.mentor_slack_id if mine else closed.mentee_slack_id)
+    topic = escape(closed.topic) or "—"
+    after = f"after {plural(closed.held, 'conversation')}" if closed.held else "before a first one"
+    if closed.by_design:
+        text = (
+            f"That was your last conversation with {other} about {topic}: after "
+            f"{plural(closed.held, 'conversation')} this mentoring closes, by design. Thank you!"
+        )
+        blocks: list[Block] = [section(":checkered_flag: " + text)]
+    else:
+        closer = closed.closed_by_slack_id or closed.mentee_slack_id
+        who = "You" if closer == for_slack_id else mention(closer)
+        with_whom = f" with {other}" if closer == for_slack_id else ""
+        text = (
+            f"{who} wrapped up your mentoring{with_whom} about {topic} {after}. Thank you for "
+            "the time you gave it: every conversation counts."
+        )
+        blocks = [section(":wave: " + text)]
+        if closed.note and closer != for_slack_id:
+            blocks.append(section(f"Their note:\n{quote(closed.note)}"))
+    blocks.append(
+        section(
+            "Two private questions, only for you: keep the door open, and how useful was it?",
+            accessory=button(
+                "Answer privately",
+                ActionId.OPEN_SUNSET,
+                str(closed.conversation_id),
+                style="primary",
+            ),
+        )
     )
-    blocks = [
-        section(":checkered_flag: " + text),
-        actions(button("Answer", ActionId.OPEN_SUNSET, str(conversation_id), style="primary")),
-    ]
-    return message(text, blocks)
-
-
-def build_closed_early_note(closed: Closed, *, for_slack_id: str) -> dict[str, Any]:
-    closer = closed.closed_by_slack_id or closed.mentee_slack_id
-    text = (
-        f"{mention(closer)} has closed your mentoring conversation about "
-        f"{escape(closed.topic)}. Thank you for the time you gave it: every conversation "
-        "counts, and not every pairing needs all its sessions."
-    )
-    blocks: list[Block] = [section(":wave: " + text)]
-    if closed.note:
-        blocks.append(section(f"Their note:\n{quote(closed.note)}"))
-    if for_slack_id == closed.mentee_slack_id:
+    if mine:
         blocks.append(context("Looking for someone else? Try `/mentor find &lt;topic&gt;`."))
     return message(text, blocks)
 

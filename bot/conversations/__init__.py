@@ -7,12 +7,14 @@ button, bad input). Questions, agendas, follow-ups and comments are private to t
 pair: nothing here logs them.
 
 Split by stage: ``common`` (errors, snapshots, helpers), ``requests``, ``sessions``,
-``sunset``, and ``overview`` (the Home read model and the digest counts). Everything
-other code uses is re-exported here, so ``from bot import conversations as svc`` works.
+``sunset``, ``card`` (the pair's status card) and ``overview`` (the Home read model and
+the digest counts). Everything other code uses is re-exported here, so
+``from bot import conversations as svc`` works.
 """
 
 from __future__ import annotations
 
+from bot.conversations.card import CardState, Stage, card_state
 from bot.conversations.common import (
     QUESTION_MAX_CHARS,
     QUESTION_MIN_CHARS,
@@ -88,11 +90,11 @@ from bot.conversations.sessions import (
 from bot.conversations.sunset import (
     Closed,
     RatingSaved,
-    check_can_close,
     check_can_rate,
-    close_early,
+    check_can_wrap_up,
     closed_summary,
     record_rating,
+    wrap_up,
 )
 from storage import conversations as store  # the store the use cases write through
 
@@ -110,6 +112,7 @@ __all__ = [
     "STATUS_WORDS",
     "ActionDraft",
     "ActionView",
+    "CardState",
     "ActiveLine",
     "AgendaView",
     "Answered",
@@ -129,6 +132,7 @@ __all__ = [
     "RequestLine",
     "RequestSnapshot",
     "SessionLogged",
+    "Stage",
     "StaleAction",
     "Suggested",
     "WaitingRequest",
@@ -137,12 +141,12 @@ __all__ = [
     "agenda_draft",
     "answer_info",
     "ask_for_info",
-    "check_can_close",
+    "card_state",
     "check_can_rate",
     "check_can_request",
+    "check_can_wrap_up",
     "check_mentee_can_answer_info",
     "check_mentor_can_answer",
-    "close_early",
     "closed_summary",
     "create_request",
     "decline_request",
@@ -158,6 +162,7 @@ __all__ = [
     "next_best_or_any",
     "pass_choices",
     "withdraw_request",
+    "wrap_up",
     "PassChoices",
     "pass_request",
     "post_agenda",

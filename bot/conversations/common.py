@@ -30,7 +30,15 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 
 
 class StaleAction(MentorbotError):
-    """The button or command refers to something that has moved on; nothing changed."""
+    """The button or command refers to something that has moved on; nothing changed.
+
+    ``conversation_id`` names the conversation when it is known, so that the person who
+    clicked (if they are one of the pair) can be told what to do now instead.
+    """
+
+    def __init__(self, message: str, *, conversation_id: int | None = None) -> None:
+        super().__init__(message)
+        self.conversation_id = conversation_id
 
 
 class NotYours(MentorbotError):
@@ -193,7 +201,7 @@ STATUS_WORDS = {
 
 def _stale(conversation: Conversation, what: str = "This request") -> StaleAction:
     words = STATUS_WORDS.get(ConversationStatus(conversation.status), "has moved on")
-    return StaleAction(f"{what} {words}, so nothing was changed.")
+    return StaleAction(f"{what} {words}, so nothing was changed.", conversation_id=conversation.id)
 
 
 def _set_status(

@@ -145,22 +145,38 @@ def _ensure_next_session(
     except IntegrityError:  # a double click: the other click just created this session
         session.rollback()
         raise StaleAction(
-            f"Session {len(sessions) + 1} was just updated by another click, "
-            "so nothing was changed."
+            f"Conversation {len(sessions) + 1} was just updated by another click, "
+            "so nothing was changed.",
+            conversation_id=_cid(conversation),
         ) from None
     store.replace_agenda(_sid(upcoming), defaults, session=session)
     return upcoming
 
 
 def agenda_draft(
-    session: Session, conversation_id: int, actor_slack_id: str, *, max_sessions: int
+    session: Session,
+    conversation_id: int,
+    actor_slack_id: str,
+    *,
+    max_sessions: int,
+    number: int | None = None,
 ) -> AgendaView:
-    """What the agenda modal starts from: the next session's agenda or the carried-over one."""
+    """What the agenda modal starts from: the next session's agenda or the carried-over one.
+
+    ``number`` (from the card's button) is the conversation it was meant to plan: once
+    that one has been held, the click is stale."""
     conversation = _conversation(session, conversation_id)
     _require_mentee(session, conversation, actor_slack_id, "post the agenda")
     _require_active(conversation)
     sessions = store.sessions_of(conversation_id, session=session)
     upcoming = _next_unheld(sessions)
+    next_number = upcoming.number if upcoming is not None else len(sessions) + 1
+    if number is not None and number != next_number:
+        when = "has already happened" if number < next_number else "is not the next one"
+        raise StaleAction(
+            f"Conversation {number} {when}, so nothing was changed.",
+            conversation_id=conversation_id,
+        )
     if upcoming is not None:
         return _agenda_view(session, conversation, upcoming, max_sessions)
     carried = _carry_over(session, sessions, conversation)
@@ -241,7 +257,10 @@ def _mark_held(
 ) -> bool:
     """Mark ``row`` held, record the connection; True when this closes the conversation."""
     if not store.claim_timestamp(MentoringSession, _sid(row), "held_at", session=session, now=now):
-        raise StaleAction(f"Session {row.number} is already logged, so nothing was changed.")
+        raise StaleAction(
+            f"Conversation {row.number} is already logged, so nothing was changed.",
+            conversation_id=_cid(conversation),
+        )
     row.held_at = now
     row.logged_by_id = actor.id
     if not store.agenda_of(_sid(row), session=session):
@@ -280,7 +299,10 @@ def log_session(
     sessions = store.sessions_of(conversation_id, session=session)
     held = _held(sessions)
     if number is not None and any(s.number == number for s in held):
-        raise StaleAction(f"Session {number} is already logged, so nothing was changed.")
+        raise StaleAction(
+            f"Conversation {number} is already logged, so nothing was changed.",
+            conversation_id=conversation_id,
+        )
     _require_active(conversation)
     _, logged = _hold_next_session(session, conversation, actor, now=now, max_sessions=max_sessions)
     return logged
@@ -349,12 +371,25 @@ def _followup_view(
 
 
 def followup_draft(
-    session: Session, conversation_id: int, actor_slack_id: str, *, now: datetime
+    session: Session,
+    conversation_id: int,
+    actor_slack_id: str,
+    *,
+    now: datetime,
+    number: int | None = None,
 ) -> FollowupView:
-    """What the follow-up modal shows: the session's questions (an unlogged one is next)."""
+    """What the follow-up modal shows: the session's questions (an unlogged one is next).
+
+    ``number`` (from the card's button) is the conversation whose follow-ups it was meant
+    for: once they are posted, the click is stale."""
     conversation = _conversation(session, conversation_id)
     _member(session, conversation, actor_slack_id)
     row = _followup_target(session, conversation)
+    if number is not None and (row is None or row.number != number):
+        raise StaleAction(
+            f"The follow-ups of conversation {number} are already posted, so nothing was changed.",
+            conversation_id=conversation_id,
+        )
     if row is None:
         _require_active(conversation)
         sessions = store.sessions_of(conversation_id, session=session)

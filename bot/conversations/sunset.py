@@ -1,4 +1,4 @@
-"""The end of a conversation: closing early, the closed summary, ratings and on call."""
+"""The end of a conversation: wrapping up, the closed summary, ratings and on call."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.conversations.common import (
     _cid,
     _close,
     _conversation,
+    _held,
     _member,
     _person,
     _pid,
@@ -43,6 +44,12 @@ class Closed:
     note: str
     group_channel_id: str | None
     topic: str
+    held: int = 0  # conversations held before it ended
+
+    @property
+    def by_design(self) -> bool:
+        """It ended after the last conversation allowed (the sunset), not wrapped up."""
+        return self.reason == CloseReason.SUNSET
 
 
 @dataclass(frozen=True)
@@ -54,13 +61,14 @@ class RatingSaved:
     on_call: bool
 
 
-def close_early(
+def wrap_up(
     session: Session, conversation_id: int, actor_slack_id: str, note: str, *, now: datetime
 ) -> Closed:
+    """Either of the pair ends it before the last conversation: one or two are often enough."""
     conversation = _conversation(session, conversation_id)
     actor = _member(session, conversation, actor_slack_id)
     _require_active(conversation)
-    _close(session, conversation, CloseReason.EARLY, now)
+    _close(session, conversation, CloseReason.WRAPPED_UP, now)
     conversation.closed_by_id = actor.id
     return _closed(session, conversation, note.strip()[:500])
 
@@ -77,6 +85,7 @@ def _closed(session: Session, conversation: Conversation, note: str) -> Closed:
         note=note,
         group_channel_id=conversation.group_channel_id,
         topic=conversation.topic,
+        held=len(_held(store.sessions_of(_cid(conversation), session=session))),
     )
 
 
@@ -89,8 +98,8 @@ def _other(session: Session, conversation: Conversation, actor: Person) -> str:
     return _slack(session, other)
 
 
-def check_can_close(session: Session, conversation_id: int, actor_slack_id: str) -> str:
-    """Before the close-early modal; returns the other person's Slack ID."""
+def check_can_wrap_up(session: Session, conversation_id: int, actor_slack_id: str) -> str:
+    """Before the wrap-up modal; returns the other person's Slack ID."""
     conversation = _conversation(session, conversation_id)
     actor = _member(session, conversation, actor_slack_id)
     _require_active(conversation)

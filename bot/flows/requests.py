@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot import conversations as svc
-from bot.blocks.conversations import build_pair_welcome
+from bot.blocks.card import build_conversation_card
 from bot.blocks.help import build_notice
 from bot.blocks.requests import (
     build_info_requested,
@@ -52,18 +52,20 @@ def send_request(
 
 
 def accept(deps: Deps, cid: int, mentor: str, *, claim: str | None = None) -> Done[svc.AgendaView]:
-    """The mentor accepts: the pair's group DM opens with the agenda; the card says so."""
+    """The mentor accepts: the pair's group DM opens with their card (the agenda, and the
+    next step's button, updated in place from then on); the request card says so."""
     now = deps.clock()
 
     def work(s: Session) -> tuple[svc.AgendaView, tuple[Effect, ...]]:
-        agenda = svc.accept_request(
-            s, cid, mentor, now=now, max_sessions=deps.settings.max_sessions
-        )
+        max_sessions = deps.settings.max_sessions
+        agenda = svc.accept_request(s, cid, mentor, now=now, max_sessions=max_sessions)
+        state = svc.card_state(s, cid, max_sessions=max_sessions)
+        assert state is not None  # just accepted
         request = svc.request_snapshot(s, cid)
         pair = (agenda.mentee_slack_id, agenda.mentor_slack_id)
         outcome = f"Accepted: the agenda is in your group DM with <@{request.mentee_slack_id}>."
         return agenda, (
-            welcome_pair(welcome_key(cid), pair, build_pair_welcome(agenda)),
+            welcome_pair(welcome_key(cid), pair, build_conversation_card(state)),
             *answer_card(s, request, outcome, event="accepted"),
             *refresh_homes(f"request:{cid}:accepted", *pair),
         )

@@ -1,68 +1,49 @@
-"""The end: the last session or an early close, and each one's private answer."""
+"""The end: after the last session or wrapped up sooner, and each one's private answer."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from bot import conversations as svc
-from bot.blocks.conversations import build_closed_early_note, build_on_call, build_sunset_prompt
+from bot.blocks.conversations import build_ending, build_on_call
 from bot.blocks.help import build_notice
 from bot.context import Deps
-from bot.effects import Effect, PostToChannel, dm, refresh_homes
-from bot.flows.common import pair_channel
+from bot.effects import Effect, dm, refresh_homes
+from bot.flows.card import show_card
 from bot.usecase import Done, run
 
 THANKS = "Thank you: your answers stay private."
 
 
-def sunset_prompts(closed: svc.Closed) -> tuple[Effect, ...]:
-    """Ask both, privately, whether to keep the door open and how useful it was."""
+def ending_key(conversation_id: int, slack_id: str) -> str:
+    """The outbox key of the one message each of the pair gets when their mentoring ends
+    (the key its private questions have always had, so none is ever asked twice)."""
+    return f"conversation:{conversation_id}:sunset:{slack_id}"
+
+
+def ending(closed: svc.Closed) -> tuple[Effect, ...]:
+    """One message to each of the pair: how it ended, thanks, and the private questions
+    (keep the door open? how useful was it?). Their card says it ended, in place."""
     cid = closed.conversation_id
     return tuple(
-        dm(
-            f"conversation:{cid}:sunset:{me}",
-            me,
-            build_sunset_prompt(cid, other, closed.topic),
-        )
-        for me, other in (
-            (closed.mentee_slack_id, closed.mentor_slack_id),
-            (closed.mentor_slack_id, closed.mentee_slack_id),
-        )
+        dm(ending_key(cid, me), me, build_ending(closed, for_slack_id=me))
+        for me in dict.fromkeys((closed.mentee_slack_id, closed.mentor_slack_id))
     )
 
 
-def close_early(
+def wrap_up(
     deps: Deps, cid: int, user: str, note: str, *, claim: str | None = None
 ) -> Done[svc.Closed]:
-    """Close now: a kind note to the other, a line in the group DM, and the sunset."""
+    """Either of the pair ends it now: their card says so, and each gets one message."""
     now = deps.clock()
 
     def work(s: Session) -> tuple[svc.Closed, tuple[Effect, ...]]:
-        closed = svc.close_early(s, cid, user, note, now=now)
-        other = closed.mentor_slack_id if user == closed.mentee_slack_id else closed.mentee_slack_id
-        effects: list[Effect] = [
-            dm(
-                f"conversation:{cid}:closed:note",
-                other,
-                build_closed_early_note(closed, for_slack_id=other),
-            )
-        ]
-        channel = pair_channel(s, cid, closed.group_channel_id)
-        if channel:
-            line = build_notice(f"<@{user}> closed this mentoring conversation. Thank you both.")
-            effects.append(
-                PostToChannel(
-                    key=f"conversation:{cid}:closed:pair",
-                    channel=channel,
-                    text=line["text"],
-                    blocks=tuple(line.get("blocks") or ()),
-                )
-            )
-        effects += sunset_prompts(closed)
-        effects += refresh_homes(
+        closed = svc.wrap_up(s, cid, user, note, now=now)
+        card = show_card(s, cid, max_sessions=deps.settings.max_sessions, event="ended")
+        homes = refresh_homes(
             f"conversation:{cid}:closed", closed.mentee_slack_id, closed.mentor_slack_id
         )
-        return closed, tuple(effects)
+        return closed, (*card, *ending(closed), *homes)
 
     return run(deps.open_session, work, now=now, claim=claim)
 

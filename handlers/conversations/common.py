@@ -30,6 +30,7 @@ from bot.blocks.payload import (
 from bot.blocks.requests import build_problem_view
 from bot.context import Deps
 from bot.errors import MentorbotError, told
+from bot.flows import card
 from bot.usecase import Done, read
 from handlers.command_context import deps_of, expired_trigger
 from handlers.deliver import deliver
@@ -79,14 +80,27 @@ def _field_errors(
     return {mapping.get(name, fallback): message for name, message in exc.errors.items()}
 
 
+def _refusal(context: BoltContext, exc: MentorbotError, user: str) -> str:
+    """What to tell someone whose action was refused: why and, when their click or form
+    was about a step that is past, what to do now (only to one of the pair)."""
+    deps = deps_of(context)
+    text = told(exc, deps.settings.coordinators)
+    if isinstance(exc, svc.StaleAction) and exc.conversation_id is not None and user:
+        now = card.now_line(deps, exc.conversation_id, user)
+        if now:
+            text = f"{text}\n{now}"
+    return text
+
+
 def guarded(
     context: BoltContext, body: dict[str, Any], respond: Respond, fn: Callable[[], None]
 ) -> None:
-    """Run a click's work; what it refuses (stale, someone else's, busy) is told kindly."""
+    """Run a click's work; what it refuses (stale, someone else's, busy) is told kindly,
+    a stale step with what to do now."""
     try:
         fn()
     except MentorbotError as exc:
-        _tell(context, body, respond, told(exc, deps_of(context).settings.coordinators))
+        _tell(context, body, respond, _refusal(context, exc, parse_click(body).user_id))
     except SlackApiError as exc:
         if not expired_trigger(exc):
             raise
@@ -161,7 +175,8 @@ def submitted(
         if fields is not None and isinstance(exc, svc.FieldErrors):
             ack(response_action="errors", errors=_field_errors(exc, fields, fallback))
         else:
-            ack(response_action="update", view=build_problem_view(refused, str(exc)))
+            why = _refusal(context, exc, parse_submission(body).user_id)
+            ack(response_action="update", view=build_problem_view(refused, why))
         return None
     ack()
     deliver(context, done)

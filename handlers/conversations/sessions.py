@@ -61,7 +61,9 @@ NO_FOLLOWUP_CONVERSATION = (
 
 
 def _session_button(value: str) -> tuple[int, int | None]:
-    """ "We met": ``cid:number``, or a bare conversation ID (the number then is the next)."""
+    """A step's button: ``cid:number`` (the card's: "We met", the agenda or the follow-ups of
+    that conversation), or a bare conversation ID (the Home's, and older messages': the
+    number then is whichever is next)."""
     if ":" not in value:
         return require_id(value), None
     cid, number = idents(value, 2)
@@ -99,18 +101,22 @@ def _choose_then_draft(
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
 
-def _draft_modal(deps: Deps, purpose: str, conversation_id: int, user: str) -> dict[str, Any]:
-    """The agenda ("agenda") or follow-up (otherwise) modal for one of ``user``'s conversations."""
+def _draft_modal(
+    deps: Deps, purpose: str, conversation_id: int, user: str, number: int | None = None
+) -> dict[str, Any]:
+    """The agenda ("agenda") or follow-up (otherwise) modal for one of ``user``'s
+    conversations; ``number``: the conversation a card's button meant (stale once past)."""
     if purpose == "agenda":
         agenda_view = read(
             deps.open_session,
             lambda s: svc.agenda_draft(
-                s, conversation_id, user, max_sessions=deps.settings.max_sessions
+                s, conversation_id, user, max_sessions=deps.settings.max_sessions, number=number
             ),
         )
         return build_agenda_modal(agenda_view)
     followup_view = read(
-        deps.open_session, lambda s: svc.followup_draft(s, conversation_id, user, now=deps.clock())
+        deps.open_session,
+        lambda s: svc.followup_draft(s, conversation_id, user, now=deps.clock(), number=number),
     )
     return build_followup_modal(followup_view)
 
@@ -123,8 +129,9 @@ def open_draft_modal(
 
     def run() -> None:
         deps = deps_of(context)
+        cid, number = _session_button(click.value)
         ensure_zone(deps, client, click.user_id)
-        view = _draft_modal(deps, purpose, require_id(click.value), click.user_id)
+        view = _draft_modal(deps, purpose, cid, click.user_id, number)
         client.views_open(trigger_id=click.trigger_id, view=view)
 
     guarded(context, body, respond, run)

@@ -1,4 +1,4 @@
-"""The end: closing early, the sunset's private questions and the pair on call."""
+"""The end: wrapping up, the private questions at the end, and the pair on call."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from bot import conversations as svc
 from bot.blocks.conversations import (
     CLOSE_NOTE_MAX,
     FOLLOWUP_FIELDS,
-    build_close_modal,
     build_sunset_modal,
+    build_wrap_up_modal,
     parse_sunset_submission,
 )
 from bot.blocks.payload import parse_submission
@@ -28,18 +28,18 @@ from handlers.conversations.common import (
 )
 
 
-def handle_close_early(
+def handle_wrap_up(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """Open the close-early modal (either of the pair)."""
+    """Open the wrap-up modal (either of the pair; "Close early" buttons in history too)."""
     ack()
-    open_checked_modal(context, client, body, respond, svc.check_can_close, build_close_modal)
+    open_checked_modal(context, client, body, respond, svc.check_can_wrap_up, build_wrap_up_modal)
 
 
-def handle_close_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """Close now: a kind note to the other, and the private end-of-relationship questions."""
+def handle_wrap_up_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Wrap up now: the card says so, and each of the pair gets one message."""
     field = (BlockId.CLOSE_NOTE, CLOSE_NOTE_MAX)
-    text_submitted(ack, body, context, field, flow.close_early)
+    text_submitted(ack, body, context, field, flow.wrap_up)
 
 
 def handle_open_sunset(
@@ -81,7 +81,10 @@ def handle_sunset_submission(ack: Ack, body: dict[str, Any], context: BoltContex
 
 def register(app: App) -> None:
     """Actions and views of the end of a conversation."""
-    app.action(ActionId.CLOSE_EARLY)(once(handle_close_early))
-    app.view(CallbackId.CLOSE_EARLY_MODAL)(handle_close_submission)
+    app.action(ActionId.WRAP_UP)(once(handle_wrap_up))
+    app.view(CallbackId.WRAP_UP_MODAL)(handle_wrap_up_submission)
+    # The old names, still in people's Slack history (and open modals): the same listeners.
+    app.action(ActionId.CLOSE_EARLY)(once(handle_wrap_up))
+    app.view(CallbackId.CLOSE_EARLY_MODAL)(handle_wrap_up_submission)
     app.action(ActionId.OPEN_SUNSET)(once(handle_open_sunset))
     app.view(CallbackId.SUNSET_MODAL)(handle_sunset_submission)

@@ -9,7 +9,7 @@ The conversation's status is a state machine, and ``TRANSITIONS`` is all of it:
 
     requested ──ask for info──▶ info_requested ──mentee answers──▶ requested
     requested / info_requested ──pass on──▶ requested (a new mentor, same request)
-    requested / info_requested ──accept──▶ active ──last session held, or closed early──▶ closed
+    requested / info_requested ──accept──▶ active ──last session held, or wrapped up──▶ closed
     requested / info_requested ──decline──▶ declined
     requested / info_requested ──7 days unanswered──▶ expired
     requested / info_requested ──the mentee withdraws──▶ withdrawn
@@ -36,7 +36,7 @@ class ConversationStatus(StrEnum):
     ACTIVE = "active"  # accepted: counts against the mentor's capacity
     DECLINED = "declined"
     EXPIRED = "expired"  # unanswered for 7 days
-    CLOSED = "closed"  # sunset reached or closed early
+    CLOSED = "closed"  # sunset reached or wrapped up
     WITHDRAWN = "withdrawn"  # the mentee took the request back before an answer
 
 
@@ -83,7 +83,8 @@ _OPEN_OR_ACTIVE = text(
 
 class CloseReason(StrEnum):
     SUNSET = "sunset"  # the last allowed session was held
-    EARLY = "early"  # one of the pair closed it before
+    EARLY = "early"  # one of the pair closed it before (before "wrap up" was its name)
+    WRAPPED_UP = "wrapped_up"  # one of the pair wrapped up before the last session
 
 
 class Conversation(SQLModel, table=True):

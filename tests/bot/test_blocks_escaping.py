@@ -9,14 +9,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.blocks.card import build_conversation_card, build_now_line
 from bot.blocks.common import escape, mention
 from bot.blocks.connections import build_met_confirmation_request
-from bot.blocks.conversations import (
-    build_closed_early_note,
-    build_followups,
-    build_pair_welcome,
-    build_sunset_prompt,
-)
+from bot.blocks.conversations import build_ending, build_followups
 from bot.blocks.find import MentorCard, build_ask_usage, build_find_results, build_no_match
 from bot.blocks.help import build_coming_soon
 from bot.blocks.offer import build_offer_saved
@@ -30,11 +26,12 @@ from bot.blocks.requests import (
 from bot.connections import MetRequest
 from bot.conversations import (
     ActionView,
-    AgendaView,
+    CardState,
     Closed,
     FollowupView,
     QuestionOutcome,
     RequestSnapshot,
+    Stage,
     Suggested,
 )
 from bot.offers import OfferSummary
@@ -98,12 +95,24 @@ def _payloads(text: str) -> list[dict[str, Any]]:
         lambda: build_request_declined(MENTOR, text, text, [Suggested(MENTEE, text)]),
         lambda: build_info_requested(1, MENTOR, text),
         lambda: build_info_answer_modal(1, MENTOR, text),
-        lambda: build_pair_welcome(AgendaView(1, MENTEE, MENTOR, text, 1, 3, (text,), None, None)),
-        lambda: build_followups(followups, active=True),
-        lambda: build_closed_early_note(
-            Closed(1, MENTEE, MENTOR, MENTOR, "early", text, None, text), for_slack_id=MENTEE
+        *(
+            lambda stage=stage: build_conversation_card(
+                CardState(1, MENTEE, MENTOR, text, stage, 1, 1, 3, True, (text,), WHEN)
+            )
+            for stage in Stage
         ),
-        lambda: build_sunset_prompt(1, MENTOR, text),
+        lambda: {
+            "text": build_now_line(
+                CardState(1, MENTEE, MENTOR, text, Stage.MEET, 1, 0, 3, True, (text,), WHEN), MENTEE
+            )
+        },
+        lambda: build_followups(followups, active=True),
+        lambda: build_ending(
+            Closed(1, MENTEE, MENTOR, MENTOR, "wrapped_up", text, None, text), for_slack_id=MENTEE
+        ),
+        lambda: build_ending(
+            Closed(1, MENTEE, MENTOR, None, "sunset", text, None, text, 3), for_slack_id=MENTOR
+        ),
         lambda: build_met_confirmation_request(MetRequest(1, MENTEE, MENTOR, text, WHEN, WHEN)),
         lambda: build_offer_saved(
             OfferSummary((text,), (1,), 2, 0, False, None, False), created=True

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.blocks.card import build_conversation_card
 from bot.blocks.conversations import (
     build_agenda_modal,
     build_choose_modal,
-    build_closed_early_note,
+    build_ending,
     build_followup_modal,
     build_followups,
     build_home_sections,
     build_needs_you,
-    build_pair_welcome,
     build_request_status_lines,
     build_sunset_modal,
     parse_followup_submission,
@@ -27,6 +27,7 @@ from bot.conversations import (
     ActionView,
     ActiveLine,
     AgendaView,
+    CardState,
     Choice,
     Closed,
     ConversationsHome,
@@ -35,6 +36,7 @@ from bot.conversations import (
     QuestionOutcome,
     RequestLine,
     RequestSnapshot,
+    Stage,
     Suggested,
     WaitingRequest,
 )
@@ -125,7 +127,9 @@ def test_session_builders_are_valid() -> None:
     agenda = AgendaView(
         1, "U0ALICE01", "U0BOB0001", "t", 1, 3, ("A question here?",), NOW, "G0AB", "Europe/London"
     )
-    assert_valid_message(build_pair_welcome(agenda))
+    for stage in Stage:
+        card = CardState(1, "U0ALICE01", "U0BOB0001", "t", stage, 2, 1, 3, True, ("Q here?",), NOW)
+        assert_valid_message(build_conversation_card(card))
     assert_valid_view(build_agenda_modal(agenda))
     followups = FollowupView(
         1,
@@ -143,7 +147,9 @@ def test_session_builders_are_valid() -> None:
     )
     message = build_followups(followups, active=True)
     assert_valid_message(message)
-    assert _texts(message["blocks"]).count(ActionId.ACTION_DONE) == 5
+    # Shared by both of the pair: no Done buttons (each ticks their own on their Home).
+    assert ActionId.ACTION_DONE not in _texts(message["blocks"])
+    assert _texts(message["blocks"]).count(":white_check_mark:") == 5
     assert_valid_view(build_followup_modal(followups, rows=10))
     assert_valid_view(build_sunset_modal(1, "U0BOB0001"))
 
@@ -194,10 +200,10 @@ def test_ten_requests_with_long_topics_show_every_line_whole() -> None:
 
 def test_several_line_notes_and_questions_are_quoted_line_by_line() -> None:
     note = "Out until March.\nTry _Carol_ instead & good luck!"
-    closed = Closed(3, "U0ALICE01", "U0BOB0001", "U0BOB0001", "early", note, None, "speaking")
+    closed = Closed(3, "U0ALICE01", "U0BOB0001", "U0BOB0001", "wrapped_up", note, None, "speaking")
     payloads = [
         build_request_declined("U0BOB0001", "speaking", note, []),
-        build_closed_early_note(closed, for_slack_id="U0ALICE01"),
+        build_ending(closed, for_slack_id="U0ALICE01"),
         build_info_requested(3, "U0BOB0001", note),
     ]
     for payload in payloads:

@@ -8,17 +8,24 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.card import build_conversation_card
 from bot.blocks.common import plural
 from bot.blocks.conversations import (
     build_agenda_modal,
-    build_close_modal,
     build_followup_modal,
-    build_pair_welcome,
     build_sunset_modal,
+    build_wrap_up_modal,
 )
 from bot.blocks.offer import build_offer_modal
 from bot.blocks.requests import build_request_modal
-from bot.conversations import ActionView, AgendaView, FollowupView, QuestionOutcome
+from bot.conversations import (
+    ActionView,
+    AgendaView,
+    CardState,
+    FollowupView,
+    QuestionOutcome,
+    Stage,
+)
 from bot.ids import BlockId
 from bot.offers import OfferFormData, TopicOption
 from bot.topics import normalise, seed_topics
@@ -43,7 +50,7 @@ FOLLOWUPS = FollowupView(
 MODALS = {
     "agenda": build_agenda_modal(AGENDA),
     "follow-ups": build_followup_modal(FOLLOWUPS, rows=3),
-    "close early": build_close_modal(1, "U0BOB0001"),
+    "wrap up": build_wrap_up_modal(1, "U0BOB0001"),
     "sunset": build_sunset_modal(1, "U0BOB0001"),
     "request": build_request_modal("U0BOB0001", "public speaking"),
     "offer": build_offer_modal(OfferFormData(options=(TopicOption(1, "Presentations"),))),
@@ -76,8 +83,8 @@ def test_counts_agree_with_their_words(count: int, said: str) -> None:
 
 
 def test_a_programme_of_one_conversation_says_so_in_the_singular() -> None:
-    one = AgendaView(1, "U0ALICE01", "U0BOB0001", "t", 1, 1, ("A question?",), NOW, None, None)
-    text = str(build_pair_welcome(one)["blocks"])
+    one = CardState(1, "U0ALICE01", "U0BOB0001", "t", Stage.PLAN, 1, 0, 1, True, ("A question?",))
+    text = str(build_conversation_card(one)["blocks"])
     assert "After 1 conversation this closes" in text
     assert "1 conversations" not in text
 

@@ -71,7 +71,7 @@ def sorry_calls(calls: list[Call]) -> list[Call]:
 class World:
     active: int  # MENTEE ↔ MENTOR, one session held with its follow-ups
     requested: int  # MENTEE → OTHER_MENTOR, waiting for an answer
-    closed: int  # MENTEE ↔ COLLEAGUE, closed early, not yet rated
+    closed: int  # MENTEE ↔ COLLEAGUE, wrapped up, not yet rated
     action_item: int
     met: int  # COLLEAGUE logged meeting OTHER_MENTOR, waiting for OTHER_MENTOR
     session_number: int  # the next session of ``active``
@@ -105,7 +105,7 @@ def build_world(session: Session, deps: Deps) -> World:
     requested = request(OTHER_MENTOR)
     closed = request(COLLEAGUE)
     svc.accept_request(session, closed, COLLEAGUE, now=now, max_sessions=most)
-    svc.close_early(session, closed, MENTEE, "", now=now)
+    svc.wrap_up(session, closed, MENTEE, "", now=now)
     met = log_met(session, COLLEAGUE, OTHER_MENTOR, "coffee", now=now).met_id
     session.commit()
     assert item.id is not None

@@ -239,3 +239,77 @@ def accept(h: Harness, cid: int, *, mentor: str = MENTOR) -> Call:
 
 def ephemeral_answers(h: Harness) -> list[str]:
     return [text_of(c.params) for c in h.fake.calls_to("response_url")]
+
+
+# --- the pair's card ---------------------------------------------------------------------
+
+# Buttons that move a conversation on: only the pair's card may carry them in the group DM.
+STEP_BUTTONS = (
+    ActionId.OPEN_AGENDA,
+    ActionId.LOG_SESSION,
+    ActionId.OPEN_FOLLOWUP,
+    ActionId.WRAP_UP,
+    ActionId.CLOSE_EARLY,
+)
+
+
+def primary(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """(action_id, value) of a message's primary button, if it has one."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "button" and node.get("style") == "primary":
+                found.append((str(node["action_id"]), str(node.get("value", ""))))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(payload.get("blocks", []))
+    assert len(found) <= 1, f"more than one primary button: {found}"
+    return found[0] if found else None
+
+
+def card_ts(h: Harness, channel: str = GROUP) -> str:
+    """The ts of the pair's card: the first message posted in their group DM."""
+    h.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == channel)
+    return min(ts for (ch, ts) in h.fake.messages if ch == channel)
+
+
+def card_updates(h: Harness, ts: str) -> list[Call]:
+    return [c for c in h.fake.calls_to("chat.update") if c.params.get("ts") == ts]
+
+
+def wait_card(h: Harness, ts: str, count: int) -> dict[str, Any]:
+    """The ``count``-th update of the card at ``ts`` (waits for it); its parameters."""
+    calls = h.fake.wait_for("chat.update", count, where=lambda c: c.params.get("ts") == ts)
+    return dict(calls[count - 1].params)
+
+
+def agenda_values(questions: str, day: str | None = None, at: str | None = None) -> dict[str, Any]:
+    """What the agenda modal sends: the questions and, optionally, a day and a time."""
+    values: dict[str, Any] = {
+        BlockId.AGENDA_QUESTIONS: text_input(BlockId.AGENDA_QUESTIONS, questions)
+    }
+    if day:
+        values[BlockId.SESSION_DATE] = {
+            BlockId.SESSION_DATE: {"type": "datepicker", "selected_date": day}
+        }
+    if at:
+        values[BlockId.SESSION_TIME] = {
+            BlockId.SESSION_TIME: {"type": "timepicker", "selected_time": at}
+        }
+    return values
+
+
+def followup_values(action: str, owner: str = "mentee") -> dict[str, Any]:
+    """What the follow-up modal sends: the first question answered and one action."""
+    text = f"{BlockId.ACTION_TEXT_PREFIX}1"
+    owner_id = f"{BlockId.ACTION_OWNER_PREFIX}1"
+    return {
+        f"{BlockId.OUTCOME_PREFIX}1": radio(f"{BlockId.OUTCOME_PREFIX}1", "answered"),
+        text: text_input(text, action),
+        owner_id: {owner_id: {"type": "static_select", "selected_option": {"value": owner}}},
+    }

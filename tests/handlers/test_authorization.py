@@ -67,6 +67,7 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.FIND_MODAL_REQUEST: (lambda w: request_button_value(MENTOR, "talks"), STRANGER_ONLY),
     ActionId.HOME_LEARNING: (lambda w: "learning", STRANGER_ONLY),
     ActionId.SUPPORT_LINK: (lambda w: "support", ()),  # a link: nothing to refuse anyone
+    ActionId.WRAP_UP: (lambda w: str(w.active), BOTH),
 }
 
 
@@ -139,6 +140,11 @@ SUBMISSIONS: dict[str, Form] = {
         BOTH,
     ),
     CallbackId.CLOSE_EARLY_MODAL: (
+        lambda w: str(w.active),
+        lambda w: {BlockId.CLOSE_NOTE: text_input(BlockId.CLOSE_NOTE, "Thanks")},
+        BOTH,
+    ),
+    CallbackId.WRAP_UP_MODAL: (
         lambda w: str(w.active),
         lambda w: {BlockId.CLOSE_NOTE: text_input(BlockId.CLOSE_NOTE, "Thanks")},
         BOTH,

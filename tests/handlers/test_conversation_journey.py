@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,19 +23,29 @@ from tests.handlers.journey import (
     MENTEE,
     MENTOR,
     QUESTIONS,
+    STEP_BUTTONS,
+    accept,
+    agenda_values,
     all_buttons,
     buttons,
+    card_ts,
+    card_updates,
     command_modal,
     directory,
+    dms_to,
     ephemeral_answers,
+    followup_values,
     in_dm,
     is_dm,
     open_modal,
     posts_to,
+    primary,
     radio,
     request_values,
+    send_request,
     text_input,
     text_of,
+    wait_card,
     wait_post,
 )
 
@@ -193,20 +204,22 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
     assert not reply.body, reply.body
     followups = _group_posts(h, 1, "posted the follow-ups of conversation 1")
     assert "Rehearse the talk twice" in text_of(followups)
-    done_values = all_buttons(followups, ActionId.ACTION_DONE)
-    assert len(done_values) == 2
+    assert not all_buttons(followups, ActionId.ACTION_DONE)  # both see it: no Done here
 
-    # the mentor ticks their action off; the message updates, a second tick is refused
+    # the mentor ticks their action off on their Home; the message updates, a second tick
+    # is refused
     h.settle()
     ts = next(
         ts
         for (ch, ts), m in h.fake.messages.items()
         if ch == GROUP and m["blocks"] == followups["blocks"]
     )
-    h.slack.action(ActionId.ACTION_DONE, done_values[1], user=MENTOR, channel=GROUP, message_ts=ts)
+    mentor_action = session.exec(select(ActionItem).where(ActionItem.owner == "mentor")).one()
+    home = {"id": "V0HOME001", "type": "home", "blocks": []}
+    h.slack.action(ActionId.ACTION_DONE, str(mentor_action.id), user=MENTOR, view=home)
     h.fake.wait_for("chat.update", where=lambda c: c.params.get("ts") == ts)
-    assert len(all_buttons(h.fake.messages[(GROUP, ts)], ActionId.ACTION_DONE)) == 1
-    h.slack.action(ActionId.ACTION_DONE, done_values[1], user=MENTOR, channel=GROUP)
+    assert "~Share slides~" in text_of(h.fake.messages[(GROUP, ts)])
+    h.slack.action(ActionId.ACTION_DONE, str(mentor_action.id), user=MENTOR, channel=GROUP)
     h.fake.wait_for("response_url", where=lambda c: "already ticked" in text_of(c.params))
     session.expire_all()
     assert [a.done_at is not None for a in session.exec(select(ActionItem)).all()] == [False, True]
@@ -242,13 +255,13 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
         user=MENTEE,
     )
     assert not reply.body, reply.body
-    _group_posts(h, 1, "last conversation")
     assert _conversation(session).status == ConversationStatus.CLOSED
     prompts = h.fake.wait_for(
         "chat.postMessage",
         2,
         where=lambda c: ActionId.OPEN_SUNSET in buttons(c.params),
     )
+    assert all("last conversation" in text_of(p.params) for p in prompts)
     assert all(in_dm(p, MENTEE) or in_dm(p, MENTOR) for p in prompts)
     assert any(in_dm(p, MENTEE) for p in prompts) and any(in_dm(p, MENTOR) for p in prompts)
 
@@ -285,3 +298,77 @@ def test_a_mentee_finds_asks_meets_three_times_and_both_keep_the_door_open(
 def _count(session: Session) -> int:
     session.expire_all()
     return len(session.exec(select(Conversation)).all())
+
+
+def test_the_pairs_card_is_updated_in_place_with_the_next_step_through_three_conversations(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    directory(session)
+    cid = send_request(h)
+    welcome = accept(h, cid)
+    ts = card_ts(h)
+    h.settle()
+    assert primary(welcome.params) == (ActionId.OPEN_AGENDA, f"{cid}:1")  # set a time
+    assert {ActionId.LOG_SESSION, ActionId.WRAP_UP} <= set(buttons(welcome.params))
+    updates = 0
+
+    def next_card(expected: tuple[str, str] | None) -> dict[str, Any]:
+        """The card's next update (of the welcome's ts), with ``expected`` as its primary."""
+        nonlocal updates
+        updates += 1
+        card = wait_card(h, ts, updates)
+        assert card["channel"] == GROUP
+        assert primary(card) == expected, text_of(card)
+        assert h.fake.messages[(GROUP, ts)]["blocks"] == card["blocks"]
+        return card
+
+    for number in (1, 2, 3):
+        step = f"{cid}:{number}"
+        # set a time (and the agenda) from the card: its primary becomes "We met"
+        agenda = open_modal(h, ActionId.OPEN_AGENDA, step, user=MENTEE, channel=GROUP)
+        day = f"{h.clock() + timedelta(days=2):%Y-%m-%d}"
+        reply = h.slack.submit(agenda, agenda_values(QUESTIONS[0], day, "15:00"), user=MENTEE)
+        assert not reply.body, reply.body
+        card = next_card((ActionId.LOG_SESSION, step))
+        assert f"Agenda for conversation {number} of 3" in text_of(card)
+
+        # we met: the follow-ups are next (after the last one, the pair has ended)
+        h.clock.advance(days=7)
+        h.settle()
+        posted = len(h.fake.calls_to("chat.postMessage"))
+        h.slack.action(ActionId.LOG_SESSION, step, user=MENTOR, channel=GROUP, message_ts=ts)
+        card = next_card((ActionId.OPEN_FOLLOWUP, step))
+        if number < 3:
+            assert ActionId.WRAP_UP in buttons(card)
+        else:
+            assert set(buttons(card)) == {ActionId.OPEN_FOLLOWUP}  # ended: nothing else
+            h.drain()
+            h.settle()
+            ending = h.fake.calls_to("chat.postMessage")[posted:]  # one message each
+            assert len(ending) == 2
+            assert any(in_dm(c, MENTEE) for c in ending) and any(in_dm(c, MENTOR) for c in ending)
+            assert all(ActionId.OPEN_SUNSET in buttons(c.params) for c in ending)
+
+        # the follow-ups: then the next conversation, or wrap up
+        followup = open_modal(h, ActionId.OPEN_FOLLOWUP, step, user=MENTEE, channel=GROUP)
+        reply = h.slack.submit(followup, followup_values(f"Practise step {number}"), user=MENTEE)
+        assert not reply.body, reply.body
+        if number < 3:
+            card = next_card((ActionId.OPEN_AGENDA, f"{cid}:{number + 1}"))
+            assert f"Plan conversation {number + 1}" in text_of(card)
+            assert ActionId.WRAP_UP in buttons(card)
+        else:
+            card = next_card(None)
+            assert not buttons(card) and "Ended after 3 conversations" in text_of(card)
+
+    h.settle()
+    assert len(card_updates(h, ts)) == updates == 9
+    group = posts_to(h, GROUP)
+    assert group[0].params["blocks"] == welcome.params["blocks"]
+    for later in group[1:]:  # nothing below the card keeps a next-step button
+        assert not set(buttons(later.params)) & set(STEP_BUTTONS), text_of(later.params)
+    # the ending: one message each, with the private questions
+    for user in (MENTEE, MENTOR):
+        endings = [c for c in dms_to(h, user) if ActionId.OPEN_SUNSET in buttons(c.params)]
+        assert len(endings) == 1

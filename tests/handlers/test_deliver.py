@@ -354,6 +354,28 @@ def test_an_update_goes_where_its_target_message_went_and_is_skipped_without_one
     assert rows["card:3:answered"].status == OutboxStatus.SKIPPED
 
 
+def test_an_older_update_of_a_message_is_skipped_once_a_newer_one_is_written(
+    deps: Deps, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    write(deps, DirectMessage(key="card:1", user_id=person(1), text="card"))
+    sender.flush(["card:1"])
+    write(
+        deps,
+        UpdateMessage(key="card:1:step:1", target="card:1", text="step 1"),
+        UpdateMessage(key="card:1:step:2", target="card:1", text="step 2"),
+    )
+
+    # The newer one goes first (another thread's flush, or a retry of the older one later).
+    sender.flush(["card:1:step:2"])
+    sender.flush(["card:1:step:1"])
+
+    (updated,) = fake_slack.calls_to("chat.update")
+    assert updated.params["text"] == "step 2"
+    with Session(deps.engine) as session:
+        older = session.exec(select(OutboxMessage).where(OutboxMessage.key == "card:1:step:1"))
+        assert older.one().status == OutboxStatus.SKIPPED
+
+
 def test_a_home_refresh_publishes_what_the_database_says_when_it_is_sent(
     deps: Deps, fake_slack: FakeSlack
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.effects import DirectMessage, PublishHome, UpdateMessage
+from bot.effects import DirectMessage, GroupMessage, PublishHome, UpdateMessage
 from storage.db import session_factory, unit_of_work
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import (
@@ -33,7 +33,9 @@ def dm(n: int, **window: datetime) -> DirectMessage:
     return DirectMessage(key=f"test:{n}", user_id=f"U{n:03d}TEST", text=f"hello {n}", **window)
 
 
-def _enqueue(engine: Engine, *effects: DirectMessage | PublishHome | UpdateMessage) -> int:
+def _enqueue(
+    engine: Engine, *effects: DirectMessage | GroupMessage | PublishHome | UpdateMessage
+) -> int:
     with unit_of_work(session_factory(engine)) as session:
         return enqueue(effects, session=session, now=NOW)
 
@@ -167,3 +169,17 @@ def test_purge_deletes_old_sent_rows_only(engine: Engine) -> None:
         assert purge_sent(NOW, session=session) == 0
         assert purge_sent(NOW + timedelta(days=1), session=session) == 1
     assert [r.status for r in _rows(engine)] == [OutboxStatus.FAILED, OutboxStatus.PENDING]
+
+
+def test_purge_keeps_a_pairs_group_message_which_their_card_updates_still_find(
+    engine: Engine,
+) -> None:
+    card = GroupMessage(key="conversation:1:welcome", user_ids=("U001TEST", "U002TEST"), text="hi")
+    _enqueue(engine, card, dm(1))
+    open_session = session_factory(engine)
+    for row in claim(open_session, 2, owner="a", lease=LEASE, now=NOW):
+        with unit_of_work(open_session) as session:
+            mark_sent(row.id, owner="a", channel="G1", ts=str(row.id), now=NOW, session=session)
+    with unit_of_work(open_session) as session:
+        assert purge_sent(NOW + timedelta(days=60), session=session) == 1
+        assert message_ref("conversation:1:welcome", session=session) == ("G1", "1")
