@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.flows.common import welcome_key
 from storage.db import SessionFactory, write_unit
 from storage.events import purge_events_before
-from storage.outbox import purge_sent
+from storage.outbox import delete_keys, purge_sent
 from storage.personal_data import scrub_private_texts
 
 PURGE_BATCH = 1000
@@ -44,11 +45,14 @@ def delete_old_private_texts(
     """Retention: empty what pairs wrote (questions, agendas, follow-ups, comments) in
     conversations closed before ``closed_before``; counts and dates stay. Returns how
     many conversations."""
-    return _in_batches(
-        open_session,
-        lambda s: scrub_private_texts(closed_before, session=s, limit=batch),
-        batch,
-    )
+
+    def scrub(session: Session) -> int:
+        done = scrub_private_texts(closed_before, session=session, limit=batch)
+        # The pair's card (the group message kept for updates) holds their texts too.
+        delete_keys([welcome_key(cid) for cid in done.conversations], session=session)
+        return done.count
+
+    return _in_batches(open_session, scrub, batch)
 
 
 def _in_batches(open_session: SessionFactory, purge: Callable[[Session], int], batch: int) -> int:

@@ -398,6 +398,14 @@ def purge_sent(older_than: datetime, *, session: Session, limit: int = 1000) -> 
     return int(session.connection().execute(statement).rowcount)
 
 
+def delete_keys(keys: list[str], *, session: Session) -> int:
+    """Delete the rows with these keys, whatever their state; returns how many."""
+    if not keys:
+        return 0
+    statement = delete(OutboxMessage).where(col(OutboxMessage.key).in_(keys))
+    return int(session.connection().execute(statement).rowcount)
+
+
 def counts(*, session: Session) -> list[tuple[str, str, int]]:
     """(kind, status, how many), sorted."""
     rows = session.exec(

@@ -211,10 +211,20 @@ def _tombstone(person: Person, *, session: Session) -> None:
     )
 
 
-def scrub_private_texts(closed_before: datetime, *, session: Session, limit: int) -> int:
+@dataclass(frozen=True)
+class Scrubbed:
+    conversations: list[int]  # whose texts were emptied
+    notes: int  # met notes emptied
+
+    @property
+    def count(self) -> int:
+        return max(len(self.conversations), self.notes)
+
+
+def scrub_private_texts(closed_before: datetime, *, session: Session, limit: int) -> Scrubbed:
     """Empty the private texts of up to ``limit`` conversations that ended before
     ``closed_before`` that still have some, and of up to ``limit`` met logs made before
-    it; returns the larger count (``limit``: call again)."""
+    it (``limit``: call again while ``count`` reaches it)."""
     conversation = _table("conversation")
     due = (
         select(conversation.c.id)
@@ -240,7 +250,7 @@ def scrub_private_texts(closed_before: datetime, *, session: Session, limit: int
     if notes:
         session.execute(update(metlog).where(metlog.c.id.in_(notes)).values(note=""))
     if not ids:
-        return len(notes)
+        return Scrubbed([], len(notes))
     for name, column, via in PRIVATE_TEXTS:
         table = _table(name)
         if not via:
@@ -254,7 +264,7 @@ def scrub_private_texts(closed_before: datetime, *, session: Session, limit: int
                 current = joined
             rows = table.c.id.in_(statement.where(current.c.id.in_(ids)))
         session.execute(update(table).where(rows).values({column: _empty(table, column)}))
-    return max(len(ids), len(notes))
+    return Scrubbed(ids, len(notes))
 
 
 def _has_texts(conversation: Table) -> Any:

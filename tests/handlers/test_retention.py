@@ -18,6 +18,7 @@ from storage.models import (
     ConversationStatus,
     MentoringSession,
     MetLog,
+    OutboxMessage,
     Rating,
 )
 from tests.factories import make_person
@@ -113,6 +114,20 @@ def test_texts_of_conversations_closed_over_a_year_ago_are_deleted_and_counts_st
             created_at=now - timedelta(days=10),
         )
     )
+    for cid in (old, recent):  # each pair's card, kept by the outbox for its updates
+        session.add(
+            OutboxMessage(
+                key=f"conversation:{cid}:welcome",
+                kind="group",
+                method="chat.postMessage",
+                recipient=f"G{cid}",
+                payload={"text": f"{SECRET} card"},
+                status="sent",
+                not_before=now - timedelta(days=500),
+                created_at=now - timedelta(days=500),
+                finished_at=now - timedelta(days=500),
+            )
+        )
     session.commit()
 
     jobs.install(deps, client=None)  # type: ignore[arg-type]  # this job sends nothing
@@ -129,3 +144,5 @@ def test_texts_of_conversations_closed_over_a_year_ago_are_deleted_and_counts_st
     agenda = session.exec(select(AgendaItem)).all()
     assert {a.outcome for a in agenda} == {"answered"}  # outcomes stay for the digest
     assert len(session.exec(select(Rating)).all()) == 2  # ratings stay, without comments
+    cards = {m.key for m in session.exec(select(OutboxMessage)).all()}
+    assert cards == {f"conversation:{recent}:welcome"}
