@@ -653,11 +653,51 @@ def programme_checkins(
 ) -> CheckinDigest:
     """Check-ins held on days in [start, end) and the pulse aggregate, for the digest."""
     held, managers = store.checkins_between(start.date(), end.date(), session=session)
-    pulses = store.pulses_opened_between(start, end, session=session)
-    counts = store.answer_counts(pulses, session=session)
-    enough = [p for p in pulses if counts.get(p, 0) >= min_group]
-    answers = store.answers_of(enough, session=session)
-    results = results_of(answers, min_group=min_group)
-    if results is not None:  # counts only: the digest never carries what anyone wrote
-        results = PulseResults(results.usage, results.obstacles, (), ())
+    enough = _pulses_enough(session, start, end, min_group)
+    answers = store.answers_of([p for p, _ in enough], session=session)
+    results = _counts_only(results_of(answers, min_group=min_group))
     return CheckinDigest(held, managers, results, len(answers) if results else 0)
+
+
+@dataclass(frozen=True)
+class ManagerCheckins:
+    """One manager's check-ins in a period and their team's pulse, in counts (None: no
+    pulse of theirs opened in the period reached the group minimum)."""
+
+    manager: str
+    checkins: int
+    last_held_on: date | None
+    pulse: PulseResults | None
+    pulse_answers: int
+
+
+def checkins_by_manager(
+    session: Session, start: datetime, end: datetime, *, min_group: int
+) -> tuple[ManagerCheckins, ...]:
+    """That each manager held a check-in in [start, end), and their team's pulse in
+    counts above the group minimum: what coordinators may see of a team, never notes."""
+    held = store.checkins_per_manager(start.date(), end.date(), session=session)
+    pulses: dict[str, list[int]] = {}
+    for pulse_id, manager in _pulses_enough(session, start, end, min_group):
+        pulses.setdefault(manager, []).append(pulse_id)
+    lines = []
+    for manager in sorted(set(held) | set(pulses)):
+        answers = store.answers_of(pulses.get(manager, []), session=session)
+        results = _counts_only(results_of(answers, min_group=min_group))
+        count, last = held.get(manager, (0, None))
+        lines.append(ManagerCheckins(manager, count, last, results, len(answers) if results else 0))
+    return tuple(lines)
+
+
+def _pulses_enough(
+    session: Session, start: datetime, end: datetime, min_group: int
+) -> list[tuple[int, str]]:
+    """(pulse, manager) of the pulses opened in [start, end) that the group minimum answered."""
+    pulses = store.pulses_opened_between(start, end, session=session)
+    counts = store.answer_counts([p for p, _ in pulses], session=session)
+    return [(p, m) for p, m in pulses if counts.get(p, 0) >= min_group]
+
+
+def _counts_only(results: PulseResults | None) -> PulseResults | None:
+    """Counts only: what coordinators read never carries what anyone wrote."""
+    return None if results is None else PulseResults(results.usage, results.obstacles, (), ())

@@ -232,6 +232,22 @@ def last_checkin(manager_slack_id: str, *, session: Session) -> TeamCheckin | No
     return session.exec(statement).first()
 
 
+def checkins_per_manager(
+    start: date, end: date, *, session: Session
+) -> dict[str, tuple[int, date | None]]:
+    """Manager -> (check-ins held on days in [start, end), the last of those days)."""
+    statement = (
+        select(
+            TeamCheckin.manager_slack_id,
+            func.count(col(TeamCheckin.id)),
+            func.max(TeamCheckin.held_on),
+        )
+        .where(col(TeamCheckin.held_on) >= start, col(TeamCheckin.held_on) < end)
+        .group_by(col(TeamCheckin.manager_slack_id))
+    )
+    return {str(m): (int(n), _day(last)) for m, n, last in session.exec(statement).all()}
+
+
 def checkins_between(start: date, end: date, *, session: Session) -> tuple[int, int]:
     """(check-ins held on days in [start, end), distinct managers who held them)."""
     statement = select(
@@ -326,11 +342,14 @@ def answer_counts(pulse_ids: Collection[int], *, session: Session) -> dict[int, 
     return {int(p): int(n) for p, n in session.exec(statement).all()}
 
 
-def pulses_opened_between(start: datetime, end: datetime, *, session: Session) -> list[int]:
-    statement = select(TeamPulse.id).where(
+def pulses_opened_between(
+    start: datetime, end: datetime, *, session: Session
+) -> list[tuple[int, str]]:
+    """(pulse, its manager) of the pulses opened in [start, end)."""
+    statement = select(TeamPulse.id, TeamPulse.manager_slack_id).where(
         col(TeamPulse.opened_at) >= start, col(TeamPulse.opened_at) < end
     )
-    return [int(i) for i in session.exec(statement).all() if i is not None]
+    return [(int(i), str(m)) for i, m in session.exec(statement).all() if i is not None]
 
 
 def close_pulse(pulse: TeamPulse, *, session: Session, now: datetime) -> bool:

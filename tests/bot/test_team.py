@@ -34,6 +34,7 @@ from bot.team import (
     TeamSnapshot,
     TeamView,
     answer_pulse,
+    checkins_by_manager,
     due_reminders,
     programme_checkins,
     record_checkin,
@@ -153,6 +154,18 @@ def test_the_digest_reads_check_ins_and_the_pulse_in_counts_never_notes(
         session, START - timedelta(days=20), START + timedelta(days=4), min_group=3
     )
     assert (month.checkins, month.managers) == (3, 2)
+    by_manager = {
+        line.manager: line
+        for line in checkins_by_manager(
+            session, START - timedelta(days=3), START + timedelta(days=4), min_group=3
+        )
+    }
+    assert set(by_manager) == {MANAGER, OTHER_MANAGER}
+    mine, other = by_manager[MANAGER], by_manager[OTHER_MANAGER]
+    assert (mine.checkins, mine.last_held_on, mine.pulse_answers) == (1, START.date(), 3)
+    assert mine.pulse == week.pulse
+    assert (other.checkins, other.pulse, other.pulse_answers) == (1, None, 0)
+    assert "SECRET" not in repr(by_manager)
     quiet = programme_checkins(
         session, START + timedelta(days=10), START + timedelta(days=17), min_group=3
     )
