@@ -123,10 +123,6 @@ def team_of(session: Session, manager: str) -> Team:
     return Team(manager, tuple(reports), person.tz if person is not None else None)
 
 
-def is_manager(session: Session, slack_id: str) -> bool:
-    return bool(slack_id) and bool(store.active_reports(slack_id, session=session))
-
-
 def manager_today(session: Session, manager: str, now: datetime) -> date:
     """Today in the manager's own time zone (UTC when unknown)."""
     person = get_by_slack_id(manager, session=session)
@@ -179,14 +175,17 @@ def snapshot(
         pace=NewcomerPace(pace["on_pace"], pace["behind"], pace["reached"])
         if newcomers >= least
         else None,
-        topics_asked=_catalogue_topics(session, asked) if _people(asked) >= least else None,
+        topics_asked=_catalogue_topics(session, asked) if _enough(asked, least) else None,
         topics_offered=tuple(store.offered_topic_labels(ids, session=session)[:LIST_MAX]),
-        areas=_most_common(a for _, a in areas) if _people(areas) >= least else None,
+        areas=_most_common(a for _, a in areas) if _enough(areas, least) else None,
     )
 
 
-def _people(rows: Sequence[tuple[int, str]]) -> int:
-    return len({person for person, _ in rows})
+def _enough(rows: Sequence[tuple[int, str]], least: int) -> bool:
+    """Whether rows (person, something about them) may be shown: from no one (an empty
+    list says no more than a zero count), or from at least ``least`` people."""
+    people = len({person for person, _ in rows})
+    return people == 0 or people >= least
 
 
 def _newcomer_pace(

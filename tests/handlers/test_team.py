@@ -4,20 +4,25 @@ the views the app answers a submission with are validated here)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
+from bot.connections import answer_met, log_met
 from bot.context import Deps
+from bot.conversations import RequestForm, create_request
 from bot.ids import ActionId, BlockId
+from bot.offers import ensure_catalogue
 from bot.slack import build_client
 from handlers import jobs
 from storage.models import PulseAnswer, PulseInvite, TeamCheckin, TeamPulse
+from storage.people import get_by_slack_id
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.conftest import START, FakeClock, Harness
 from tests.factories import make_person
-from tests.handlers.journey import buttons, text_of
+from tests.handlers.journey import QUESTIONS, buttons, text_of
 from tests.handlers.team_steps import (
     MANAGER,
     NON_MANAGER,
@@ -31,6 +36,7 @@ from tests.handlers.team_steps import (
     visible,
 )
 from tests.inprocess import InProcessSender
+from tests.mentors import offer
 
 TODAY = START.date().isoformat()
 
@@ -262,3 +268,54 @@ def test_sharing_with_no_line_to_share_is_a_field_error(steps: Steps, session: S
     assert set(reply.json["errors"]) == {BlockId.CHECKIN_TRY}
     session.expire_all()
     assert session.exec(select(TeamCheckin)).all() == []
+
+
+# --- the snapshot -----------------------------------------------------------------------------
+
+
+def test_the_snapshot_counts_the_team_and_never_shows_a_requests_own_words(
+    steps: Steps, session: Session, deps: Deps
+) -> None:
+    make_team(session, MANAGER, REPORTS)
+    newcomer = START.date() - timedelta(days=30)
+    for report in REPORTS[:3]:
+        person = get_by_slack_id(report, session=session)
+        assert person is not None
+        person.start_date = newcomer
+        session.add(person)
+    ensure_catalogue(session, now=START)
+    design = offer(
+        session, make_person(session, "U0DESIGN1", area="Design", level=4), ("Public speaking",)
+    )
+    sales = offer(
+        session, make_person(session, "U0SALES01", area="Sales", level=4), ("Negotiation",)
+    )
+    reviewer = get_by_slack_id(REPORTS[3], session=session)
+    assert reviewer is not None
+    offer(session, reviewer, ("Kubernetes",))
+    # Three people connected (two newcomers and a colleague): two areas.
+    for report, other in ((REPORTS[0], design), (REPORTS[1], sales), (REPORTS[3], sales)):
+        logged = log_met(session, report, other.slack_id, "coffee", now=START)
+        answer_met(session, logged.met_id, other.slack_id, confirm=True, now=START)
+    # Three people asked: two catalogue topics and words of their own.
+    gap = deps.settings.max_level_gap
+    for report, mentor, topic in (
+        (REPORTS[0], design, "public speaking"),
+        (REPORTS[1], sales, "Negotiation"),
+        (REPORTS[2], design, "leaving quietly without telling my boss"),
+    ):
+        form = RequestForm(topic, QUESTIONS)
+        create_request(session, report, mentor.slack_id, form, now=START, max_level_gap=gap)
+    session.commit()
+
+    text = text_of(steps.team(MANAGER))
+    assert "5 people report to you" in text
+    assert "3 of 5 had a mentoring conversation in the last 90 days" in text
+    assert "1 of 5 offer mentoring" in text
+    assert "Newcomers: 2 on pace, 1 behind, 0 reached their goal" in text
+    assert "Topics the team asked for: Negotiation, Public speaking" in text
+    assert "leaving quietly" not in text
+    assert "Topics the team offers: Kubernetes" in text
+    assert "Areas the team connected with: Sales, Design" in text
+    for report in REPORTS:
+        assert report not in visible(steps.home(MANAGER))
