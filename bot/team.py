@@ -415,25 +415,33 @@ def answer_pulse(
     if form.usage not in USAGE_LABELS:
         raise PulseRefused("Choose how often you use mentoring.")
     pulse, answer_id = _invitation(session, pulse_id, user, now)
-    answer = store.get_answer(answer_id, session=session) if answer_id else None
+    if not answer_id:
+        first = store.add_answer(
+            _answered(PulseAnswer(pulse_id=pulse_id, usage=form.usage), form), session=session
+        )
+        assert first.id is not None
+        if store.link_answer(pulse_id, user, first.id, session=session):
+            return AnswerSaved(
+                pulse.manager_slack_id, pulse.closes_at, False, _zone_of(session, user)
+            )
+        # Their first answer from another click got in first: this one replaces it.
+        session.delete(first)
+        invite = store.invite_of(pulse_id, user, session=session, for_update=True)
+        answer_id = (invite.answer_id or 0) if invite is not None else 0
+    answer = store.get_answer(answer_id, session=session)
     if answer is None:
-        answer = PulseAnswer(pulse_id=pulse_id, usage=form.usage)
+        raise PulseRefused(PULSE_CLOSED)
+    session.add(_answered(answer, form))
+    session.flush()
+    return AnswerSaved(pulse.manager_slack_id, pulse.closes_at, True, _zone_of(session, user))
+
+
+def _answered(answer: PulseAnswer, form: PulseForm) -> PulseAnswer:
     answer.usage = form.usage
     answer.how = form.how[:HOW_MAX]
     answer.obstacles = [o for o in OBSTACLE_LABELS if o in form.obstacles]
     answer.in_the_way = form.in_the_way[:IN_THE_WAY_MAX]
-    if answer.id is not None:
-        session.add(answer)
-    else:
-        answer = store.add_answer(answer, session=session)
-        invite = store.invite_of(pulse_id, user, session=session)
-        assert invite is not None
-        invite.answer_id = answer.id
-        session.add(invite)
-    session.flush()
-    return AnswerSaved(
-        pulse.manager_slack_id, pulse.closes_at, answer_id != 0, _zone_of(session, user)
-    )
+    return answer
 
 
 def close_pulse(session: Session, pulse_id: int, *, now: datetime) -> str | None:

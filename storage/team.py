@@ -324,6 +324,22 @@ def add_answer(answer: PulseAnswer, *, session: Session) -> PulseAnswer:
     return answer
 
 
+def link_answer(pulse_id: int, slack_id: str, answer_id: int, *, session: Session) -> bool:
+    """Make ``answer_id`` the invitee's answer if they have none yet (compare-and-set): False
+    when a first answer of theirs got there at the same moment."""
+    result = session.execute(
+        update(PulseInvite)
+        .where(
+            col(PulseInvite.pulse_id) == pulse_id,
+            col(PulseInvite.slack_id) == slack_id,
+            col(PulseInvite.answer_id).is_(None),
+        )
+        .values(answer_id=answer_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def answers_of(pulse_ids: Collection[int], *, session: Session) -> list[PulseAnswer]:
     if not pulse_ids:
         return []

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.blocks.home import build_home
 from bot.blocks.team import (
@@ -46,6 +47,7 @@ from storage.team import ManagerRow
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.conftest import START
 from tests.handlers.team_steps import MANAGER, OTHER_MANAGER, OTHER_REPORTS, REPORTS, make_team
+from tests.races import race
 
 EPOCH = datetime(2026, 1, 1, tzinfo=START.tzinfo)
 
@@ -235,3 +237,20 @@ def test_the_pulse_and_notes_modals_are_valid_with_or_without_an_answer() -> Non
         assert_valid_view(build_pulse_modal(invitation))
     assert_valid_view(build_checkin_modal(START.date()))
     assert_valid_message(build_pulse_invitation(7, MANAGER, START, min_group=3, tz=None))
+
+
+def test_two_first_answers_at_once_leave_one_answer_the_later(session: Session, deps: Deps) -> None:
+    make_team(session, MANAGER, REPORTS[:3])
+    sent = send_pulse(session, MANAGER, settings=deps.settings, now=START)
+    session.commit()
+
+    def answering(usage: str) -> Any:
+        return lambda s: answer_pulse(s, sent.pulse_id, REPORTS[0], PulseForm(usage), now=START)
+
+    first, second = race(
+        deps, answering("often"), answering("not_yet"), second_writes="^INSERT INTO pulse_answer"
+    )
+    assert not first.changed and second.changed
+    session.expire_all()
+    (answer,) = session.exec(select(PulseAnswer)).all()
+    assert answer.usage == "not_yet"
