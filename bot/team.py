@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import valid_zone
@@ -77,6 +78,7 @@ PULSE_ALREADY_OPEN = (
     "Your pulse is still open until {closes}: {answered} of {invited} answered. It closes "
     "then, or as soon as you record your check-in notes; send a new one after that."
 )
+PULSE_JUST_SENT = "Your pulse was sent a moment ago: it is on its way to your team."
 PULSE_NOT_YOURS = (
     "This pulse wasn't sent to you, so there is nothing to answer. Nothing was changed."
 )
@@ -348,16 +350,20 @@ def send_pulse(session: Session, manager: str, *, settings: Settings, now: datet
                 )
             )
         store.close_pulse(current, session=session, now=now)
-    pulse = store.add_pulse(
-        TeamPulse(
-            manager_slack_id=manager,
-            opened_at=now,
-            closes_at=now + PULSE_OPEN,
-            invited=len(team.reports),
-        ),
-        team.slack_ids,
-        session=session,
-    )
+    try:
+        pulse = store.add_pulse(
+            TeamPulse(
+                manager_slack_id=manager,
+                opened_at=now,
+                closes_at=now + PULSE_OPEN,
+                invited=len(team.reports),
+            ),
+            team.slack_ids,
+            session=session,
+        )
+    except IntegrityError:  # a double click: the other click just opened the pulse
+        session.rollback()
+        raise PulseRefused(PULSE_JUST_SENT) from None
     assert pulse.id is not None
     invitees = tuple((p.slack_id, p.tz) for p in team.reports)
     return SentPulse(pulse.id, manager, invitees, pulse.closes_at, team.tz)

@@ -22,6 +22,7 @@ from bot.blocks.team import (
 )
 from bot.config import Settings
 from bot.context import Deps
+from bot.errors import MentorbotError
 from bot.home import HomeState
 from bot.team import (
     CheckinForm,
@@ -42,7 +43,7 @@ from bot.team import (
     results_of,
     send_pulse,
 )
-from storage.models import PulseAnswer
+from storage.models import PulseAnswer, TeamPulse
 from storage.team import ManagerRow
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.conftest import START
@@ -254,3 +255,17 @@ def test_two_first_answers_at_once_leave_one_answer_the_later(session: Session, 
     session.expire_all()
     (answer,) = session.exec(select(PulseAnswer)).all()
     assert answer.usage == "not_yet"
+
+
+def test_two_pulses_sent_at_once_open_one(session: Session, deps: Deps) -> None:
+    make_team(session, MANAGER, REPORTS[:3])
+    session.commit()
+
+    def sending(s: Session) -> Any:
+        return send_pulse(s, MANAGER, settings=deps.settings, now=START)
+
+    first, second = race(deps, sending, sending, second_writes="^INSERT INTO team_pulse")
+    assert first.pulse_id
+    assert isinstance(second, MentorbotError)
+    session.expire_all()
+    assert len(session.exec(select(TeamPulse)).all()) == 1
