@@ -26,7 +26,8 @@ from bot.errors import NotInDirectory
 from bot.matching import Suggestion, directory_person, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
-from bot.team import NotAManager, TeamView, team_view
+from bot.team import NotAManager
+from bot.team_overview import TeamView, team_view
 from bot.topics import normalise
 from storage.connections import connected_ids
 from storage.conversations import current_counterparts

@@ -1,23 +1,20 @@
-""" "20 minutes on mentoring": a manager's check-in with their team, and its anonymous pulse.
+""" "20 minutes on mentoring": a manager's check-in with their team.
 
 A manager is anyone named as the manager of at least one active person in the directory;
 their team is their direct reports. What a manager is shown is counts only, and only when
-at least ``MENTORBOT_MIN_GROUP`` people are counted; a pulse shows its aggregates and its
-free text (unattributed, shuffled) only once that many answered. Who may do what is
-decided here, on every path, from the database and the person acting: never from a
-button's value or a form's metadata.
+at least ``MENTORBOT_MIN_GROUP`` people are counted. Who may do what is decided here, on
+every path, from the database and the person acting: never from a button's value or a
+form's metadata. The pulse is ``bot.pulse``; what the screens show, ``bot.team_overview``.
 """
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import valid_zone
@@ -27,40 +24,17 @@ from bot.errors import MentorbotError
 from bot.progress import NEWCOMER
 from bot.topics import normalise
 from storage import team as store
-from storage.models import (
-    Person,
-    PulseAnswer,
-    PulseObstacle,
-    PulseUsage,
-    TeamCheckin,
-    TeamPulse,
-)
+from storage.models import Person, TeamCheckin
 from storage.offers import topics_by_keys
 from storage.people import get_by_slack_id
 
 ACTIVITY_WINDOW = timedelta(days=90)  # "had a conversation in the last 90 days"
-PULSE_OPEN = timedelta(days=7)
 SNOOZE = timedelta(days=30)  # "snooze a month"
 CHECKIN_PAST_DAYS = 90  # how far back a check-in's date may be
 LIST_MAX = 8  # topics or areas named in a snapshot
 
 HEARD_MAX = 3000
 TRY_MAX = 500
-HOW_MAX = 500
-IN_THE_WAY_MAX = 500
-
-USAGE_LABELS = {
-    PulseUsage.OFTEN: "Often",
-    PulseUsage.SOMETIMES: "Sometimes",
-    PulseUsage.NOT_YET: "Not yet",
-}
-OBSTACLE_LABELS = {
-    PulseObstacle.NO_TIME: "No time",
-    PulseObstacle.WHO_TO_ASK: "Don't know who to ask",
-    PulseObstacle.NOT_FOR_ME: "Not sure it's for me",
-    PulseObstacle.TEAM: "My team doesn't encourage it",
-    PulseObstacle.OTHER: "Other",
-}
 
 NOT_A_MANAGER = (
     "`/mentor team` is for managers: it prepares a 20-minute conversation with the people "
@@ -69,22 +43,6 @@ NOT_A_MANAGER = (
     "there is nothing to show here. If that's wrong, the HR export sets who reports to "
     "whom: ask a programme coordinator."
 )
-TOO_SMALL_FOR_PULSE = (
-    "A pulse shows its answers only once at least {min_group} people answered, so that "
-    "nobody can be picked out. Your team has fewer than {min_group}, so it would never show "
-    "anything: the check-in conversation itself works as well without it."
-)
-PULSE_ALREADY_OPEN = (
-    "Your pulse is still open until {closes}: {answered} of {invited} answered. It closes "
-    "then, or as soon as you record your check-in notes; send a new one after that."
-)
-PULSE_JUST_SENT = "Your pulse was sent a moment ago: it is on its way to your team."
-PULSE_NOT_YOURS = (
-    "This pulse wasn't sent to you, so there is nothing to answer. Nothing was changed."
-)
-PULSE_CLOSED = (
-    "This pulse has closed, so answers can't be given or changed any more. Thank you all the same."
-)
 
 
 class NotAManager(MentorbotError):
@@ -92,10 +50,6 @@ class NotAManager(MentorbotError):
 
     def __init__(self) -> None:
         super().__init__(NOT_A_MANAGER)
-
-
-class PulseRefused(MentorbotError):
-    """A pulse can't be sent, answered or changed now; the message says why."""
 
 
 # --- the team ----------------------------------------------------------------------------------
@@ -231,231 +185,12 @@ def _most_common(areas: Iterable[str]) -> tuple[str, ...]:
     return tuple(by_key[k] for k in ranked[:LIST_MAX])
 
 
-# --- pulses ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PulseForm:
-    """One report's answer, as parsed from the pulse modal."""
-
-    usage: str  # a PulseUsage value
-    how: str = ""
-    obstacles: tuple[str, ...] = ()
-    in_the_way: str = ""
-
-
-@dataclass(frozen=True)
-class PulseResults:
-    """What the manager sees once enough answered: counts, and texts in a random order."""
-
-    usage: tuple[tuple[str, int], ...]  # (label, count) in the question's order
-    obstacles: tuple[tuple[str, int], ...]  # (label, count), only those named at least once
-    how: tuple[str, ...]
-    in_the_way: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PulseStatus:
-    pulse_id: int
-    opened_at: datetime
-    closes_at: datetime
-    is_open: bool
-    invited: int
-    answered: int
-    results: PulseResults | None  # None: fewer than the group minimum answered
-
-
-@dataclass(frozen=True)
-class SentPulse:
-    pulse_id: int
-    manager: str
-    invitees: tuple[tuple[str, str | None], ...]  # (Slack ID, time zone) of each report
-    closes_at: datetime
-    tz: str | None  # the manager's
-
-
-@dataclass(frozen=True)
-class PulseInvitation:
-    """What a report sees when they open the pulse: whose it is, until when, and their
-    own answer so far (None: not answered yet)."""
-
-    pulse_id: int
-    manager: str
-    closes_at: datetime
-    current: PulseForm | None
-    min_group: int
-    tz: str | None  # the report's, for their dates
-
-
-def results_of(
-    answers: Sequence[PulseAnswer], *, min_group: int, rng: random.Random | None = None
-) -> PulseResults | None:
-    """The aggregates of ``answers``, or None below ``min_group``: no count, no text."""
-    if len(answers) < min_group:
-        return None
-    shuffle = (rng or random.SystemRandom()).shuffle
-    usage = Counter(a.usage for a in answers)
-    obstacles = Counter(o for a in answers for o in set(a.obstacles) if o in OBSTACLE_LABELS)
-    how = [a.how for a in answers if a.how.strip()]
-    in_the_way = [a.in_the_way for a in answers if a.in_the_way.strip()]
-    shuffle(how)
-    shuffle(in_the_way)
-    return PulseResults(
-        usage=tuple((label, usage[key]) for key, label in USAGE_LABELS.items()),
-        obstacles=tuple(
-            (label, obstacles[key]) for key, label in OBSTACLE_LABELS.items() if obstacles[key]
-        ),
-        how=tuple(how),
-        in_the_way=tuple(in_the_way),
-    )
-
-
-def pulse_status(
-    session: Session, manager: str, *, min_group: int, now: datetime
-) -> PulseStatus | None:
-    """The manager's latest pulse, as they may see it."""
-    pulse = store.latest_pulse(manager, session=session)
-    if pulse is None or pulse.id is None:
-        return None
-    answers = store.answers_of([pulse.id], session=session)
-    return PulseStatus(
-        pulse_id=pulse.id,
-        opened_at=pulse.opened_at,
-        closes_at=pulse.closes_at,
-        is_open=_is_open(pulse, now),
-        invited=pulse.invited,
-        answered=len(answers),
-        results=results_of(answers, min_group=min_group),
-    )
-
-
-def _is_open(pulse: TeamPulse, now: datetime) -> bool:
-    return pulse.closed_at is None and now < pulse.closes_at
-
-
-def send_pulse(session: Session, manager: str, *, settings: Settings, now: datetime) -> SentPulse:
-    """Open a pulse to ``manager``'s reports (the DMs are the caller's effects)."""
-    team = team_of(session, manager)
-    if len(team.reports) < settings.min_group:
-        raise PulseRefused(TOO_SMALL_FOR_PULSE.format(min_group=settings.min_group))
-    current = store.unclosed_pulse(manager, session=session)
-    if current is not None and current.id is not None:
-        if _is_open(current, now):
-            answered = store.answer_counts([current.id], session=session).get(current.id, 0)
-            raise PulseRefused(
-                PULSE_ALREADY_OPEN.format(
-                    closes=day_text(current.closes_at, team.tz),
-                    answered=answered,
-                    invited=current.invited,
-                )
-            )
-        store.close_pulse(current, session=session, now=now)
-    try:
-        pulse = store.add_pulse(
-            TeamPulse(
-                manager_slack_id=manager,
-                opened_at=now,
-                closes_at=now + PULSE_OPEN,
-                invited=len(team.reports),
-            ),
-            team.slack_ids,
-            session=session,
-        )
-    except IntegrityError:  # a double click: the other click just opened the pulse
-        session.rollback()
-        raise PulseRefused(PULSE_JUST_SENT) from None
-    assert pulse.id is not None
-    invitees = tuple((p.slack_id, p.tz) for p in team.reports)
-    return SentPulse(pulse.id, manager, invitees, pulse.closes_at, team.tz)
-
-
-def _invitation(session: Session, pulse_id: int, user: str, now: datetime) -> tuple[TeamPulse, int]:
-    """The open pulse ``user`` was invited to, and their invite's answer ID (0: none yet)."""
-    pulse = store.get_pulse(pulse_id, session=session, for_update=True)
-    invite = store.invite_of(pulse_id, user, session=session, for_update=True) if pulse else None
-    if pulse is None or (invite is None and pulse.closed_at is None):
-        raise PulseRefused(PULSE_NOT_YOURS)
-    if invite is None or not _is_open(pulse, now):
-        raise PulseRefused(PULSE_CLOSED)
-    return pulse, invite.answer_id or 0
-
-
-def pulse_invitation(
-    session: Session, pulse_id: int, user: str, *, settings: Settings, now: datetime
-) -> PulseInvitation:
-    """What ``user`` may answer of pulse ``pulse_id`` (``PulseRefused`` otherwise)."""
-    pulse, answer_id = _invitation(session, pulse_id, user, now)
-    answer = store.get_answer(answer_id, session=session) if answer_id else None
-    current = (
-        PulseForm(answer.usage, answer.how, tuple(answer.obstacles), answer.in_the_way)
-        if answer is not None
-        else None
-    )
-    return PulseInvitation(
-        pulse_id,
-        pulse.manager_slack_id,
-        pulse.closes_at,
-        current,
-        settings.min_group,
-        _zone_of(session, user),
-    )
-
-
-def _zone_of(session: Session, slack_id: str) -> str | None:
-    person = get_by_slack_id(slack_id, session=session)
-    return person.tz if person is not None else None
-
-
-@dataclass(frozen=True)
-class AnswerSaved:
-    manager: str
-    closes_at: datetime
-    changed: bool  # an earlier answer was replaced
-    tz: str | None  # the report's
-
-
-def answer_pulse(
-    session: Session, pulse_id: int, user: str, form: PulseForm, *, now: datetime
-) -> AnswerSaved:
-    """Save ``user``'s answer to the pulse (or replace theirs) while it is open."""
-    if form.usage not in USAGE_LABELS:
-        raise PulseRefused("Choose how often you use mentoring.")
-    pulse, answer_id = _invitation(session, pulse_id, user, now)
-    if not answer_id:
-        first = store.add_answer(
-            _answered(PulseAnswer(pulse_id=pulse_id, usage=form.usage), form), session=session
-        )
-        assert first.id is not None
-        if store.link_answer(pulse_id, user, first.id, session=session):
-            return AnswerSaved(
-                pulse.manager_slack_id, pulse.closes_at, False, _zone_of(session, user)
-            )
-        # Their first answer from another click got in first: this one replaces it.
-        session.delete(first)
-        invite = store.invite_of(pulse_id, user, session=session, for_update=True)
-        answer_id = (invite.answer_id or 0) if invite is not None else 0
-    answer = store.get_answer(answer_id, session=session)
-    if answer is None:
-        raise PulseRefused(PULSE_CLOSED)
-    session.add(_answered(answer, form))
-    session.flush()
-    return AnswerSaved(pulse.manager_slack_id, pulse.closes_at, True, _zone_of(session, user))
-
-
-def _answered(answer: PulseAnswer, form: PulseForm) -> PulseAnswer:
-    answer.usage = form.usage
-    answer.how = form.how[:HOW_MAX]
-    answer.obstacles = [o for o in OBSTACLE_LABELS if o in form.obstacles]
-    answer.in_the_way = form.in_the_way[:IN_THE_WAY_MAX]
-    return answer
-
-
-def close_pulse(session: Session, pulse_id: int, *, now: datetime) -> str | None:
-    """Close pulse ``pulse_id`` if due and still open (its manager; None: nothing done)."""
-    pulse = store.get_pulse(pulse_id, session=session, for_update=True)
-    if pulse is None or pulse.closed_at is not None or pulse.closes_at > now:
-        return None
-    return pulse.manager_slack_id if store.close_pulse(pulse, session=session, now=now) else None
+def day_text(moment: datetime | date, tz: str | None) -> str:
+    """A day as people read it ("Mon 30 Nov"): a moment's day in ``tz`` (UTC when unknown)."""
+    if isinstance(moment, datetime):
+        zone = valid_zone(tz) or "UTC"
+        moment = moment.astimezone(ZoneInfo(zone)).date()
+    return f"{moment:%a} {moment.day} {moment:%b}"
 
 
 # --- check-ins ---------------------------------------------------------------------------------
@@ -599,118 +334,3 @@ def reminder_key(manager: str, now: datetime) -> str:
 
 def mark_reminded(session: Session, manager: str, *, now: datetime) -> None:
     store.save_reminder(manager, session=session, now=now, counting_from=now)
-
-
-# --- what a manager's screens show -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TeamView:
-    """Everything `/mentor team`, the Home's "Your team" and the reminder show a manager."""
-
-    manager: str
-    size: int
-    min_group: int
-    checkin_days: int
-    snapshot: TeamSnapshot | None
-    pulse: PulseStatus | None
-    last_checkin: CheckinNote | None
-    reminder: ReminderStatus
-    tz: str | None
-
-
-def team_view(session: Session, manager: str, *, settings: Settings, now: datetime) -> TeamView:
-    """``manager``'s screen (``NotAManager`` for anyone else)."""
-    team = team_of(session, manager)
-    return TeamView(
-        manager=manager,
-        size=len(team.reports),
-        min_group=settings.min_group,
-        checkin_days=settings.checkin_days,
-        snapshot=snapshot(session, team, settings=settings, now=now),
-        pulse=pulse_status(session, manager, min_group=settings.min_group, now=now),
-        last_checkin=last_checkin(session, manager),
-        reminder=reminder_status(session, manager, now=now),
-        tz=team.tz,
-    )
-
-
-def day_text(moment: datetime | date, tz: str | None) -> str:
-    """A day as people read it ("Mon 30 Nov"): a moment's day in ``tz`` (UTC when unknown)."""
-    if isinstance(moment, datetime):
-        zone = valid_zone(tz) or "UTC"
-        moment = moment.astimezone(ZoneInfo(zone)).date()
-    return f"{moment:%a} {moment.day} {moment:%b}"
-
-
-# --- for the coordinators' digest --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckinDigest:
-    """Team check-ins in a period, programme-wide: counts only, never notes.
-
-    ``pulse`` aggregates the answers of the pulses opened in the period that reached the
-    group minimum themselves (None when no pulse did): no single small team's answers
-    are ever counted where their manager could not see them.
-    """
-
-    checkins: int
-    managers: int
-    pulse: PulseResults | None
-    pulse_answers: int
-
-
-def programme_checkins(
-    session: Session, start: datetime, end: datetime, *, min_group: int
-) -> CheckinDigest:
-    """Check-ins held on days in [start, end) and the pulse aggregate, for the digest."""
-    held, managers = store.checkins_between(start.date(), end.date(), session=session)
-    enough = _pulses_enough(session, start, end, min_group)
-    answers = store.answers_of([p for p, _ in enough], session=session)
-    results = _counts_only(results_of(answers, min_group=min_group))
-    return CheckinDigest(held, managers, results, len(answers) if results else 0)
-
-
-@dataclass(frozen=True)
-class ManagerCheckins:
-    """One manager's check-ins in a period and their team's pulse, in counts (None: no
-    pulse of theirs opened in the period reached the group minimum)."""
-
-    manager: str
-    checkins: int
-    last_held_on: date | None
-    pulse: PulseResults | None
-    pulse_answers: int
-
-
-def checkins_by_manager(
-    session: Session, start: datetime, end: datetime, *, min_group: int
-) -> tuple[ManagerCheckins, ...]:
-    """That each manager held a check-in in [start, end), and their team's pulse in
-    counts above the group minimum: what coordinators may see of a team, never notes."""
-    held = store.checkins_per_manager(start.date(), end.date(), session=session)
-    pulses: dict[str, list[int]] = {}
-    for pulse_id, manager in _pulses_enough(session, start, end, min_group):
-        pulses.setdefault(manager, []).append(pulse_id)
-    lines = []
-    for manager in sorted(set(held) | set(pulses)):
-        answers = store.answers_of(pulses.get(manager, []), session=session)
-        results = _counts_only(results_of(answers, min_group=min_group))
-        count, last = held.get(manager, (0, None))
-        lines.append(ManagerCheckins(manager, count, last, results, len(answers) if results else 0))
-    return tuple(lines)
-
-
-def _pulses_enough(
-    session: Session, start: datetime, end: datetime, min_group: int
-) -> list[tuple[int, str]]:
-    """(pulse, manager) of the pulses opened in [start, end) that the group minimum answered."""
-    pulses = store.pulses_opened_between(start, end, session=session)
-    counts = store.answer_counts([p for p, _ in pulses], session=session)
-    return [(p, m) for p, m in pulses if counts.get(p, 0) >= min_group]
-
-
-def _counts_only(results: PulseResults | None) -> PulseResults | None:
-    """Counts only: what coordinators read never carries what anyone wrote."""
-    return None if results is None else PulseResults(results.usage, results.obstacles, (), ())

@@ -2,7 +2,7 @@
 
 For now the reminder is an outbox DM keyed ``manager-checkin:{manager}:{YYYY-MM}`` written
 by this job: planning it twice in a month (a rerun, two schedulers) inserts nothing.
-``bot.team.managers_due`` is the pure "who is due at this instant" the nudge planner can
+``bot.team.managers_due`` (over ``bot.team.due_reminders``) is the pure "who is due at this instant" the nudge planner can
 call instead, to send it in the manager's working hours.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from bot import pulse
 from bot import team as svc
 from bot.blocks.team import build_checkin_reminder
 from bot.config import Settings
@@ -34,7 +35,7 @@ def close_due_pulses(open_session: SessionFactory, *, now: datetime, batch: int 
         with write_unit(open_session) as session:
             effects: list[Effect] = []
             for pulse_id in due:
-                manager = svc.close_pulse(session, pulse_id, now=now)
+                manager = pulse.close_pulse(session, pulse_id, now=now)
                 if manager is not None:
                     closed += 1
                     effects += refresh_homes(f"pulse:{pulse_id}:closed", manager)

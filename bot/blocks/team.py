@@ -30,28 +30,30 @@ from bot.blocks.common import (
 from bot.blocks.payload import DateWindow, Form
 from bot.blocks.requests import build_problem_view, modal, option, text_input
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.team import (
-    HEARD_MAX,
+from bot.pulse import (
     HOW_MAX,
     IN_THE_WAY_MAX,
     OBSTACLE_LABELS,
-    TRY_MAX,
     USAGE_LABELS,
     AnswerSaved,
-    CheckinForm,
-    CheckinNote,
-    CheckinRecorded,
     PulseForm,
     PulseInvitation,
     PulseResults,
     PulseStatus,
-    ReminderStatus,
     SentPulse,
+)
+from bot.team import (
+    HEARD_MAX,
+    TRY_MAX,
+    CheckinForm,
+    CheckinNote,
+    CheckinRecorded,
+    ReminderStatus,
     TeamSnapshot,
-    TeamView,
     checkin_dates,
     day_text,
 )
+from bot.team_overview import TeamView
 
 SCRIPT = (
     "“I'd like to take 20 minutes and hear where everyone is on mentoring. Are you using "

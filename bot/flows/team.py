@@ -13,7 +13,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from bot import pulse
 from bot import team as svc
+from bot import team_overview as overview
 from bot.blocks.team import (
     build_pulse_invitation,
     build_shared_try,
@@ -23,20 +25,20 @@ from bot.effects import Effect, dm, refresh_homes
 from bot.usecase import Done, read, run
 
 
-def view(deps: Deps, user: str) -> svc.TeamView:
+def view(deps: Deps, user: str) -> overview.TeamView:
     """What `/mentor team` shows ``user`` (``NotAManager`` for anyone without reports)."""
     now = deps.clock()
     return read(
-        deps.open_session, lambda s: svc.team_view(s, user, settings=deps.settings, now=now)
+        deps.open_session, lambda s: overview.team_view(s, user, settings=deps.settings, now=now)
     )
 
 
-def send_pulse(deps: Deps, user: str) -> Done[svc.SentPulse]:
+def send_pulse(deps: Deps, user: str) -> Done[pulse.SentPulse]:
     """Send ``user``'s team the pre-check-in pulse: a DM to each report, once."""
     now = deps.clock()
 
-    def work(s: Session) -> tuple[svc.SentPulse, tuple[Effect, ...]]:
-        sent = svc.send_pulse(s, user, settings=deps.settings, now=now)
+    def work(s: Session) -> tuple[pulse.SentPulse, tuple[Effect, ...]]:
+        sent = pulse.send_pulse(s, user, settings=deps.settings, now=now)
         invitations = tuple(
             dm(
                 f"pulse:{sent.pulse_id}:to:{report}",
@@ -56,23 +58,23 @@ def send_pulse(deps: Deps, user: str) -> Done[svc.SentPulse]:
     return run(deps.open_session, work, now=now)
 
 
-def pulse_invitation(deps: Deps, pulse_id: int, user: str) -> svc.PulseInvitation:
+def pulse_invitation(deps: Deps, pulse_id: int, user: str) -> pulse.PulseInvitation:
     """The pulse ``user`` may answer, with their answer so far (``PulseRefused`` if none)."""
     now = deps.clock()
     return read(
         deps.open_session,
-        lambda s: svc.pulse_invitation(s, pulse_id, user, settings=deps.settings, now=now),
+        lambda s: pulse.pulse_invitation(s, pulse_id, user, settings=deps.settings, now=now),
     )
 
 
 def answer_pulse(
-    deps: Deps, pulse_id: int, user: str, form: svc.PulseForm, *, claim: str | None
-) -> Done[svc.AnswerSaved]:
+    deps: Deps, pulse_id: int, user: str, form: pulse.PulseForm, *, claim: str | None
+) -> Done[pulse.AnswerSaved]:
     """Save (or change) ``user``'s answer; no message, no refresh, to anyone."""
     now = deps.clock()
 
-    def work(s: Session) -> tuple[svc.AnswerSaved, tuple[Effect, ...]]:
-        return svc.answer_pulse(s, pulse_id, user, form, now=now), ()
+    def work(s: Session) -> tuple[pulse.AnswerSaved, tuple[Effect, ...]]:
+        return pulse.answer_pulse(s, pulse_id, user, form, now=now), ()
 
     return run(deps.open_session, work, now=now, claim=claim)
 

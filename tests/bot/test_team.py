@@ -24,25 +24,25 @@ from bot.config import Settings
 from bot.context import Deps
 from bot.errors import MentorbotError
 from bot.home import HomeState
-from bot.team import (
-    CheckinForm,
-    CheckinNote,
-    NewcomerPace,
+from bot.pulse import (
     PulseForm,
     PulseInvitation,
     PulseResults,
     PulseStatus,
-    ReminderStatus,
-    TeamSnapshot,
-    TeamView,
     answer_pulse,
-    checkins_by_manager,
-    due_reminders,
-    programme_checkins,
-    record_checkin,
     results_of,
     send_pulse,
 )
+from bot.team import (
+    CheckinForm,
+    CheckinNote,
+    NewcomerPace,
+    ReminderStatus,
+    TeamSnapshot,
+    due_reminders,
+    record_checkin,
+)
+from bot.team_overview import TeamView, checkins_by_manager, programme_checkins
 from storage.models import PulseAnswer, TeamPulse
 from storage.team import ManagerRow
 from tests.blockkit import assert_valid_message, assert_valid_view
