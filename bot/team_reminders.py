@@ -2,8 +2,8 @@
 
 For now the reminder is an outbox DM keyed ``manager-checkin:{manager}:{YYYY-MM}`` written
 by this job: planning it twice in a month (a rerun, two schedulers) inserts nothing.
-``bot.team.managers_due`` (over ``bot.team.due_reminders``) is the pure "who is due at this instant" the nudge planner can
-call instead, to send it in the manager's working hours.
+``bot.team.managers_due`` (over the pure ``bot.team.due_reminders``) says who is due at an
+instant: the nudge planner can call it instead, to send the reminder in working hours.
 """
 
 from __future__ import annotations
