@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     )
     # Private texts of conversations closed longer ago than this are deleted (daily job).
     retention_days: int = Field(default=365, alias="MENTORBOT_RETENTION_DAYS", ge=1, le=36500)
+    # Fewest people behind any count shown to a manager or in a pulse (below it: nothing).
+    min_group: int = Field(default=3, alias="MENTORBOT_MIN_GROUP", ge=2, le=100)
+    # Days without a recorded team check-in before a manager's reminder.
+    checkin_days: int = Field(default=30, alias="MENTORBOT_CHECKIN_DAYS", ge=1, le=365)
 
     @field_validator("coordinators", mode="before")
     @classmethod

@@ -26,6 +26,8 @@ from bot.errors import NotInDirectory
 from bot.matching import Suggestion, directory_person, suggest_mentors
 from bot.offers import OfferSummary, offer_summary
 from bot.progress import NextPerson, Progress
+from bot.team import NotAManager
+from bot.team_overview import TeamView, team_view
 from bot.topics import normalise
 from storage.connections import connected_ids
 from storage.conversations import current_counterparts
@@ -59,6 +61,7 @@ class HomeState:
     is_coordinator: bool = False
     offer: OfferSummary | None = None  # None: no offer yet (the Home invites one)
     learning: str | None = None  # "I'd like to learn about…", as they typed it
+    team: TeamView | None = None  # a manager's "Your team" (None: nobody reports to them)
 
 
 def load_progress_state(
@@ -80,7 +83,12 @@ def load_home_state(
     person = get_by_slack_id(slack_id, session=session)
     coordinator = settings.is_coordinator(slack_id)
     if person is None or not person.is_active or person.id is None:
-        return HomeState(slack_id=slack_id, person_known=False, is_coordinator=coordinator)
+        return HomeState(
+            slack_id=slack_id,
+            person_known=False,
+            is_coordinator=coordinator,
+            team=_team(session, slack_id, settings=settings, now=now),
+        )
     state = load_progress_state(session, person, settings=settings, now=now)
     transition = running_transition(state.progress)
     return HomeState(
@@ -92,7 +100,16 @@ def load_home_state(
         is_coordinator=coordinator,
         offer=offer_summary(session, person, now=now),
         learning=person.learning,
+        team=_team(session, slack_id, settings=settings, now=now),
     )
+
+
+def _team(session: Session, slack_id: str, *, settings: Settings, now: datetime) -> TeamView | None:
+    """A manager's team as their Home shows it; None for everyone else."""
+    try:
+        return team_view(session, slack_id, settings=settings, now=now)
+    except NotAManager:
+        return None
 
 
 def next_people(

@@ -52,6 +52,14 @@ class ActionId(StrEnum):
     HOME_LEARNING = "home_learning"  # "I'd like to learn about…": opens its modal
     HOME_LEARNING_INPUT = "home_learning_input"  # the text input in that modal
 
+    # --- managers: the team check-in, its pulse and reminder ---
+    TEAM_SEND_PULSE = "team_send_pulse"  # value: "pulse"; the team is always the clicker's
+    TEAM_RECORD_CHECKIN = "team_record_checkin"  # opens the check-in notes modal
+    TEAM_REMIND_MONTHLY = "team_remind_monthly"  # the reminder on again
+    TEAM_STOP_REMINDING = "team_stop_reminding"  # the reminder off
+    TEAM_SNOOZE_REMINDER = "team_snooze_reminder"  # in the reminder DM: not for a month
+    PULSE_ANSWER = "pulse_answer"  # value: pulse id (a report opens or edits their answer)
+
 
 class CallbackId(StrEnum):
     """Modal ``callback_id``s."""
@@ -79,6 +87,10 @@ class CallbackId(StrEnum):
 
     # --- people's own data ---
     FORGET_ME_MODAL = "forget_me_modal"
+
+    # --- managers: the team check-in ---
+    TEAM_CHECKIN_MODAL = "team_checkin_modal"
+    PULSE_ANSWER_MODAL = "pulse_answer_modal"  # private_metadata: pulse id
 
 
 class BlockId(StrEnum):
@@ -121,6 +133,17 @@ class BlockId(StrEnum):
     HOME_FIND_TOPIC = "home_find_topic"
     HOME_TRANSITION = "home_transition"
     HOME_LEARNING = "home_learning"
+
+    # --- managers: the team check-in ---
+    # (each input element's action_id is its block_id)
+    CHECKIN_HEARD = "checkin_heard"
+    CHECKIN_TRY = "checkin_try"
+    CHECKIN_DATE = "checkin_date"
+    CHECKIN_SHARE = "checkin_share"
+    PULSE_USAGE = "pulse_usage"
+    PULSE_HOW = "pulse_how"
+    PULSE_OBSTACLES = "pulse_obstacles"
+    PULSE_IN_THE_WAY = "pulse_in_the_way"
 
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"

@@ -51,6 +51,11 @@ JOBS: tuple[JobSpec, ...] = (
         "handlers.jobs:expire_requests",
         CronTrigger(minute=5, timezone="UTC"),  # hourly
     ),
+    JobSpec(
+        "team-checkins",
+        "handlers.jobs:team_checkins",
+        CronTrigger(minute=35, timezone="UTC"),  # hourly
+    ),
 )
 
 

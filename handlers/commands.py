@@ -24,7 +24,7 @@ from bot.blocks.help import (
 from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
-from handlers import connections, conversations, find, offers, privacy
+from handlers import connections, conversations, find, offers, privacy, team
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -37,6 +37,7 @@ FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER = (
     "Your progress",
     "Coming later",
 )
+YOUR_TEAM = "Your team"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Subcommand:
 def help_groups() -> list[HelpGroup]:
     """Every subcommand, grouped by the task it is for; what is not built yet last."""
     groups = []
-    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER):
+    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, YOUR_TEAM, LATER):
         lines = tuple(
             HelpLine(entry.usage, entry.summary)
             for name, entry in SUBCOMMANDS.items()
@@ -115,7 +116,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         connections.progress,
         YOUR_PROGRESS,
     ),
-    "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
+    "team": Subcommand(
+        "team",
+        "the 20-minute mentoring check-in with your team: script, snapshot, anonymous pulse",
+        team.team,
+        YOUR_TEAM,
+    ),
     "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
     "export": Subcommand(
         "export", "everything stored about you, as a file", privacy.export, YOUR_PROGRESS

@@ -23,6 +23,7 @@ from bot.housekeeping import (
 )
 from bot.housekeeping import purge_processed_events, purge_sent_messages
 from bot.slack import build_client
+from bot.team_reminders import close_due_pulses, plan_checkin_reminders
 from handlers.deliver import Sender, sender_for
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,17 @@ def expire_requests() -> None:
         max_level_gap=rt.deps.settings.max_level_gap,
     )
     logger.info("Expired %d unanswered requests", _after_each(rt, batches))
+
+
+def team_checkins() -> None:
+    """Hourly: pulses past their 7 days close (answers unlinked from people); managers due
+    their monthly check-in reminder get it (once a month at most)."""
+    rt = runtime()
+    now = rt.deps.clock()
+    closed = close_due_pulses(rt.deps.open_session, now=now)
+    reminded = plan_checkin_reminders(rt.deps.open_session, settings=rt.deps.settings, now=now)
+    logger.info("Closed %d pulses, planned %d check-in reminders", closed, reminded)
+    _deliver(rt)
 
 
 def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:

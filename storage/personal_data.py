@@ -77,6 +77,27 @@ MAP: tuple[Ref, ...] = (
     Ref("mentoroffer", "person_id", "delete"),
     Ref("transition", "person_id", "delete"),
     Ref("sentnudge", "person_slack_id", "delete", by="slack_id"),
+    # A manager's team check-ins: their notes, their reminder, their pulses (whose answers,
+    # anonymous, go with them); a report's invite links them to their answer: it goes, and
+    # the answer stays anonymous, as it becomes when a pulse closes.
+    Ref("team_checkin", "manager_slack_id", "delete", by="slack_id"),
+    Ref("checkin_reminder", "manager_slack_id", "delete", by="slack_id"),
+    Ref(
+        "pulse_invite",
+        "manager_slack_id",
+        "delete",
+        by="slack_id",
+        via=(("pulse_id", "team_pulse"),),
+    ),
+    Ref(
+        "pulse_answer",
+        "manager_slack_id",
+        "delete",
+        by="slack_id",
+        via=(("pulse_id", "team_pulse"),),
+    ),
+    Ref("team_pulse", "manager_slack_id", "delete", by="slack_id"),
+    Ref("pulse_invite", "slack_id", "delete", by="slack_id"),
     Ref("outbox", "recipient", "delete", by="slack_id"),
     Ref("outbox", "payload", "delete", by="slack_id", mentions=True),  # messages naming them
     Ref("person", "manager_slack_id", "keep", by="slack_id"),  # their reports: link emptied

@@ -30,6 +30,7 @@ from bot.blocks.progress import (
     waiting_lines,
 )
 from bot.blocks.requests import modal, text_input
+from bot.blocks.team import team_home_blocks
 from bot.connections import TRANSITION_LABELS, MetRequest
 from bot.conversations import ConversationsHome
 from bot.home import HomeState
@@ -71,6 +72,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
     """
     if not state.person_known or state.progress is None:
         blocks = [header("Mentors on Call"), section(INTRO), section(NOT_IN_DIRECTORY)]
+        blocks += team_home_blocks(state.team)
         blocks += _role_links(state)
         blocks.append(context(FOOTER))
         return _view(blocks)
@@ -95,6 +97,7 @@ def build_home(state: HomeState) -> dict[str, Any]:
         later.append(context("\n".join(lines)))
     later += [divider(), *suggestion_blocks(state.progress.suggestions, title="Who to ask next")]
     later += learning_blocks(state.learning)
+    later += team_home_blocks(state.team)
     offer_blocks = build_offer_home_section(state.offer)
     bottom = [divider(), *_transition_blocks(state), *_role_links(state), context(FOOTER)]
 
@@ -155,11 +158,11 @@ def _transition_blocks(state: HomeState) -> list[Block]:
 
 def _role_links(state: HomeState) -> list[Block]:
     lines = []
-    if state.report_count:
+    if state.report_count and state.team is None:  # a team's own section says it otherwise
         people = "person reports" if state.report_count == 1 else "people report"
         lines.append(
             f":busts_in_silhouette: {state.report_count} {people} to you. `/mentor team` "
-            "will give you the 20-minute mentoring check-in (coming soon)."
+            "gives you the 20-minute mentoring check-in."
         )
     if state.is_coordinator:
         lines.append(

@@ -27,6 +27,15 @@ from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, T
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
 from storage.models.system import ProcessedEvent, SentNudge
+from storage.models.team import (
+    CheckinReminder,
+    PulseAnswer,
+    PulseInvite,
+    PulseObstacle,
+    PulseUsage,
+    TeamCheckin,
+    TeamPulse,
+)
 
 __all__ = [
     "OPEN_REQUEST_STATUSES",
@@ -34,6 +43,7 @@ __all__ = [
     "ActionItem",
     "ActionOwner",
     "AgendaItem",
+    "CheckinReminder",
     "CloseReason",
     "Connection",
     "ConnectionSource",
@@ -48,9 +58,15 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "ProcessedEvent",
+    "PulseAnswer",
+    "PulseInvite",
+    "PulseObstacle",
+    "PulseUsage",
     "Rating",
     "SentNudge",
     "SessionOutcome",
+    "TeamCheckin",
+    "TeamPulse",
     "Topic",
     "TopicDemand",
     "TopicKind",

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.ids import ActionId, BlockId, CallbackId, request_button_value, withdraw_option
+from tests.conftest import START
 from tests.handlers.inprocess import (
     NOT_CLICKABLE,
     NOT_IN_DIRECTORY,
@@ -29,6 +30,7 @@ from tests.handlers.inprocess import (
 )
 from tests.handlers.journey import COLLEAGUE, MENTOR, QUESTIONS, radio, request_values, text_input
 from tests.handlers.registry import registered_action_ids, registered_callback_ids
+from tests.handlers.team_steps import checkin_values, pulse_values
 from tests.inprocess import InProcessSender
 
 BOTH = (OUTSIDER, NOT_IN_DIRECTORY)
@@ -68,6 +70,13 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.HOME_LEARNING: (lambda w: "learning", STRANGER_ONLY),
     ActionId.SUPPORT_LINK: (lambda w: "support", ()),  # a link: nothing to refuse anyone
     ActionId.WRAP_UP: (lambda w: str(w.active), BOTH),
+    # Managers' buttons act on the clicker's own team: no one without reports may press them.
+    ActionId.TEAM_SEND_PULSE: (lambda w: "pulse", BOTH),
+    ActionId.TEAM_RECORD_CHECKIN: (lambda w: "notes", BOTH),
+    ActionId.TEAM_REMIND_MONTHLY: (lambda w: "monthly", BOTH),
+    ActionId.TEAM_STOP_REMINDING: (lambda w: "stop", BOTH),
+    ActionId.TEAM_SNOOZE_REMINDER: (lambda w: "snooze", BOTH),
+    ActionId.PULSE_ANSWER: (lambda w: "1", BOTH),
 }
 
 
@@ -175,6 +184,12 @@ SUBMISSIONS: dict[str, Form] = {
         },
         STRANGER_ONLY,
     ),
+    CallbackId.TEAM_CHECKIN_MODAL: (
+        lambda w: "",
+        lambda w: checkin_values(START.date().isoformat(), "we heard", "we try", share=True),
+        BOTH,
+    ),
+    CallbackId.PULSE_ANSWER_MODAL: (lambda w: "1", lambda w: pulse_values("often", "ok"), BOTH),
 }
 
 ANSWERS = (

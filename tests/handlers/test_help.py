@@ -34,6 +34,7 @@ def test_help_is_grouped_by_task_with_buttons_for_the_first_steps(harness: Harne
         "*Find help*",
         "*Mentor others*",
         "*Your progress*",
+        "*Your team*",
         "*Coming later*",
     ]
     found = buttons(answer)
