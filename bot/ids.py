@@ -145,6 +145,9 @@ class BlockId(StrEnum):
     PULSE_OBSTACLES = "pulse_obstacles"
     PULSE_IN_THE_WAY = "pulse_in_the_way"
 
+    # --- people's own data ---
+    FORGET_UNDERSTOOD = "forget_understood"
+
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"
 

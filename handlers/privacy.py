@@ -17,6 +17,7 @@ from bot.blocks.privacy import (
     EXPORT_SENT,
     build_forget_modal,
     build_forgotten_view,
+    parse_forget_submission,
 )
 from bot.flows import privacy as flow
 from bot.ids import CallbackId
@@ -56,7 +57,12 @@ def forget_me(ctx: CommandContext) -> None:
 def handle_forget_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Forget the person who confirmed (never anyone else: the submitter is the subject)."""
     deps = deps_of(context)
-    user = parse_submission(body).user_id
+    submission = parse_submission(body)
+    user = submission.user_id
+    errors = parse_forget_submission(submission.form)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
     try:
         done = flow.forget(deps, user, claim=replays.submission_key(body))
     except replays.AlreadyHandled:  # a replay of a confirmed forget-me: already done

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import context, header, section
+from bot.blocks.common import context, header, plain, section
+from bot.blocks.payload import as_form
 from bot.blocks.requests import modal
-from bot.ids import CallbackId
+from bot.ids import BlockId, CallbackId
 
 EXPORT_SENT = (
     ":package: Your data is on its way to our DM as a file ({rows} records, JSON). It is "
@@ -41,6 +42,19 @@ STAYS = (
 )
 
 
+UNDERSTOOD = "understood"
+NOT_UNDERSTOOD = "Tick this to confirm: nothing can be brought back afterwards."
+
+
+def parse_forget_submission(values: object) -> dict[str, str]:
+    """Field errors for the confirmation: empty when the person ticked that they understand."""
+    form = as_form(values)
+    chosen = form.options(BlockId.FORGET_UNDERSTOOD, most=1)
+    if form.errors:
+        return form.errors
+    return {} if chosen == [UNDERSTOOD] else {BlockId.FORGET_UNDERSTOOD: NOT_UNDERSTOOD}
+
+
 def build_forget_modal() -> dict[str, Any]:
     return modal(
         CallbackId.FORGET_ME_MODAL,
@@ -53,6 +67,21 @@ def build_forget_modal() -> dict[str, Any]:
             section(GOES),
             section(STAYS),
             context("Nobody is told. Your conversations in progress end for you."),
+            {
+                "type": "input",
+                "block_id": BlockId.FORGET_UNDERSTOOD,
+                "label": plain("Confirm"),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": BlockId.FORGET_UNDERSTOOD,
+                    "options": [
+                        {
+                            "text": plain("I understand my data is deleted for good"),
+                            "value": UNDERSTOOD,
+                        }
+                    ],
+                },
+            },
         ],
         submit="Forget me",
         close="Cancel",

@@ -33,6 +33,13 @@ from tests.handlers.registry import registered_action_ids, registered_callback_i
 from tests.handlers.team_steps import checkin_values, pulse_values
 from tests.inprocess import InProcessSender
 
+
+def forget_values() -> dict[str, Any]:
+    chosen = [{"value": "understood", "text": {"type": "plain_text", "text": "I understand"}}]
+    box = {"type": "checkboxes", "selected_options": chosen}
+    return {BlockId.FORGET_UNDERSTOOD: {BlockId.FORGET_UNDERSTOOD: box}}
+
+
 BOTH = (OUTSIDER, NOT_IN_DIRECTORY)
 # Everyone in the directory may do these for themselves; only a stranger may not.
 STRANGER_ONLY = (NOT_IN_DIRECTORY,)
@@ -190,6 +197,9 @@ SUBMISSIONS: dict[str, Form] = {
         BOTH,
     ),
     CallbackId.PULSE_ANSWER_MODAL: (lambda w: "1", lambda w: pulse_values("often", "ok"), BOTH),
+    # Forget-me forgets the person submitting, whatever the form says: metadata naming
+    # someone else changes nothing of theirs (only a stranger has nothing to forget).
+    CallbackId.FORGET_ME_MODAL: (lambda w: MENTOR, lambda w: forget_values(), STRANGER_ONLY),
 }
 
 ANSWERS = (

@@ -227,8 +227,10 @@ def test_any_submission_to_any_modal_is_answered_kindly_and_changes_nothing(
     }
     state = data.draw(state_values, label="state.values")
     # A search counts as demand; what someone would like to learn about is theirs to change.
+    # (Forget-me forgets the submitter: a form that happens to confirm it may change them.)
     own_search = (
-        callback_id in (CallbackId.HOME_FIND_MODAL, CallbackId.HOME_LEARNING_MODAL)
+        callback_id
+        in (CallbackId.HOME_FIND_MODAL, CallbackId.HOME_LEARNING_MODAL, CallbackId.FORGET_ME_MODAL)
         and user != NOT_IN_DIRECTORY
     )
     reply = refusals.send(

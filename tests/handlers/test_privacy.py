@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import String, cast, or_, select
 from sqlmodel import Session, SQLModel
 
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, BlockId, CallbackId
 from storage.connections import connected_ids
 from storage.people import get_by_slack_id
 from tests.conftest import Harness
@@ -44,6 +44,18 @@ def _connections(session: Session, slack_id: str) -> int:
     person = get_by_slack_id(slack_id, session=session)
     assert person is not None and person.id is not None
     return len(connected_ids(person.id, session=session))
+
+
+UNDERSTOOD = {
+    BlockId.FORGET_UNDERSTOOD: {
+        BlockId.FORGET_UNDERSTOOD: {
+            "type": "checkboxes",
+            "selected_options": [
+                {"value": "understood", "text": {"type": "plain_text", "text": "I"}}
+            ],
+        }
+    }
+}
 
 
 def _rows_naming(session: Session, *needles: str) -> list[str]:
@@ -84,7 +96,7 @@ def test_forget_me_deletes_everything_of_theirs_and_the_mentor_keeps_the_connect
     assert view["callback_id"] == CallbackId.FORGET_ME_MODAL
     shown = _text(view)
     assert "What goes" in shown and "What stays" in shown and "cannot be undone" in shown
-    reply = harness.slack.submit(view, {}, user=MENTEE)
+    reply = harness.slack.submit(view, UNDERSTOOD, user=MENTEE)
     assert reply.status == 200 and reply.json["response_action"] == "update"
     assert "deleted your data" in _text(reply.json["view"])
     harness.settle()
@@ -101,12 +113,25 @@ def test_forget_me_twice_or_replayed_is_calm_and_forgets_only_the_submitter(
     _journey(harness, session)
     view = command_modal(harness, "forget-me", user=MENTEE)
     submitted = {**view, "id": "V0FORGET1"}
-    first = harness.slack.submit(submitted, {}, user=MENTEE)
-    again = harness.slack.submit(submitted, {}, user=MENTEE)  # Slack's retry
+    first = harness.slack.submit(submitted, UNDERSTOOD, user=MENTEE)
+    again = harness.slack.submit(submitted, UNDERSTOOD, user=MENTEE)  # Slack's retry
     assert first.status == again.status == 200
     assert "deleted your data" in _text(again.json["view"])
     assert get_by_slack_id(MENTOR, session=session) is not None  # only the submitter
 
     view = command_modal(harness, "forget-me", user=MENTEE)
-    reply = harness.slack.submit(view, {}, user=MENTEE)
+    reply = harness.slack.submit(view, UNDERSTOOD, user=MENTEE)
     assert "nothing to forget" in _text(reply.json["view"])
+
+
+def test_forget_me_without_ticking_that_they_understand_is_a_field_error_and_forgets_nothing(
+    harness: Harness, session: Session
+) -> None:
+    _journey(harness, session)
+    view = command_modal(harness, "forget-me", user=MENTEE)
+    reply = harness.slack.submit(view, {}, user=MENTEE)
+    assert reply.json["response_action"] == "errors"
+    assert BlockId.FORGET_UNDERSTOOD in reply.json["errors"]
+    session.expire_all()
+    assert get_by_slack_id(MENTEE, session=session) is not None
+    assert _rows_naming(session, SECRET)
