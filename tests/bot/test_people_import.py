@@ -578,7 +578,8 @@ def test_generated_files_are_imported_or_reported_line_by_line(
         if starts is not None:  # every non-blank row is imported or reported, at its line
             assert imported | skipped == {line for line, blank in starts.items() if not blank}
     with deps.engine.connect() as db:
-        assert db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        if db.dialect.name == "sqlite":
+            assert db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         rows = db.exec_driver_sql("SELECT slack_id, manager_slack_id FROM person")
         links = {row[0]: row[1] for row in rows}
     assert manager_loops(links) == []  # no import ever closes a loop
