@@ -27,13 +27,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import MetaData, insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.offers import apply_offers
 from bot.people import import_people
 from storage.db import make_engine, session_factory, upgrade
-from storage.models import Person
+from storage.people import NEW_PERSON_DEFAULTS
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 AREAS = "Engineering Finance Sales Marketing Design People Legal Operations Data Product".split()
@@ -95,21 +95,31 @@ def timed_import(engine: Engine, csv_text: str, label: str, count: int) -> float
 
 def floor(engine: Engine, data: list[list[str]]) -> float:
     """A bare executemany of the same people into a scratch copy of the person table."""
-    metadata = MetaData()
-    scratch = Person.__table__.to_metadata(metadata, name="bench_person_floor")  # type: ignore[attr-defined]
-    metadata.create_all(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("CREATE TABLE bench_person_floor (LIKE person)"))
+        else:
+            connection.execute(
+                text("CREATE TABLE bench_person_floor AS SELECT * FROM person WHERE 0")
+            )
     values = [
         {
-            "slack_id": r[0], "email": r[1], "name": r[2], "area": r[3], "title": r[4],
-            "level": int(r[5]), "manager_slack_id": r[6] or None,
-            "start_date": datetime(2026, 6, 1).date(), "location": r[8],
-            "created_at": NOW, "updated_at": NOW,
+            **NEW_PERSON_DEFAULTS,
+            "id": n + 1, "slack_id": r[0], "email": r[1], "name": r[2], "area": r[3],
+            "title": r[4], "level": int(r[5]), "manager_slack_id": r[6] or None,
+            "start_date": "2026-06-01", "location": r[8],
+            "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
         }
-        for r in data
+        for n, r in enumerate(data)
     ]  # fmt: skip
+    columns = list(values[0])
+    statement = text(
+        f"INSERT INTO bench_person_floor ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})"
+    )
     started = time.perf_counter()
     with engine.begin() as connection:
-        connection.execute(insert(scratch), values)
+        connection.execute(statement, values)
     elapsed = time.perf_counter() - started
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE bench_person_floor"))
