@@ -15,7 +15,7 @@ from bot import replays
 from bot.context import Deps
 from bot.pacing import Pacer
 from bot.slack import build_client
-from handlers import commands, connections, conversations, find, home, offers
+from handlers import commands, connections, conversations, find, home, nudges, offers
 from handlers.deliver import Delivery, sender_for
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def create_app(
     conversations.register(app)
     connections.register(app)
     home.register(app)
+    nudges.register(app)
 
     @app.error
     def handle_unexpected(

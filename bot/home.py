@@ -8,7 +8,7 @@ logged meetings still waiting, who to ask next, and the parts other surfaces own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -59,6 +59,8 @@ class HomeState:
     is_coordinator: bool = False
     offer: OfferSummary | None = None  # None: no offer yet (the Home invites one)
     learning: str | None = None  # "I'd like to learn about…", as they typed it
+    nudges_muted: bool = False  # check-ins muted (the Home's toggle shows it)
+    nudges_muted_until: date | None = None
 
 
 def load_progress_state(
@@ -92,6 +94,8 @@ def load_home_state(
         is_coordinator=coordinator,
         offer=offer_summary(session, person, now=now),
         learning=person.learning,
+        nudges_muted=person.nudges_muted,
+        nudges_muted_until=person.nudges_muted_until,
     )
 
 

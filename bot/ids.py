@@ -51,6 +51,10 @@ class ActionId(StrEnum):
     HOME_LEARNING = "home_learning"  # "I'd like to learn about…": opens its modal
     HOME_LEARNING_INPUT = "home_learning_input"  # the text input in that modal
 
+    # --- check-ins (nudges) ---
+    NUDGE_OPEN_HOME = "nudge_open_home"  # the welcome's "Open the Home": publishes it
+    HOME_MUTE_TOGGLE = "home_mute_toggle"  # value: "mute" or "unmute"
+
 
 class CallbackId(StrEnum):
     """Modal ``callback_id``s."""
@@ -116,6 +120,9 @@ class BlockId(StrEnum):
     HOME_FIND_TOPIC = "home_find_topic"
     HOME_TRANSITION = "home_transition"
     HOME_LEARNING = "home_learning"
+
+    # --- check-ins (nudges) ---
+    HOME_MUTE = "home_mute"
 
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"

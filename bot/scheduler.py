@@ -25,6 +25,7 @@ class JobSpec:
     id: str
     func: str  # "module:function", so the job store can persist it
     trigger: Any
+    misfire_grace_time: int | None = None  # seconds; None: the scheduler's default
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -43,6 +44,13 @@ JOBS: tuple[JobSpec, ...] = (
         "expire-requests",
         "handlers.jobs:expire_requests",
         CronTrigger(minute=5, timezone="UTC"),  # hourly
+    ),
+    # On the quarter hour, so 09:00 in every zone (half-hour ones too) is met on time.
+    JobSpec(
+        "plan-nudges",
+        "handlers.jobs:plan_nudges",
+        CronTrigger(minute="*/15", timezone="UTC"),
+        misfire_grace_time=10 * 60,
     ),
 )
 
@@ -65,7 +73,10 @@ def build_scheduler(
     }
     scheduler = BackgroundScheduler(**options)
     for spec in JOBS:
-        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
+        options = {}
+        if spec.misfire_grace_time is not None:
+            options["misfire_grace_time"] = spec.misfire_grace_time
+        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True, **options)
     return scheduler
 
 

@@ -24,7 +24,7 @@ from bot.blocks.help import (
 from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
-from handlers import connections, conversations, find, offers
+from handlers import connections, conversations, find, nudges, offers
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -115,6 +115,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         connections.progress,
         YOUR_PROGRESS,
     ),
+    "mute": Subcommand(
+        "mute [until YYYY-MM-DD]",
+        "no check-ins from me until then, or until you unmute",
+        nudges.mute,
+        YOUR_PROGRESS,
+    ),
+    "unmute": Subcommand("unmute", "check-ins again", nudges.unmute, YOUR_PROGRESS),
     "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
     "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
     "export": Subcommand("export", "your own data as a file", None),

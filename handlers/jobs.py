@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.batch_jobs import Batch, expire_requests_in_batches, lapse_met_requests_in_batches
 from bot.context import Deps
 from bot.housekeeping import purge_processed_events, purge_sent_messages
+from bot.nudges.planner import plan
 from bot.slack import build_client
 from handlers.deliver import Sender, sender_for
 
@@ -84,6 +85,14 @@ def expire_requests() -> None:
         max_level_gap=rt.deps.settings.max_level_gap,
     )
     logger.info("Expired %d unanswered requests", _after_each(rt, batches))
+
+
+def plan_nudges() -> None:
+    """Every 15 minutes: the check-ins due now, to people whose working hours are open."""
+    rt = runtime()
+    report = plan(rt.deps.open_session, now=rt.deps.clock(), settings=rt.deps.settings)
+    if report.total:
+        _deliver(rt)
 
 
 def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:
