@@ -62,7 +62,8 @@ class Decision:
     day: date | None = None  # their day the nudge counts for
     not_before: datetime | None = None
     not_after: datetime | None = None
-    later: tuple[Reason, ...] = ()  # due too: the next working day, if still due
+    # Due too, the next working day if still due (when nothing goes: everything due).
+    later: tuple[Reason, ...] = ()
 
 
 @dataclass
@@ -191,52 +192,50 @@ def decide(
     decisions: list[Decision] = []
     welcomes = 0
     for slack_id in sorted(by_person):
-        due = sorted(dict.fromkeys(by_person[slack_id]), key=lambda r: (r.importance, r.key))
+        due = tuple(sorted(set(by_person[slack_id]), key=lambda r: (r.importance, r.key)))
         person = people.get(slack_id)
         if person is None or not person.is_active:
-            decisions.append(Decision(slack_id, None, None, "not in the directory any more"))
+            decisions.append(Decision(slack_id, None, None, "not in the directory", later=due))
             continue
         zone = zone_of(person.tz, settings.default_tz)
         hours = workday(now, zone, settings.workday_start, settings.workday_end)
-        if muted_on(person, hours.day):
-            until = f" until {person.muted_until.isoformat()}" if person.muted_until else ""
-            decisions.append(Decision(slack_id, hours.local, None, f"muted{until}"))
-            continue
-        if not hours.open:
-            closed = _closed(hours, zone_name(zone))
-            decisions.append(Decision(slack_id, hours.local, None, closed))
-            continue
-        if (slack_id, hours.day) in taken:
-            decisions.append(
-                Decision(slack_id, hours.local, None, "already nudged today: next working day")
-            )
-            continue
-        chosen, later = due[0], tuple(due[1:])
+        waits = _waits(person, hours, zone_name(zone), taken)
         not_before = now
-        if chosen.kind == NudgeKind.WELCOME:
-            if welcomes >= WELCOMES_PER_RUN:
-                decisions.append(
-                    Decision(slack_id, hours.local, None, "welcomes are spread out: a later run")
-                )
-                continue
+        if not waits and due[0].kind == NudgeKind.WELCOME:
             not_before = now + welcomes * WELCOME_SPACING
-            welcomes += 1
-            if not_before >= hours.closes:
-                decisions.append(Decision(slack_id, hours.local, None, "too late today"))
-                continue
+            if welcomes >= WELCOMES_PER_RUN:
+                waits = "welcomes are spread out: a later run"
+            elif not_before >= hours.closes:
+                waits = "too late today for a welcome"
+            else:
+                welcomes += 1
+        if waits:
+            decisions.append(Decision(slack_id, hours.local, None, waits, later=due))
+            continue
         decisions.append(
             Decision(
                 slack_id,
                 hours.local,
-                chosen,
+                due[0],
                 "",
                 day=hours.day,
                 not_before=not_before,
                 not_after=hours.closes,
-                later=later,
+                later=due[1:],
             )
         )
     return decisions
+
+
+def _waits(person: Recipient, hours: Workday, zone: str, taken: set[tuple[str, date]]) -> str:
+    """Why nothing goes to ``person`` now ("" when something may)."""
+    if muted_on(person, hours.day):
+        return f"muted until {person.muted_until.isoformat()}" if person.muted_until else "muted"
+    if not hours.open:
+        return _closed(hours, zone)
+    if (person.slack_id, hours.day) in taken:
+        return "already nudged today: next working day"
+    return ""
 
 
 def zone_name(zone: object) -> str:
@@ -262,18 +261,32 @@ def preview(open_session: SessionFactory, *, now: datetime, settings: Settings) 
     return _read(open_session, now, settings)
 
 
-def plan(open_session: SessionFactory, *, now: datetime, settings: Settings) -> PlanReport:
-    """Plan the check-ins due at ``now``: each chosen one claims its key and the person's
-    day and goes to the outbox, in short write transactions of ``WRITE_BATCH``; a nudge
-    another planner claimed first is left alone."""
+def plan(
+    open_session: SessionFactory, *, now: datetime, settings: Settings, batch: int = WRITE_BATCH
+) -> PlanReport:
+    """Plan the check-ins due at ``now`` (``preview``, then ``write``)."""
     decisions = _read(open_session, now, settings)
-    report = PlanReport(waiting=sum(1 for d in decisions if d.reason is None))
-    chosen = [d for d in decisions if d.reason is not None]
-    for start in range(0, len(chosen), WRITE_BATCH):
-        with write_unit(open_session) as session:
-            report.planned.update(_write(chosen[start : start + WRITE_BATCH], session, now))
+    report = write(open_session, decisions, now=now, batch=batch)
     if report.total:
         logger.info("Planned %d nudges: %s", report.total, dict(report.planned))
+    return report
+
+
+def write(
+    open_session: SessionFactory,
+    decisions: Sequence[Decision],
+    *,
+    now: datetime,
+    batch: int = WRITE_BATCH,
+) -> PlanReport:
+    """Each chosen check-in claims its key and its person's day and goes to the outbox, in
+    short write transactions of ``batch``; one another planner claimed first is left alone
+    (decisions read before someone else wrote stay safe to write)."""
+    report = PlanReport(waiting=sum(1 for d in decisions if d.reason is None))
+    chosen = [d for d in decisions if d.reason is not None]
+    for start in range(0, len(chosen), batch):
+        with write_unit(open_session) as session:
+            report.planned.update(_write(chosen[start : start + batch], session, now))
     return report
 
 
