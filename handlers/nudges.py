@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.blocks.help import build_notice
 from bot.blocks.nudges import build_mute_changed, build_open_home_answer
 from bot.blocks.payload import STALE_BUTTON, choice, parse_click
-from bot.errors import MentorbotError
+from bot.errors import MentorbotError, told
 from bot.flows import nudges as flow
 from bot.flows.notices import cause_of
 from bot.ids import ActionId
@@ -71,7 +71,8 @@ def handle_open_home(
             deps_of(context), click.user_id, event=cause_of(context.get("delivery_key"))
         )
     except MentorbotError as exc:
-        tell_clicker(context, body, respond, build_notice(str(exc)))
+        coordinators = deps_of(context).settings.coordinators
+        tell_clicker(context, body, respond, build_notice(told(exc, coordinators)))
         return
     tell_clicker(context, body, respond, build_open_home_answer())
     deliver(context, done)

@@ -87,7 +87,9 @@ def open_home(deps: Deps, user: str, *, event: str) -> Done[None]:
     """The welcome's "Open the Home": publish it as it is now."""
     now = deps.clock()
 
-    def work(_: Session) -> tuple[None, tuple[Effect, ...]]:
+    def work(s: Session) -> tuple[None, tuple[Effect, ...]]:
+        if get_by_slack_id(user, session=s) is None:
+            raise NotInDirectory(user)
         return None, refresh_homes(f"open-home:{event}", user)
 
     return run(deps.open_session, work, now=now)

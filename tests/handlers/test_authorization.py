@@ -67,6 +67,8 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.FIND_MODAL_REQUEST: (lambda w: request_button_value(MENTOR, "talks"), STRANGER_ONLY),
     ActionId.HOME_LEARNING: (lambda w: "learning", STRANGER_ONLY),
     ActionId.SUPPORT_LINK: (lambda w: "support", ()),  # a link: nothing to refuse anyone
+    ActionId.HOME_MUTE_TOGGLE: (lambda w: "mute", STRANGER_ONLY),
+    ActionId.NUDGE_OPEN_HOME: (lambda w: "home", STRANGER_ONLY),
 }
 
 
