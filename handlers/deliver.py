@@ -313,19 +313,21 @@ class Sender:
                 logger.info("Outbox row %s was already in Slack: not sent again", row.key)
                 return Sent(conversation, found)
             attempt.in_doubt_since = None  # looked: the earlier attempt never arrived
-        payload = row.payload
-        if is_nudge(row.kind):  # a check-in: still due? rendered as things are now
-            if self.nudges is None:
-                return Failed("no nudge renderer in this sender")
-            rendered = self.nudges(row.key, row.recipient)
-            if isinstance(rendered, Skip):
-                return Skipped(rendered.reason)
-            payload = rendered
         channel = self._post_to(row, attempt.channel)
         now = self.clock()
         if row.not_after is not None and now > row.not_after:
             return Skipped("too late: its sending window closed")
         wait = self.pacer.reserve("chat.postMessage", channel)
+        ready = time.monotonic() + wait
+        payload = row.payload
+        if is_nudge(row.kind):  # a check-in: still due? rendered as things are now,
+            if self.nudges is None:  # while its slot under the rate limit comes
+                return Failed("no nudge renderer in this sender")
+            rendered = self.nudges(row.key, row.recipient)
+            if isinstance(rendered, Skip):
+                return Skipped(rendered.reason)
+            payload = rendered
+            now, wait = self.clock(), max(ready - time.monotonic(), 0.0)
         # Post only if the answer (or the timeout) comes before the lease ends: a late
         # post after another sender took the row over could not be looked up first.
         if now + timedelta(seconds=wait + self.client.timeout) + LEASE_MARGIN > row.lease_until:

@@ -32,6 +32,10 @@ from storage.models import (
 )
 
 CHUNK = 500  # values in one IN (…)
+# Made once: a fresh alias per call would defeat SQLAlchemy's statement cache.
+_MENTEE = aliased(Person, name="mentee")
+_MENTOR = aliased(Person, name="mentor")
+_OTHER = aliased(Person, name="other")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def agenda_due(
 ) -> list[tuple[int, str]]:
     """(session id, mentee) of sessions scheduled in (now, until] with no agenda yet, in
     an active conversation."""
-    mentee = aliased(Person)
+    mentee = _MENTEE
     statement = (
         select(col(MentoringSession.id), col(mentee.slack_id))
         .join(Conversation, col(Conversation.id) == col(MentoringSession.conversation_id))
@@ -78,7 +82,7 @@ def followups_due(
 ) -> list[tuple[int, str]]:
     """(session id, mentee) of sessions held (or scheduled, in an active conversation) in
     [since, held_before) whose follow-ups are not posted."""
-    mentee = aliased(Person)
+    mentee = _MENTEE
     held = and_(
         col(MentoringSession.held_at).is_not(None),
         col(MentoringSession.held_at) < held_before,
@@ -109,7 +113,7 @@ def open_actions_due(
     *, first: date, last: date, session: Session, only: int | None = None
 ) -> list[tuple[int, str, date]]:
     """(action id, its owner, due date) of open actions due in [first, last]."""
-    mentee, mentor = aliased(Person), aliased(Person)
+    mentee, mentor = _MENTEE, _MENTOR
     statement = (
         select(
             col(ActionItem.id),
@@ -148,7 +152,7 @@ def requests_waiting(
 ) -> list[tuple[int, str]]:
     """(conversation id, mentor) of requests waiting for their mentor since a moment in
     [not_before, waiting_since] (from the request, or from its passing on)."""
-    mentor = aliased(Person)
+    mentor = _MENTOR
     since = func.coalesce(col(Conversation.passed_at), col(Conversation.created_at))
     statement = (
         select(col(Conversation.id), col(mentor.slack_id))
@@ -170,7 +174,7 @@ def silent_conversations(
 ) -> list[tuple[int, str, datetime]]:
     """(conversation id, mentee, last sign of life) of active conversations where nothing
     happened since ``quiet_since`` and no session is planned after ``now``."""
-    mentee = aliased(Person)
+    mentee = _MENTEE
     statement = (
         select(
             col(Conversation.id),
@@ -242,7 +246,7 @@ def mets_waiting(
 ) -> list[tuple[int, str]]:
     """(met log id, the person asked to confirm) of logged meetings pending since before
     ``logged_before``."""
-    other = aliased(Person)
+    other = _OTHER
     statement = (
         select(col(MetLog.id), col(other.slack_id))
         .join(other, col(other.id) == col(MetLog.other_id))
