@@ -38,7 +38,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
-from bench.bench_outbox import SLACK_ENFORCES, person
+from bench.bench_outbox import SLACK_ENFORCES
+from bench.bench_outbox import person as dm_person
 from bot.config import Settings
 from bot.nudges import planner
 from bot.nudges.sending import renderer
@@ -61,6 +62,12 @@ from tests.fakeslack import FakeSlack
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 ZONES = ("Asia/Tokyo", "Asia/Kolkata", "Europe/London", "America/New_York", "America/Los_Angeles")
 CHUNK = 5000
+DM_IDS = 36**3  # people the fake gives distinct DMs (everyone who gets a check-in here)
+
+
+def person(n: int) -> str:
+    """A unique user ID; the first ``DM_IDS`` have DMs of their own in the fake."""
+    return dm_person(n) + (str(n // DM_IDS) if n >= DM_IDS else "")
 
 
 def _bulk(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
