@@ -21,7 +21,11 @@ newcomers behind pace, new people to welcome).
 Run from the repository root:
 
     .venv/bin/python -m bench.bench_nudges --quick            # 5,000 people, ~1 min
-    .venv/bin/python -m bench.bench_nudges --scale 10         # 50,000 people
+    .venv/bin/python -m bench.bench_nudges --scale 10         # 50,000 people, ~25 min
+
+Measured 2026-12-01 (shared 2-core machine, busy), --scale 10: planning mean 1.80 s, max
+10.09 s per run; 11,873 planned on Monday, one per person per day at most; delivered in
+532 s against a minimum of 237 s (2.2x), 0 duplicates, 0 lost, no 429.
 """
 
 from __future__ import annotations
