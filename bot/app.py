@@ -18,7 +18,17 @@ from bot.ids import ActionId, CallbackId
 from bot.logs import new_work_id, set_work_id
 from bot.pacing import Pacer
 from bot.slack import build_client
-from handlers import commands, connections, conversations, find, home, offers, privacy, team
+from handlers import (
+    commands,
+    connections,
+    conversations,
+    find,
+    home,
+    nudges,
+    offers,
+    privacy,
+    team,
+)
 from handlers.deliver import Delivery, sender_for
 
 logger = logging.getLogger(__name__)
@@ -96,6 +106,7 @@ def create_app(
     home.register(app)
     privacy.register(app)
     team.register(app)
+    nudges.register(app)
 
     @app.error
     def handle_unexpected(

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -118,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="outgoing messages: counts, oldest, failures")
     outbox.add_argument("--failed", action="store_true", help="list failures with keys and reasons")
     outbox.set_defaults(handler=_outbox)
+
+    nudges = sub.add_parser("nudges", help="the check-ins the planner would send now")
+    nudges.add_argument(
+        "--preview", action="store_true", help="list them, sending nothing (the only mode)"
+    )
+    nudges.add_argument(
+        "--at", type=_moment, default=None, help="at this UTC moment, YYYY-MM-DDTHH:MM"
+    )
+    nudges.set_defaults(handler=_nudges)
 
     digest = sub.add_parser("digest", help="print the weekly digest")
     digest.add_argument("--post", action="store_true", help="post it to the digest channel")
@@ -380,6 +390,28 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     deps = _deps(settings)
     summary = outbox_summary(deps.open_session, with_failures=args.failed)
     print(render_summary(summary, now=deps.clock()))  # noqa: T201
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    """``--at``: YYYY-MM-DDTHH:MM, in UTC unless it names its offset."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a moment: use YYYY-MM-DDTHH:MM (UTC), e.g. 2026-12-07T09:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _nudges(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.nudges.planner import preview
+    from bot.nudges.preview import render_preview
+
+    deps = _deps(settings)
+    now = args.at or deps.clock()
+    decisions = preview(deps.open_session, now=now, settings=settings)
+    print(render_preview(decisions, now=now))  # noqa: T201
     return 0
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import time
+from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.clock import valid_zone
 
 # Where a newcomer finds each required value; shown when it is missing or wrong.
 WHERE_TO_FIND = {
@@ -24,6 +28,14 @@ WHERE_TO_FIND = {
 
 class ConfigError(Exception):
     """Configuration is missing or invalid; the message names every problem."""
+
+
+class Welcome(StrEnum):
+    """Who gets a welcome DM when they first appear (``MENTORBOT_WELCOME``)."""
+
+    NEWCOMERS = "newcomers"  # people inside their connection window
+    EVERYONE = "everyone"
+    OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -62,6 +74,44 @@ class Settings(BaseSettings):
     min_group: int = Field(default=3, alias="MENTORBOT_MIN_GROUP", ge=2, le=100)
     # Days without a recorded team check-in before a manager's reminder.
     checkin_days: int = Field(default=30, alias="MENTORBOT_CHECKIN_DAYS", ge=1, le=365)
+
+    # Nudges: only inside these local hours, on weekdays, in each person's own time zone.
+    workday_start: time = Field(default=time(9, 0), alias="MENTORBOT_WORKDAY_START")
+    workday_end: time = Field(default=time(17, 0), alias="MENTORBOT_WORKDAY_END")
+    default_tz: str = Field(default="UTC", alias="MENTORBOT_DEFAULT_TZ")
+    welcome: Welcome = Field(default=Welcome.NEWCOMERS, alias="MENTORBOT_WELCOME")
+
+    @field_validator("workday_start", "workday_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                hours, minutes = value.strip().split(":")
+                return time(int(hours), int(minutes))
+            except ValueError:
+                raise ValueError("should be a time of day such as 09:00") from None
+        return value
+
+    @field_validator("default_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone = valid_zone(value.strip())
+        if zone is None:
+            raise ValueError("should be a time zone name such as Europe/London")
+        return zone
+
+    @field_validator("welcome", mode="before")
+    @classmethod
+    def _welcome_word(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("workday_end")
+    @classmethod
+    def _workday_runs_forward(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("workday_start")
+        if isinstance(start, time) and value <= start:
+            raise ValueError("should be later than MENTORBOT_WORKDAY_START")
+        return value
 
     @field_validator("coordinators", mode="before")
     @classmethod

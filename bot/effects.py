@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 MAX_KEY_LENGTH = 200
+NUDGE_KIND_PREFIX = "nudge-"  # the outbox kind of every check-in starts so
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,7 +212,41 @@ def refresh_homes(cause: str, *slack_ids: str | None) -> tuple[RefreshHome, ...]
     )
 
 
-Effect = DirectMessage | GroupMessage | PostToChannel | UpdateMessage | PublishHome | RefreshHome
+@dataclass(frozen=True, kw_only=True)
+class Nudge(_Effect):
+    """A check-in DMed to one person. Its reason is checked again and its message rendered
+    from the database when it is sent (skipped if the reason went away): ``bot.nudges``."""
+
+    user_id: str
+    nudge_kind: str  # NUDGE_KIND_PREFIX + the check-in ("nudge-agenda")
+
+    METHOD = "chat.postMessage"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not is_nudge(self.nudge_kind):
+            raise ValueError(f"a nudge's kind starts with {NUDGE_KIND_PREFIX}")
+
+    @property
+    def kind(self) -> str:
+        return self.nudge_kind
+
+    @property
+    def recipient(self) -> str:
+        return self.user_id
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+
+def is_nudge(kind: str) -> bool:
+    """Whether an outbox kind is a check-in's."""
+    return kind.startswith(NUDGE_KIND_PREFIX)
+
+
+Effect = (
+    DirectMessage | GroupMessage | PostToChannel | UpdateMessage | PublishHome | RefreshHome | Nudge
+)
 
 
 def _parts(message: Mapping[str, Any]) -> dict[str, Any]:

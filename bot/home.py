@@ -8,7 +8,7 @@ logged meetings still waiting, who to ask next, and the parts other surfaces own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -62,6 +62,8 @@ class HomeState:
     offer: OfferSummary | None = None  # None: no offer yet (the Home invites one)
     learning: str | None = None  # "I'd like to learn about…", as they typed it
     team: TeamView | None = None  # a manager's "Your team" (None: nobody reports to them)
+    nudges_muted: bool = False  # check-ins muted (the Home's toggle shows it)
+    nudges_muted_until: date | None = None
 
 
 def load_progress_state(
@@ -101,6 +103,8 @@ def load_home_state(
         offer=offer_summary(session, person, now=now),
         learning=person.learning,
         team=_team(session, slack_id, settings=settings, now=now),
+        nudges_muted=person.nudges_muted,
+        nudges_muted_until=person.nudges_muted_until,
     )
 
 

@@ -59,6 +59,9 @@ class ActionId(StrEnum):
     TEAM_STOP_REMINDING = "team_stop_reminding"  # the reminder off
     TEAM_SNOOZE_REMINDER = "team_snooze_reminder"  # in the reminder DM: not for a month
     PULSE_ANSWER = "pulse_answer"  # value: pulse id (a report opens or edits their answer)
+    # --- check-ins (nudges) ---
+    NUDGE_OPEN_HOME = "nudge_open_home"  # the welcome's "Open the Home": publishes it
+    HOME_MUTE_TOGGLE = "home_mute_toggle"  # value: "mute" or "unmute"
 
 
 class CallbackId(StrEnum):
@@ -147,6 +150,8 @@ class BlockId(StrEnum):
 
     # --- people's own data ---
     FORGET_UNDERSTOOD = "forget_understood"
+    # --- check-ins (nudges) ---
+    HOME_MUTE = "home_mute"
 
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"

@@ -27,6 +27,7 @@ class JobSpec:
     id: str
     func: str  # "module:function", so the job store can persist it
     trigger: Any
+    misfire_grace_time: int | None = None  # seconds; None: the scheduler's default
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -56,6 +57,13 @@ JOBS: tuple[JobSpec, ...] = (
         "handlers.jobs:team_checkins",
         CronTrigger(minute=35, timezone="UTC"),  # hourly
     ),
+    # On the quarter hour, so 09:00 in every zone (half-hour ones too) is met on time.
+    JobSpec(
+        "plan-nudges",
+        "handlers.jobs:plan_nudges",
+        CronTrigger(minute="*/15", timezone="UTC"),
+        misfire_grace_time=10 * 60,
+    ),
 )
 
 
@@ -77,12 +85,16 @@ def build_scheduler(
     }
     scheduler = BackgroundScheduler(**options)
     for spec in JOBS:
+        options = {}
+        if spec.misfire_grace_time is not None:
+            options["misfire_grace_time"] = spec.misfire_grace_time
         scheduler.add_job(
             "bot.scheduler:run_job",
             spec.trigger,
             args=[spec.id, spec.func],
             id=spec.id,
             replace_existing=True,
+            **options,
         )
     return scheduler
 

@@ -24,7 +24,7 @@ from bot.blocks.help import (
 from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
-from handlers import connections, conversations, find, offers, privacy, team
+from handlers import connections, conversations, find, nudges, offers, privacy, team
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -122,6 +122,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         team.team,
         YOUR_TEAM,
     ),
+    "mute": Subcommand(
+        "mute [until YYYY-MM-DD]",
+        "no check-ins from me until then, or until you unmute",
+        nudges.mute,
+        YOUR_PROGRESS,
+    ),
+    "unmute": Subcommand("unmute", "check-ins again", nudges.unmute, YOUR_PROGRESS),
     "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
     "export": Subcommand(
         "export", "everything stored about you, as a file", privacy.export, YOUR_PROGRESS

@@ -46,7 +46,10 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.home import build_home
 from bot.clock import Clock
 from bot.context import Deps
+from bot.effects import is_nudge
 from bot.home import load_home_state
+from bot.nudges.sending import NudgeRenderer, Skip
+from bot.nudges.sending import renderer as nudge_renderer
 from bot.pacing import Pacer
 from bot.usecase import Done
 from storage.db import SessionFactory, unit_of_work, write_unit
@@ -160,6 +163,8 @@ class Sender:
             answered (or timed out) is given back unsent rather than posted late.
         backoff: the first retry delay after a 5xx or a network error (doubling).
         homes: renders a person's Home view when a refresh is sent (``home_renderer``).
+        nudges: checks a check-in's reason again and renders it just before it is sent
+            (``bot.nudges.sending.renderer``); a nudge whose reason went away is skipped.
     """
 
     def __init__(
@@ -174,8 +179,10 @@ class Sender:
         lease: timedelta = timedelta(minutes=2),
         backoff: timedelta = timedelta(seconds=1),
         homes: HomeRenderer | None = None,
+        nudges: NudgeRenderer | None = None,
     ) -> None:
         self.open_session = open_session
+        self.nudges = nudges
         self.client = client
         self.clock = clock
         self.pacer = pacer
@@ -313,6 +320,16 @@ class Sender:
         if row.not_after is not None and now > row.not_after:
             return Skipped("too late: its sending window closed")
         wait = self.pacer.reserve("chat.postMessage", channel)
+        ready = time.monotonic() + wait
+        payload = row.payload
+        if is_nudge(row.kind):  # a check-in: still due? rendered as things are now,
+            if self.nudges is None:  # while its slot under the rate limit comes
+                return Failed("no nudge renderer in this sender")
+            rendered = self.nudges(row.key, row.recipient)
+            if isinstance(rendered, Skip):
+                return Skipped(rendered.reason)
+            payload = rendered
+            now, wait = self.clock(), max(ready - time.monotonic(), 0.0)
         # Post only if the answer (or the timeout) comes before the lease ends: a late
         # post after another sender took the row over could not be looked up first.
         if now + timedelta(seconds=wait + self.client.timeout) + LEASE_MARGIN > row.lease_until:
@@ -320,7 +337,7 @@ class Sender:
         self._sleep(wait)
         attempt.posting = True
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
-        response = self.client.chat_postMessage(channel=channel, metadata=metadata, **row.payload)
+        response = self.client.chat_postMessage(channel=channel, metadata=metadata, **payload)
         return Sent(str(response.get("channel") or channel), str(response["ts"]))
 
     def _update(self, row: Claimed) -> Outcome:
@@ -349,14 +366,14 @@ class Sender:
         """Where to post: a DM to the person's user ID (Slack posts it in the bot's DM and
         answers with its ``D…`` ID, so no Tier 3 conversations.open per person), a group
         DM to its conversation, a channel message to the channel."""
-        if row.kind == "dm":
+        if row.kind == "dm" or is_nudge(row.kind):
             return row.recipient
         return known or self._conversation(row)
 
     def _conversation(self, row: Claimed) -> str:
         """The conversation a row's messages are in: a DM or group DM opened once (cached
         per process), or the channel itself."""
-        if row.kind not in ("dm", "group"):
+        if row.kind not in ("dm", "group") and not is_nudge(row.kind):
             return row.recipient
         channel = self._dm_channels.get(row.recipient)
         if channel is None:
@@ -514,12 +531,18 @@ def build_sender(
     clock: Clock,
     pacer: Pacer | None = None,
     homes: HomeRenderer | None = None,
+    nudges: NudgeRenderer | None = None,
 ) -> Sender:
     """A sender paced under Slack's published limits."""
     from bot.pacing import SLACK_LIMITS
 
     return Sender(
-        open_session, client, clock=clock, pacer=pacer or Pacer(SLACK_LIMITS), homes=homes
+        open_session,
+        client,
+        clock=clock,
+        pacer=pacer or Pacer(SLACK_LIMITS),
+        homes=homes,
+        nudges=nudges,
     )
 
 
@@ -535,10 +558,15 @@ def home_renderer(deps: Deps) -> HomeRenderer:
 
 
 def sender_for(deps: Deps, client: WebClient, *, pacer: Pacer | None = None) -> Sender:
-    """The sender of a process: paced (Slack's limits unless told), rendering Homes, on a
-    client that never resends."""
+    """The sender of a process: paced (Slack's limits unless told), rendering Homes and
+    check-ins, on a client that never resends."""
     return build_sender(
-        deps.open_session, client, clock=deps.clock, pacer=pacer, homes=home_renderer(deps)
+        deps.open_session,
+        client,
+        clock=deps.clock,
+        pacer=pacer,
+        homes=home_renderer(deps),
+        nudges=nudge_renderer(deps.open_session, deps.settings, deps.clock),
     )
 
 

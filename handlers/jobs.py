@@ -22,6 +22,7 @@ from bot.housekeeping import (
     delete_old_private_texts as delete_texts_closed_before,
 )
 from bot.housekeeping import purge_processed_events, purge_sent_messages
+from bot.nudges.planner import plan
 from bot.slack import build_client
 from bot.team_reminders import close_due_pulses, plan_checkin_reminders
 from handlers.deliver import Sender, sender_for
@@ -108,6 +109,14 @@ def team_checkins() -> None:
     reminded = plan_checkin_reminders(rt.deps.open_session, settings=rt.deps.settings, now=now)
     logger.info("Closed %d pulses, planned %d check-in reminders", closed, reminded)
     _deliver(rt)
+
+
+def plan_nudges() -> None:
+    """Every 15 minutes: the check-ins due now, to people whose working hours are open."""
+    rt = runtime()
+    report = plan(rt.deps.open_session, now=rt.deps.clock(), settings=rt.deps.settings)
+    if report.total:
+        _deliver(rt)
 
 
 def _after_each(rt: Runtime, batches: Iterable[Batch]) -> int:

@@ -77,6 +77,7 @@ MAP: tuple[Ref, ...] = (
     Ref("mentoroffer", "person_id", "delete"),
     Ref("transition", "person_id", "delete"),
     Ref("sentnudge", "person_slack_id", "delete", by="slack_id"),
+    Ref("planned_nudge", "person_slack_id", "delete", by="slack_id"),
     # A manager's team check-ins: their notes, their reminder, their pulses (whose answers,
     # anonymous, go with them); a report's invite links them to their answer: it goes, and
     # the answer stays anonymous, as it becomes when a pulse closes.

@@ -22,6 +22,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.conversations import build_home_sections, build_needs_you
+from bot.blocks.nudges import mute_blocks
 from bot.blocks.offer import build_offer_home_section
 from bot.blocks.progress import (
     progress_blocks,
@@ -99,7 +100,8 @@ def build_home(state: HomeState) -> dict[str, Any]:
     later += learning_blocks(state.learning)
     later += team_home_blocks(state.team)
     offer_blocks = build_offer_home_section(state.offer)
-    bottom = [divider(), *_transition_blocks(state), *_role_links(state), context(FOOTER)]
+    bottom = [divider(), *_transition_blocks(state), *_role_links(state)]
+    bottom += [*mute_blocks(state.nudges_muted, state.nudges_muted_until), context(FOOTER)]
 
     room = HOME_BLOCK_LIMIT - len(top) - len(later) - len(bottom) - 2  # two dividers
     offer = _capped(list(offer_blocks), min(len(offer_blocks), OFFER_BLOCK_CAP, room))

@@ -23,6 +23,7 @@ from storage.models.conversations import (
     SessionOutcome,
     may_move,
 )
+from storage.models.nudges import PlannedNudge
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
@@ -57,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PlannedNudge",
     "ProcessedEvent",
     "PulseAnswer",
     "PulseInvite",

@@ -25,6 +25,8 @@ class Person(SQLModel, table=True):
     tz: str | None = Field(default=None, max_length=64)
     is_active: bool = True
     nudges_muted: bool = False
+    # Muted until this day (their own calendar): nudges start again on it; None: until unmuted.
+    nudges_muted_until: date | None = None
     # "I'd like to learn about…" as typed on the Home, and its normalised topic key.
     learning: str | None = Field(default=None, max_length=200)
     learning_key: str | None = Field(default=None, max_length=200, index=True)

@@ -74,7 +74,7 @@ MENTEE, MENTOR, STRANGER = "U0ALICE01", "U0BOB0001", "U0STRANGE"
 SNEAKY_TOPIC = "Pitching <@U0EVIL001|boss> & <https://evil.example|click> <!here>"
 # What a member may legitimately change: demand noted by find, a pause, a logged meeting.
 # Everything else, and everything a stranger sends, must leave the database as it was.
-WRITES = {"find", "pause", "resume", "met"}
+WRITES = {"find", "pause", "resume", "met", "mute", "unmute"}
 
 NASTY = [
     "<@U0BOB0001>",

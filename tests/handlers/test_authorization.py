@@ -84,6 +84,8 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.TEAM_STOP_REMINDING: (lambda w: "stop", BOTH),
     ActionId.TEAM_SNOOZE_REMINDER: (lambda w: "snooze", BOTH),
     ActionId.PULSE_ANSWER: (lambda w: "1", BOTH),
+    ActionId.HOME_MUTE_TOGGLE: (lambda w: "mute", STRANGER_ONLY),
+    ActionId.NUDGE_OPEN_HOME: (lambda w: "home", STRANGER_ONLY),
 }
 
 

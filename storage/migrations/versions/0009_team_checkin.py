@@ -1,7 +1,7 @@
 """the team check-in: notes, anonymous pulse, reminder
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 00:51:54.993650
 
 A manager's check-ins (their private notes), their pre-check-in pulses (answers linked to
@@ -19,7 +19,7 @@ from alembic import op
 import storage.models.base
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
