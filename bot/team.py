@@ -327,10 +327,5 @@ def managers_due(session: Session, *, now: datetime, days: int) -> list[str]:
     return due_reminders(store.manager_rows(session=session), now=now, days=days)
 
 
-def reminder_key(manager: str, now: datetime) -> str:
-    """The reminder's outbox key: one per manager per calendar month (UTC)."""
-    return f"manager-checkin:{manager}:{now:%Y-%m}"
-
-
 def mark_reminded(session: Session, manager: str, *, now: datetime) -> None:
     store.save_reminder(manager, session=session, now=now, counting_from=now)

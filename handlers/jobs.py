@@ -24,7 +24,7 @@ from bot.housekeeping import (
 from bot.housekeeping import purge_processed_events, purge_sent_messages
 from bot.nudges.planner import plan
 from bot.slack import build_client
-from bot.team_reminders import close_due_pulses, plan_checkin_reminders
+from bot.team_reminders import close_due_pulses
 from handlers.deliver import Sender, sender_for
 
 logger = logging.getLogger(__name__)
@@ -101,13 +101,11 @@ def expire_requests() -> None:
 
 
 def team_checkins() -> None:
-    """Hourly: pulses past their 7 days close (answers unlinked from people); managers due
-    their monthly check-in reminder get it (once a month at most)."""
+    """Hourly: pulses past their 7 days close (answers unlinked from people). The monthly
+    reminder to managers is a check-in planned by ``plan_nudges``."""
     rt = runtime()
-    now = rt.deps.clock()
-    closed = close_due_pulses(rt.deps.open_session, now=now)
-    reminded = plan_checkin_reminders(rt.deps.open_session, settings=rt.deps.settings, now=now)
-    logger.info("Closed %d pulses, planned %d check-in reminders", closed, reminded)
+    closed = close_due_pulses(rt.deps.open_session, now=rt.deps.clock())
+    logger.info("Closed %d pulses", closed)
     _deliver(rt)
 
 

@@ -8,7 +8,7 @@ the period lets a check-in that may recur (a weekly pace note, a new silence) co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.effects import NUDGE_KIND_PREFIX
@@ -26,6 +26,7 @@ class NudgeKind(StrEnum):
     FOLLOWUPS = "followup-reminder"  # a session 24 hours past with no follow-ups → the mentee
     ACTION_OVERDUE = "action-overdue"  # an action past its date → its owner
     SILENT = "silent"  # an active conversation quiet for 21 days → the mentee
+    TEAM_CHECKIN = "team-checkin"  # a manager's team had no check-in for 30 days, monthly
     BEHIND_PACE = "behind-pace"  # a newcomer behind pace, at most weekly
 
 
@@ -41,6 +42,7 @@ _SHORT = {
     NudgeKind.FOLLOWUPS: "followups",
     NudgeKind.ACTION_OVERDUE: "overdue",
     NudgeKind.SILENT: "silent",
+    NudgeKind.TEAM_CHECKIN: "team",
     NudgeKind.BEHIND_PACE: "pace",
 }
 OUTBOX_KIND = {kind: NUDGE_KIND_PREFIX + short for kind, short in _SHORT.items()}
@@ -93,6 +95,11 @@ def pace_key(slack_id: str, local_day: date) -> str:
     """Per ISO week of the person's own calendar: at most one a week."""
     year, week, _ = local_day.isocalendar()
     return f"{NudgeKind.BEHIND_PACE}:person:{slack_id}:{year}-W{week:02d}"
+
+
+def team_checkin_key(manager: str, now: datetime) -> str:
+    """Per calendar month (UTC): a manager is reminded at most monthly."""
+    return f"{NudgeKind.TEAM_CHECKIN}:manager:{manager}:{now:%Y-%m}"
 
 
 def met_key(met_id: int) -> str:

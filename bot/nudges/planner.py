@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot import team
 from bot.config import Settings, Welcome
 from bot.effects import Nudge
 from bot.nudges import kinds
@@ -100,6 +101,7 @@ def reasons_due(
         session=session,
     )
     mets = store.mets_waiting(logged_before=now - MET_AFTER, session=session)
+    managers = team.managers_due(session, now=now, days=settings.checkin_days)
     new = (
         store.new_people(since=now - WELCOME_WITHIN, session=session)
         if settings.welcome != Welcome.OFF
@@ -115,6 +117,7 @@ def reasons_due(
             *(s for s, _, _ in newcomers),
             *(s for _, s in mets),
             *(s for s, _, _ in new),
+            *managers,
         ],
         session=session,
     )
@@ -143,6 +146,7 @@ def reasons_due(
         if behind_pace(start, count, mine, settings=settings):
             reasons.append(Reason(NudgeKind.BEHIND_PACE, kinds.pace_key(slack_id, mine), slack_id))
     reasons += [Reason(NudgeKind.MET, kinds.met_key(m), s) for m, s in mets]
+    reasons += [Reason(NudgeKind.TEAM_CHECKIN, kinds.team_checkin_key(m, now), m) for m in managers]
     for slack_id, starts_on, appeared in new:
         if welcomed(settings, starts_on, local_day(slack_id, appeared)):
             reasons.append(Reason(NudgeKind.WELCOME, kinds.welcome_key(slack_id), slack_id))
@@ -300,6 +304,8 @@ def _write(decisions: Sequence[Decision], session: Session, now: datetime) -> Co
             reason.key, reason.kind, reason.slack_id, decision.day, session=session, now=now
         ):
             continue
+        if reason.kind == NudgeKind.TEAM_CHECKIN:  # the next one counts from this one
+            team.mark_reminded(session, reason.slack_id, now=now)
         effects.append(
             Nudge(
                 key=reason.key,

@@ -33,6 +33,7 @@ from bot.blocks.nudges import (
     build_silent_checkin,
     build_welcome,
 )
+from bot.blocks.team import build_checkin_reminder
 from bot.config import Settings
 from bot.connections import load_progress
 from bot.home import next_people
@@ -42,6 +43,7 @@ from bot.nudges.kinds import NudgeKind, parse_key
 from bot.progress import NEWCOMER
 from storage import conversations as conversations_store
 from storage import nudges as store
+from storage import team as team_store
 from storage.db import SessionFactory, unit_of_work
 from storage.models import ActionItem, MentoringSession, MetLog, Person
 from storage.people import get_by_slack_id
@@ -235,6 +237,25 @@ def _met(s: Session, obj: str, who: str, _: Settings, now: datetime) -> Rendered
     return build_met_checkin(MetView(mid, logger.slack_id, log.created_at))
 
 
+def _team_checkin(s: Session, _: str, who: str, settings: Settings, now: datetime) -> Rendered:
+    """Still worth sending: the manager neither stopped nor snoozed it, nor recorded a
+    check-in in the meantime, and still has a team."""
+    rows = team_store.manager_rows(session=s, managers=[who])
+    if not rows:
+        return Skip(GONE)
+    row = rows[0]
+    recent = now - timedelta(days=settings.checkin_days)
+    if (
+        row.stopped
+        or (row.snoozed_until is not None and row.snoozed_until > now)
+        or (row.last_checkin_on is not None and row.last_checkin_on > recent.date())
+    ):
+        return Skip(GONE)
+    return build_checkin_reminder(
+        row.team_size, min_group=settings.min_group, days=settings.checkin_days
+    )
+
+
 _RENDERERS: dict[NudgeKind, Callable[[Session, str, str, Settings, datetime], Rendered]] = {
     NudgeKind.WELCOME: _welcome,
     NudgeKind.AGENDA: _agenda,
@@ -245,4 +266,5 @@ _RENDERERS: dict[NudgeKind, Callable[[Session, str, str, Settings, datetime], Re
     NudgeKind.ACTION_OVERDUE: _action(overdue=True),
     NudgeKind.SILENT: _silent,
     NudgeKind.BEHIND_PACE: _pace,
+    NudgeKind.TEAM_CHECKIN: _team_checkin,
 }

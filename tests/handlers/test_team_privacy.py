@@ -90,6 +90,7 @@ def test_a_manager_of_three_cannot_learn_who_answered_not_yet_from_any_screen(
     clock.advance(days=31)
     jobs.install(deps, build_client(deps.settings))
     jobs.team_checkins()
+    jobs.plan_nudges()
     for manager in teams:
         (reminder,) = [c for c in steps.dms_to(manager) if "20 minutes" in text_of(c.params)]
         seen[manager]["reminder"] = reminder.params
