@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import Person
@@ -15,9 +16,9 @@ from storage.models import Person
 CHUNK = 5000  # values per IN (...) list and per executemany batch
 
 
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 # What a new person gets for the columns an import leaves out (core INSERTs don't apply
@@ -72,10 +73,18 @@ def manager_links(*, session: Session) -> dict[str, str | None]:
     return dict(session.exec(statement).all())
 
 
+# Past this many Slack IDs, reading every person's (slack_id, id) is cheaper than IN lists.
+WHOLE_DIRECTORY = 2000
+
+
 def ids_by_slack_id(slack_ids: Iterable[str], *, session: Session) -> dict[str, int]:
     """Row ids of the people with these Slack IDs (absent: not in the directory)."""
+    wanted = set(slack_ids)
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(slack_ids))):
+    if len(wanted) > WHOLE_DIRECTORY:
+        everyone = session.exec(select(Person.slack_id, Person.id)).all()
+        return {slack_id: pid for slack_id, pid in everyone if pid and slack_id in wanted}
+    for chunk in _chunks(sorted(wanted)):
         statement = select(Person.slack_id, Person.id).where(col(Person.slack_id).in_(chunk))
         found.update((slack_id, pid) for slack_id, pid in session.exec(statement) if pid)
     return found
@@ -93,17 +102,49 @@ def slack_ids_by_email(emails: Iterable[str], *, session: Session) -> dict[str, 
 
 def add_and_update(
     new: list[dict[str, Any]], changed: list[dict[str, Any]], *, session: Session
-) -> None:
+) -> int:
     """Insert ``new`` people (dicts of columns, slack_id included) and update ``changed``
-    ones in place (dicts with the row ``id`` and only the columns to change), a batch of
-    statements at a time: an import of 100,000 people is a few hundred statements."""
-    for rows, statement in ((new, insert(Person)), (changed, update(Person))):
-        for group in _by_keys(rows).values():
-            for chunk in _chunks(group):
-                if statement.is_insert:
-                    chunk = [{**NEW_PERSON_DEFAULTS, **row} for row in chunk]
-                session.execute(statement, chunk)
+    ones in place (dicts with the row ``id`` and the columns to set; rows whose values are
+    already those are left alone), a batch of rows per statement: an import of 100,000
+    people is a few hundred statements. Returns how many existing people changed."""
+    table = Person.__table__  # type: ignore[attr-defined]
+    for group in _by_keys(new).values():
+        for chunk in _chunks(group):  # executemany: SQLAlchemy sends multi-row INSERTs
+            session.execute(insert(table), [{**NEW_PERSON_DEFAULTS, **row} for row in chunk])
+    differing = _differing(changed, session=session)
+    for group in _by_keys(differing).values():
+        for chunk in _chunks(group):
+            session.execute(update(Person), chunk)
     session.expire_all()
+    return len(differing)
+
+
+def _differing(rows: list[dict[str, Any]], *, session: Session) -> list[dict[str, Any]]:
+    """The update rows that would change something (``updated_at`` aside)."""
+    if not rows:
+        return []
+    table = Person.__table__  # type: ignore[attr-defined]
+    columns = sorted({key for row in rows for key in row} - {"id", "updated_at"})
+    current: dict[int, tuple[Any, ...]] = {}
+    picked = [table.c.id, *(table.c[name] for name in columns)]
+    ids = sorted(row["id"] for row in rows)
+    if len(ids) > WHOLE_DIRECTORY:
+        statements = [sa_select(*picked)]
+    else:
+        statements = [sa_select(*picked).where(table.c.id.in_(c)) for c in _chunks(ids)]
+    for statement in statements:
+        current.update((row[0], tuple(row[1:])) for row in session.execute(statement))
+    index = {name: n for n, name in enumerate(columns)}
+    return [
+        row
+        for row in rows
+        if row["id"] not in current
+        or any(
+            current[row["id"]][index[key]] != value
+            for key, value in row.items()
+            if key not in ("id", "updated_at")
+        )
+    ]
 
 
 def _by_keys(rows: list[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:
