@@ -128,10 +128,31 @@ def _moment(value: str | None) -> datetime | None:
 def write_chained(message_id: int, *, sent: bool, session: Session, now: datetime) -> list[str]:
     """Write the rows chained to a row's outcome (``then`` if it was sent, else
     ``otherwise``) in the caller's transaction; their keys, to deliver next."""
-    column = OutboxMessage.then_rows if sent else OutboxMessage.otherwise_rows
-    specs = session.exec(select(column).where(OutboxMessage.id == message_id)).first()
-    if not specs:
+    return _write_chained(session, [(message_id, sent)], now)
+
+
+def _write_chained(
+    session: Session, outcomes: Sequence[tuple[int, bool]], now: datetime
+) -> list[str]:
+    """``write_chained`` for many rows at once (row ID, sent): one read, one insert; the
+    keys in the order of ``outcomes``."""
+    if not outcomes:
         return []
+    row = OutboxMessage
+    found = {
+        int(message_id): (then, otherwise)
+        for message_id, then, otherwise in session.exec(
+            select(row.id, row.then_rows, row.otherwise_rows).where(
+                col(row.id).in_([message_id for message_id, _ in outcomes])
+            )
+        ).all()
+        if message_id is not None
+    }
+    specs = [
+        spec
+        for message_id, sent in outcomes
+        for spec in (found.get(message_id, (None, None))[0 if sent else 1] or ())
+    ]
     _insert(session, specs, now)
     return [str(spec["key"]) for spec in specs]
 
@@ -291,6 +312,59 @@ def release(
         last_error=error[:200] if error else None,
         in_doubt_since=in_doubt_since,
     )
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What became of a row a sender held, to ``record``: ``SENT`` (with Slack's channel
+    and ts), ``FAILED`` or ``SKIPPED`` (with the reason), or ``PENDING``: given back, due
+    again at ``not_before`` (``error``, ``in_doubt_since`` as for ``release``)."""
+
+    message_id: int
+    status: OutboxStatus
+    channel: str = ""
+    ts: str = ""
+    error: str | None = None
+    not_before: datetime | None = None
+    in_doubt_since: datetime | None = None
+
+
+def record(
+    finished: Sequence[Finish], *, owner: str, now: datetime, session: Session
+) -> tuple[list[int], list[str]]:
+    """Record many outcomes in the caller's (one, short) transaction, each only if
+    ``owner`` still holds its row, and write the rows chained to the outcomes recorded.
+
+    Returns the IDs recorded (the others' leases were lost) and the chained rows' keys.
+    """
+    held: list[int] = []
+    ended: list[tuple[int, bool]] = []
+    for done in finished:
+        if done.status == OutboxStatus.SENT:
+            ok = mark_sent(
+                done.message_id,
+                owner=owner,
+                channel=done.channel,
+                ts=done.ts,
+                now=now,
+                session=session,
+            )
+        elif done.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+            ok = _finish(session, done.message_id, owner, done.status, done.error or "", now)
+        else:
+            ok = release(
+                done.message_id,
+                owner=owner,
+                not_before=done.not_before or now,
+                error=done.error,
+                in_doubt_since=done.in_doubt_since,
+                session=session,
+            )
+        if ok:
+            held.append(done.message_id)
+            if done.status != OutboxStatus.PENDING:
+                ended.append((done.message_id, done.status == OutboxStatus.SENT))
+    return held, _write_chained(session, ended, now)
 
 
 def retry_at(attempts: int, now: datetime, *, base: timedelta = timedelta(seconds=1)) -> datetime:
