@@ -31,6 +31,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,10 +147,39 @@ def build(url: str, conversations: int, due: int, fresh: int) -> list[tuple[int,
     return [(cid, people[mentor]) for cid, mentor in fresh_rows]
 
 
+@dataclass(frozen=True)
+class Click:
+    """One Accept: when it began (wall clock, s), how long it took in all and waiting for
+    SQLite's write lock (its ``BEGIN IMMEDIATE``), and whether it was answered "busy"."""
+
+    began: float
+    seconds: float
+    waited: float
+    busy: bool
+
+
 def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> None:
     """A second process: accept one request every 100 ms, timing each click (a click the
     job kept waiting past the use case's 2 s would fail with "busy")."""
     engine = make_engine(url)
+    waited: list[float] = []
+    started: dict[int, float] = {}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            started[id(cursor)] = time.monotonic()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            waited.append(time.monotonic() - started.pop(id(cursor)))
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: Any) -> None:
+        if context.statement == "BEGIN IMMEDIATE" and context.cursor is not None:
+            waited.append(time.monotonic() - started.pop(id(context.cursor), time.monotonic()))
+
     settings = Settings.model_validate(
         {
             "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -159,50 +190,76 @@ def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> N
     deps = Deps(
         settings=settings, engine=engine, open_session=session_factory(engine), clock=lambda: NOW
     )
-    timings: list[tuple[float, float]] = []
+    clicks: list[Click] = []
     for cid, mentor in requests:
         if stop.is_set():
             break
-        began = time.monotonic()
+        waited.clear()
+        wall, began = time.time(), time.monotonic()
+        busy = False
         try:
             accept(deps, cid, mentor)
         except ProgrammeBusy:  # the person would be told "busy, try again"
-            timings.append((time.time(), -(time.monotonic() - began)))
-        else:
-            timings.append((time.time(), time.monotonic() - began))
+            busy = True
+        clicks.append(Click(wall, time.monotonic() - began, sum(waited), busy))
         time.sleep(0.1)
-    out.put(timings)
+    out.put(clicks)
     engine.dispose()
 
 
+@dataclass
+class Transaction:
+    """One transaction that wrote: its thread, first write, and when (wall clock, s) it
+    began, got SQLite's write lock (its first write statement returned) and ended."""
+
+    thread: str
+    first: str
+    began: float
+    locked: float
+    ended: float
+
+    @property
+    def held(self) -> float:
+        return self.ended - self.locked
+
+
 class Transactions:
-    """Times every transaction that wrote, from begin to commit (SQLAlchemy engine events)."""
+    """Times every transaction that wrote, from begin to commit (SQLAlchemy engine events),
+    and how long it held the write lock (from its first write statement's return)."""
 
     def __init__(self, engine: Any) -> None:
         self.began: dict[int, float] = {}
-        self.wrote: dict[int, str] = {}
-        self.longest = 0.0
-        self.longest_first = ""
-        self.count = 0
+        self.wrote: dict[int, tuple[str, float]] = {}
+        self.done: list[Transaction] = []
         event.listen(engine, "begin", self._begin)
-        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "after_cursor_execute", self._statement)
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)
 
     def _begin(self, conn: Any) -> None:
-        self.began[id(conn)] = time.monotonic()
+        self.began[id(conn)] = time.time()
 
     def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(WRITES):
-            self.wrote.setdefault(id(conn), " ".join(statement.split())[:60])
+        if statement.lstrip().upper().startswith(WRITES) and id(conn) not in self.wrote:
+            self.wrote[id(conn)] = (" ".join(statement.split())[:60], time.time())
 
     def _end(self, conn: Any) -> None:
         began = self.began.pop(id(conn), None)
-        first = self.wrote.pop(id(conn), None)
-        if first is not None and began is not None:
-            self.count += 1
-            if time.monotonic() - began > self.longest:
-                self.longest, self.longest_first = time.monotonic() - began, first
+        wrote = self.wrote.pop(id(conn), None)
+        if wrote is not None and began is not None:
+            name = threading.current_thread().name
+            self.done.append(Transaction(name, wrote[0], began, wrote[1], time.time()))
+
+    @property
+    def count(self) -> int:
+        return len(self.done)
+
+    def longest(self, n: int = 1) -> list[Transaction]:
+        return sorted(self.done, key=lambda t: t.ended - t.began, reverse=True)[:n]
+
+    def holding(self, start: float, end: float) -> list[Transaction]:
+        """The transactions that held the write lock at some moment in [start, end]."""
+        return [t for t in self.done if t.locked < end and t.ended > start]
 
 
 def main() -> None:
@@ -211,6 +268,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=500)
     parser.add_argument("--fresh", type=int, default=2_000)
+    parser.add_argument(
+        "--trace", action="store_true", help="also print where the write lock's time went"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -260,7 +320,7 @@ def main() -> None:
         job_ended_wall = time.time()
         time.sleep(0.5)
         stop_clicks.set()
-        timings: list[tuple[float, float]] = out.get(timeout=60)
+        clicks_seen: list[Click] = out.get(timeout=60)
         clicks.join(timeout=30)
 
         deadline = time.monotonic() + 120  # let the sender finish what the job wrote
@@ -288,18 +348,20 @@ def main() -> None:
                     Conversation.status_changed_at == NOW,
                 )
             ).all()
-        during = [abs(s) for wall, s in timings if job_began_wall <= wall <= job_ended_wall + 0.5]
-        waits = [abs(s) for _, s in timings]
-        busy = sum(1 for _, s in timings if s < 0)
+        during = [
+            c.seconds for c in clicks_seen if job_began_wall <= c.began <= job_ended_wall + 0.5
+        ]
+        waits = [c.seconds for c in clicks_seen]
+        busy = sum(1 for c in clicks_seen if c.busy)
         print(
             f"expired {len(expired)} requests in {job_seconds:.2f} s "  # noqa: T201
             f"({transactions.count} write transactions, {len(total)} outbox rows, "
             f"{len(left)} not yet sent)"
         )
+        longest = transactions.longest()[0]
         print(
-            f"longest write transaction: {transactions.longest * 1000:.1f} ms "  # noqa: T201
-            f"(target < 200 ms); it began with {transactions.longest_first!r} "
-            "(a transaction's time includes waiting for SQLite's write lock)"
+            f"longest write transaction: {_ms(longest.ended - longest.began)} "  # noqa: T201
+            f"(target < 200 ms): {_describe(longest)}"
         )
         print(
             f"clicks: {len(waits)} in all, {len(during)} while the job ran; "  # noqa: T201
@@ -307,6 +369,42 @@ def main() -> None:
             f"slowest {max(waits) * 1000:.1f} ms, slowest during the job "
             f"{max(during, default=0) * 1000:.1f} ms (target < 500 ms); "
             f"{busy} answered 'busy' after waiting 2 s"
+        )
+        if args.trace:
+            _trace(transactions, clicks_seen)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _describe(t: Transaction) -> str:
+    return (
+        f"{t.thread}, {t.first!r}: waited {_ms(t.locked - t.began)} for the lock, "
+        f"held it {_ms(t.held)}"
+    )
+
+
+def _trace(transactions: Transactions, clicks: list[Click]) -> None:
+    """Where the time goes: the longest transactions and lock holds of this process, and
+    what held the write lock while the slowest clicks waited for it."""
+    print("longest write transactions (begin to commit):")  # noqa: T201
+    for t in transactions.longest(5):
+        print(f"  {_ms(t.ended - t.began)}  {_describe(t)}")  # noqa: T201
+    print("longest write-lock holds:")  # noqa: T201
+    for t in sorted(transactions.done, key=lambda t: t.held, reverse=True)[:5]:
+        print(f"  {_ms(t.held)}  {_describe(t)}")  # noqa: T201
+    kinds = Counter((t.thread, t.first[:30]) for t in transactions.done)
+    print("write transactions by thread and first statement:")  # noqa: T201
+    for (thread, first), n in kinds.most_common():
+        print(f"  {n:6d}  {thread}: {first!r}")  # noqa: T201
+    print("slowest clicks, and what held the lock meanwhile:")  # noqa: T201
+    for click in sorted(clicks, key=lambda c: c.seconds, reverse=True)[:5]:
+        held = transactions.holding(click.began, click.began + click.waited)
+        by = Counter((t.thread, t.first[:30]) for t in held)
+        print(  # noqa: T201
+            f"  {_ms(click.seconds)} ({_ms(click.waited)} waiting for the lock): "
+            + ", ".join(f"{n} x {thread} {first!r}" for (thread, first), n in by.most_common(4))
         )
 
 
