@@ -204,12 +204,13 @@ def test_outcomes_recorded_together_count_only_rows_still_held_and_write_what_th
     one, two, three, four = claim(open_session, 10, owner="a", lease=LEASE, now=NOW)
     (taken,) = claim(open_session, 1, owner="b", lease=LEASE, now=NOW + LEASE * 2, keys=["card:4"])
 
-    with unit_of_work(open_session) as session:
+    later = NOW + timedelta(minutes=5)
+    with statements_run(engine) as seen, unit_of_work(open_session) as session:
         held, chained = record(
             [
                 Finish(one.id, OutboxStatus.FAILED, error="user_not_found"),
                 Finish(two.id, OutboxStatus.SENT, channel="D2", ts="1.2"),
-                Finish(three.id, OutboxStatus.PENDING, error="http 503", not_before=NOW),
+                Finish(three.id, OutboxStatus.PENDING, error="http 503", not_before=later),
                 Finish(four.id, OutboxStatus.SENT, channel="D4", ts="1.4"),  # lease lost
             ],
             owner="a",
@@ -217,15 +218,31 @@ def test_outcomes_recorded_together_count_only_rows_still_held_and_write_what_th
             session=session,
         )
 
+    assert len([s for s in seen if s.startswith("UPDATE")]) == 1
     assert held == [one.id, two.id, three.id]
     assert chained == ["test:201", "test:102"]  # each outcome's branch, in their order
     rows = {r.key: r for r in _rows(engine)}
-    assert (rows["card:1"].status, rows["card:1"].last_error) == (
+    failed, sent, again, lost = (rows[f"card:{n}"] for n in (1, 2, 3, 4))
+    assert (failed.status, failed.last_error, failed.finished_at, failed.lease_owner) == (
         OutboxStatus.FAILED,
         "user_not_found",
+        NOW,
+        "a",  # the sender that finished it
     )
-    assert (rows["card:2"].status, rows["card:2"].ts) == (OutboxStatus.SENT, "1.2")
-    assert (rows["card:3"].status, rows["card:3"].lease_owner) == (OutboxStatus.PENDING, None)
-    assert (rows["card:4"].status, rows["card:4"].lease_owner) == (OutboxStatus.SENDING, "b")
+    assert (sent.status, sent.channel, sent.ts, sent.sent_at, sent.lease_until) == (
+        OutboxStatus.SENT,
+        "D2",
+        "1.2",
+        NOW,
+        None,
+    )
+    assert (again.status, again.lease_owner, again.not_before, again.last_error) == (
+        OutboxStatus.PENDING,
+        None,
+        later,
+        "http 503",
+    )
+    assert again.finished_at is None
+    assert (lost.status, lost.lease_owner, lost.ts) == (OutboxStatus.SENDING, "b", None)
     assert taken.id == four.id
     assert {"test:101", "test:202", "test:103", "test:203"}.isdisjoint(rows)
