@@ -116,13 +116,20 @@ def slack(stop: Any, out: Any) -> None:
 
 @dataclass(frozen=True)
 class Click:
-    """One Accept: when it began (wall clock, s), how long it took in all and waiting for
-    SQLite's write lock (its ``BEGIN IMMEDIATE``), and whether it was answered "busy"."""
+    """One Accept: when it began (wall clock, s), how long it took in all, waiting for
+    SQLite's write lock (its ``BEGIN IMMEDIATE``) and holding it, and whether it was
+    answered "busy"."""
 
     began: float
     seconds: float
     waited: float
+    held: float
     busy: bool
+
+    @property
+    def locked(self) -> float:
+        """When it got the lock (wall clock)."""
+        return self.began + self.seconds - self.held
 
 
 def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> None:
@@ -130,6 +137,7 @@ def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> N
     job kept waiting past the use case's 2 s would fail with "busy")."""
     engine = make_engine(url)
     waited: list[float] = []
+    locked: list[float] = []
     started: dict[int, float] = {}
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -141,6 +149,7 @@ def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> N
     def _after(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
         if statement == "BEGIN IMMEDIATE":
             waited.append(time.monotonic() - started.pop(id(cursor)))
+            locked.append(time.monotonic())
 
     @event.listens_for(engine, "handle_error")
     def _failed(context: Any) -> None:
@@ -162,13 +171,16 @@ def clicker(url: str, requests: list[tuple[int, str]], stop: Any, out: Any) -> N
         if stop.is_set():
             break
         waited.clear()
+        locked.clear()
         wall, began = time.time(), time.monotonic()
         busy = False
         try:
             accept(deps, cid, mentor)
         except ProgrammeBusy:  # the person would be told "busy, try again"
             busy = True
-        clicks.append(Click(wall, time.monotonic() - began, sum(waited), busy))
+        ended = time.monotonic()
+        held = ended - locked[-1] if locked else 0.0
+        clicks.append(Click(wall, ended - began, sum(waited), held, busy))
         time.sleep(0.1)
     out.put(clicks)
     engine.dispose()
@@ -360,9 +372,14 @@ def _describe(t: Transaction) -> str:
 def _trace(transactions: Transactions, clicks: list[Click]) -> None:
     """Where the time goes: the longest transactions and lock holds of this process, and
     what held the write lock while the slowest clicks waited for it."""
-    print("longest write transactions (begin to commit):")  # noqa: T201
+    print("longest write transactions (begin to commit), and what they waited for:")  # noqa: T201
     for t in transactions.longest(5):
-        print(f"  {_ms(t.ended - t.began)}  {_describe(t)}")  # noqa: T201
+        others = [o for o in transactions.holding(t.began, t.locked) if o is not t]
+        by = Counter(f"{o.thread} {o.first[:30]!r}" for o in others)
+        clicking = [c for c in clicks if c.locked < t.locked and c.began + c.seconds > t.began]
+        if clicking:
+            by["the clicker's Accept"] = len(clicking)
+        print(f"  {_ms(t.ended - t.began)}  {_describe(t)}: {_counts(by)}")  # noqa: T201
     print("longest write-lock holds:")  # noqa: T201
     for t in sorted(transactions.done, key=lambda t: t.held, reverse=True)[:5]:
         print(f"  {_ms(t.held)}  {_describe(t)}")  # noqa: T201
@@ -373,11 +390,19 @@ def _trace(transactions: Transactions, clicks: list[Click]) -> None:
     print("slowest clicks, and what held the lock meanwhile:")  # noqa: T201
     for click in sorted(clicks, key=lambda c: c.seconds, reverse=True)[:5]:
         held = transactions.holding(click.began, click.began + click.waited)
-        by = Counter((t.thread, t.first[:30]) for t in held)
+        by = Counter(f"{t.thread} {t.first[:30]!r}" for t in held)
         print(  # noqa: T201
-            f"  {_ms(click.seconds)} ({_ms(click.waited)} waiting for the lock): "
-            + ", ".join(f"{n} x {thread} {first!r}" for (thread, first), n in by.most_common(4))
+            f"  {_ms(click.seconds)} ({_ms(click.waited)} waiting for the lock, "
+            f"{_ms(click.held)} holding it): {_counts(by)}"
         )
+    holds = sorted(c.held for c in clicks)
+    print(  # noqa: T201
+        f"clicks held the lock p50 {_ms(holds[len(holds) // 2])}, at most {_ms(holds[-1])}"
+    )
+
+
+def _counts(by: Counter[str]) -> str:
+    return ", ".join(f"{n} x {what}" for what, n in by.most_common(4)) or "nothing"
 
 
 if __name__ == "__main__":
