@@ -5,10 +5,10 @@ fresh requests) of which 500 are requests unanswered for 8 days, then runs the r
 (``handlers.jobs.expire_requests``: batches, compare-and-set, notices to the outbox,
 Home refreshes) with the outbox sender running in the same process, exactly as
 ``mentorbot scheduler`` does, against the fake Slack from the tests in a process of its
-own (Slack's work, here the fake's Block Kit validation, is not the bot's CPU). Meanwhile a second
-process accepts one fresh request every 100 ms through the real use case
-(``bot.flows.requests.accept``: one transaction with its outbox rows, waiting at most
-2 s for the lock, as a person's click does) and times each click.
+own (Slack's work, here the fake's Block Kit validation, is not the bot's CPU).
+Meanwhile a second process accepts one fresh request every 100 ms through the real use
+case (``bot.flows.requests.accept``: one transaction with its outbox rows, waiting at
+most 2 s for the lock, as a person's click does) and times each click.
 
 The engine is instrumented with SQLAlchemy's ``begin``/``commit``/``rollback`` events:
 a transaction that wrote anything (or took SQLite's write lock with BEGIN IMMEDIATE) is
@@ -18,6 +18,11 @@ Run from the repository root:
 
     .venv/bin/python -m bench.bench_jobs                # 100,000 conversations, 500 due
     .venv/bin/python -m bench.bench_jobs --conversations 20000 --due 200
+    .venv/bin/python -m bench.bench_jobs --trace        # and where the lock's time went
+
+``--trace`` prints the longest write transactions with how long each waited for the
+write lock and held it and what held it meanwhile (this process's transactions by
+thread, or the clicker's Accept), and what held the lock while the slowest clicks waited.
 
 Targets: the longest write transaction under 200 ms; no click waits over 500 ms.
 """
