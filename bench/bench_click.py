@@ -1,8 +1,8 @@
 """Click-to-ack latency of Accept under a burst, before and after the outbox (issue 9).
 
 Builds a SQLite database with N (default 200) pending requests, each to a different
-mentor (rows inserted directly, like ``bench.bench_jobs``, into the schema of the
-checkout under test: its own ``mentorbot db upgrade`` first, then only columns every
+mentor (rows from ``tests.bulk``, as for ``bench.bench_jobs``, inserted directly into the
+schema of the checkout under test: its own ``mentorbot db upgrade`` first, then only columns every
 schema has). Serves it with ``mentorbot run --http --no-scheduler`` (gunicorn 1 worker x
 8 threads) from that checkout as a real process, and releases at once N Slack-signed
 ``block_actions`` clicks on Accept (``ActionId.ACCEPT_REQUEST``, value the conversation
@@ -87,7 +87,6 @@ from bench.bench_ack import (
     send_all,
     serving,
 )
-from bench.bench_jobs import conversation_row, person_row
 from bot.app import create_app
 from bot.clock import utc_now
 from bot.config import load_settings, require_http
@@ -98,6 +97,7 @@ from bot.server import build_wsgi
 from bot.slack import build_client
 from storage.db import make_engine, session_factory
 from storage.models import ConversationStatus
+from tests.bulk import company_person_row, conversation_row
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -138,11 +138,11 @@ def build(url: str, count: int, repo: Path, env: dict[str, str]) -> list[tuple[i
     person, conversation = tables.tables["person"], tables.tables["conversation"]
     now = utc_now()
     with engine.begin() as db:
-        db.execute(insert(person), [person_row(i, now) for i in range(2 * count)])
+        db.execute(insert(person), [company_person_row(i, now) for i in range(2 * count)])
         ids = [r[0] for r in db.execute(select(person.c.id).order_by(person.c.id))]
         rows = [
             conversation_row(
-                ids[i], ids[count + i], ConversationStatus.REQUESTED, now - timedelta(hours=1), i
+                ids[i], ids[count + i], ConversationStatus.REQUESTED, now - timedelta(hours=1), n=i
             )
             for i in range(count)
         ]

@@ -2,7 +2,11 @@
 
 A ``Sender`` claims rows under a lease, sends each through the one WebClient (built
 with ``resend=False``: slack_sdk never repeats a call on its own), and records the
-outcome in one short transaction per row, with Slack's (channel, ts). A DM is posted to
+outcomes, with Slack's (channel, ts), a few at a time: in one short transaction per
+claimed batch, or sooner once the oldest is ``RECORD_EVERY`` old. (One transaction per
+row made hundreds of writers a minute that people's clicks queued behind for SQLite's
+one write lock.) A crash before the record leaves the rows in ``sending``: they are
+taken over in doubt and looked up, as below, so nothing is sent twice. A DM is posted to
 the person's user ID: Slack puts it in the bot's DM and answers with that ``D…``
 channel, which the row keeps; no ``conversations.open`` (Tier 3, ~50/min) per person.
 
@@ -53,19 +57,17 @@ from bot.nudges.sending import renderer as nudge_renderer
 from bot.pacing import Pacer
 from bot.usecase import Done
 from storage.db import SessionFactory, unit_of_work, write_unit
+from storage.models import OutboxStatus
 from storage.outbox import (
     Claimed,
+    Finish,
     claim,
     end_leases,
     lease_owners,
-    mark_failed,
-    mark_sent,
-    mark_skipped,
-    release,
+    record,
     retry_at,
     state_of,
     superseded,
-    write_chained,
 )
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ LEASE_MARGIN = timedelta(seconds=1)
 DEAD_SENDER_CHECK = 30.0  # seconds between looks for senders of this host that died
 TARGET_WAIT = timedelta(seconds=2)  # an update whose message is still on its way
 FLUSH_ROUNDS = 8  # chained effects delivered at once, at most this deep
+RECORD_EVERY = 0.5  # seconds: outcomes wait at most this long (plus one send) to be recorded
 
 HomeRenderer = Callable[[str], dict[str, Any]]
 
@@ -140,6 +143,45 @@ class Retry:
 Outcome = Sent | Failed | Skipped | Retry
 
 
+class _Unrecorded:
+    """Outcomes delivered and not yet recorded (one batch's or one flush round's)."""
+
+    def __init__(self, every: float) -> None:
+        self.results: list[tuple[Claimed, Outcome]] = []
+        self.since = 0.0
+        self.every = every
+        self.urgent = False
+
+    def add(self, row: Claimed, outcome: Outcome) -> None:
+        if not self.results:
+            self.since = time.monotonic()
+            self.urgent = False
+        self.results.append((row, outcome))
+        # A pair's first message: the next use case reads where it went (their group DM)
+        # from the database to post there, so it is recorded at once, not with the batch.
+        self.urgent = self.urgent or row.kind == "group"
+
+    def overdue(self) -> bool:
+        return bool(self.results) and (self.urgent or time.monotonic() - self.since >= self.every)
+
+    def take(self) -> list[tuple[Claimed, Outcome]]:
+        taken, self.results = self.results, []
+        return taken
+
+    def state_of(self, key: str) -> tuple[str, str | None, str | None] | None:
+        """(status, channel, ts) of row ``key`` if its outcome is here, as the database
+        will have it once recorded (an update may target a row of the same batch)."""
+        for row, outcome in self.results:
+            if row.key != key:
+                continue
+            if isinstance(outcome, Sent):
+                return "sent", outcome.channel, outcome.ts
+            if isinstance(outcome, Retry):
+                return "pending", None, None
+            return "failed", None, None  # failed or skipped: it never reached Slack
+        return None
+
+
 class _Attempt:
     """What one try at a row has learnt so far (where it goes, whether it is in doubt)."""
 
@@ -165,6 +207,8 @@ class Sender:
         homes: renders a person's Home view when a refresh is sent (``home_renderer``).
         nudges: checks a check-in's reason again and renders it just before it is sent
             (``bot.nudges.sending.renderer``); a nudge whose reason went away is skipped.
+        record_every: seconds an outcome may wait to be recorded with the next ones (it
+            is at the latest after the send in hand and at the end of the batch).
     """
 
     def __init__(
@@ -180,6 +224,7 @@ class Sender:
         backoff: timedelta = timedelta(seconds=1),
         homes: HomeRenderer | None = None,
         nudges: NudgeRenderer | None = None,
+        record_every: float = RECORD_EVERY,
     ) -> None:
         self.open_session = open_session
         self.nudges = nudges
@@ -191,6 +236,7 @@ class Sender:
         self.lease = lease
         self.backoff = backoff
         self.homes = homes
+        self.record_every = record_every
         self._dm_channels: dict[str, str] = {}  # recipient -> conversation ID (stable)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -201,12 +247,17 @@ class Sender:
         rows = claim(
             self.open_session, self.batch, owner=self.owner, lease=self.lease, now=self.clock()
         )
+        unrecorded = _Unrecorded(self.record_every)
         for index, row in enumerate(rows):
             if self._stop.is_set():  # give the rest back untouched rather than hold them
                 for left in rows[index:]:
-                    self._record(left, Retry(self.clock(), "sender stopped", left.in_doubt_since))
+                    stopped = Retry(self.clock(), "sender stopped", left.in_doubt_since)
+                    unrecorded.add(left, stopped)
                 break
-            self._record(row, self._deliver(row))
+            unrecorded.add(row, self._deliver(row, unrecorded))
+            if unrecorded.overdue():
+                self._record(unrecorded.take())
+        self._record(unrecorded.take())
         return len(rows)
 
     def flush(self, keys: Sequence[str]) -> None:
@@ -224,8 +275,12 @@ class Sender:
                 keys=keys,
             )
             chained: list[str] = []
+            unrecorded = _Unrecorded(self.record_every)
             for row in rows:
-                chained += self._record(row, self._deliver(row))
+                unrecorded.add(row, self._deliver(row, unrecorded))
+                if unrecorded.overdue():
+                    chained += self._record(unrecorded.take())
+            chained += self._record(unrecorded.take())
             keys = chained
 
     def wake(self) -> None:
@@ -279,10 +334,10 @@ class Sender:
         return thread
 
     # --- one row -----------------------------------------------------------------------
-    def _deliver(self, row: Claimed) -> Outcome:
+    def _deliver(self, row: Claimed, unrecorded: _Unrecorded) -> Outcome:
         attempt = _Attempt(row)
         try:
-            return self._try(attempt)
+            return self._try(attempt, unrecorded)
         except SlackApiError as exc:
             return self._after_refusal(attempt, exc)
         except (OSError, http.client.HTTPException) as exc:  # dropped, refused, timed out
@@ -291,10 +346,10 @@ class Sender:
             logger.exception("Failed to deliver outbox row %s", row.key)
             return self._retry(attempt, f"unexpected {type(exc).__name__}", ambiguous=True)
 
-    def _try(self, attempt: _Attempt) -> Outcome:
+    def _try(self, attempt: _Attempt, unrecorded: _Unrecorded) -> Outcome:
         row = attempt.row
         if row.method == "chat.update":
-            return self._update(row)
+            return self._update(row, unrecorded)
         if row.method == "views.publish":
             view = row.payload.get("view")
             if view is None:  # a refresh: what is true now
@@ -340,13 +395,15 @@ class Sender:
         response = self.client.chat_postMessage(channel=channel, metadata=metadata, **payload)
         return Sent(str(response.get("channel") or channel), str(response["ts"]))
 
-    def _update(self, row: Claimed) -> Outcome:
+    def _update(self, row: Claimed, unrecorded: _Unrecorded) -> Outcome:
         message = {k: v for k, v in row.payload.items() if k not in ("ts", "target")}
         channel, ts = row.recipient, str(row.payload.get("ts") or "")
         target = row.payload.get("target")
         if target:
+            state = unrecorded.state_of(str(target))
             with self.open_session() as session:
-                state = state_of(str(target), session=session)
+                if state is None:
+                    state = state_of(str(target), session=session)
                 newer = superseded(row.id, str(target), session=session)
             if newer:
                 return Skipped("a newer update of the same message replaces it")
@@ -425,51 +482,29 @@ class Sender:
         not_before = retry_at(attempt.row.attempts, self.clock(), base=self.backoff)
         return Retry(not_before, error, doubt)
 
-    def _record(self, row: Claimed, outcome: Outcome) -> list[str]:
-        """Write the outcome, and the effects chained to it, in one short transaction; a
-        crash before it leaves the row in ``sending``, to be taken over in doubt once the
-        lease runs out. Returns the keys of the chained rows written."""
-        now = self.clock()
-        chained: list[str] = []
+    def _record(self, results: Sequence[tuple[Claimed, Outcome]]) -> list[str]:
+        """Write the outcomes, and the effects chained to them, in one short transaction; a
+        crash before it leaves the rows in ``sending``, to be taken over in doubt once the
+        leases run out. Returns the keys of the chained rows written."""
+        if not results:
+            return []
         try:
             with unit_of_work(self.open_session) as session:
-                if isinstance(outcome, Sent):
-                    held = mark_sent(
-                        row.id,
-                        owner=self.owner,
-                        channel=outcome.channel,
-                        ts=outcome.ts,
-                        now=now,
-                        session=session,
-                    )
-                elif isinstance(outcome, Failed):
-                    held = mark_failed(
-                        row.id, owner=self.owner, reason=outcome.reason, now=now, session=session
-                    )
-                elif isinstance(outcome, Skipped):
-                    held = mark_skipped(
-                        row.id, owner=self.owner, reason=outcome.reason, now=now, session=session
-                    )
-                else:
-                    held = release(
-                        row.id,
-                        owner=self.owner,
-                        not_before=outcome.not_before,
-                        error=outcome.error,
-                        in_doubt_since=outcome.in_doubt_since,
-                        session=session,
-                    )
-                if held and not isinstance(outcome, Retry):
-                    chained = write_chained(
-                        row.id, sent=isinstance(outcome, Sent), session=session, now=now
-                    )
+                held, chained = record(
+                    [_finish(row, outcome) for row, outcome in results],
+                    owner=self.owner,
+                    now=self.clock(),
+                    session=session,
+                )
         except Exception:
-            logger.exception("Failed to record the outcome of outbox row %s", row.key)
+            logger.exception("Failed to record the outcomes of %d outbox rows", len(results))
             return []
-        if not held:
-            logger.warning("Lost the lease on outbox row %s before recording it", row.key)
-        elif isinstance(outcome, Failed):
-            logger.warning("Outbox row %s (%s) failed: %s", row.key, row.kind, outcome.reason)
+        recorded = set(held)
+        for row, outcome in results:
+            if row.id not in recorded:
+                logger.warning("Lost the lease on outbox row %s before recording it", row.key)
+            elif isinstance(outcome, Failed):
+                logger.warning("Outbox row %s (%s) failed: %s", row.key, row.kind, outcome.reason)
         return chained
 
     # --- pacing ------------------------------------------------------------------------
@@ -479,6 +514,23 @@ class Sender:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._stop.wait(seconds)
+
+
+def _finish(row: Claimed, outcome: Outcome) -> Finish:
+    """An outcome as ``storage.outbox.record`` writes it."""
+    if isinstance(outcome, Sent):
+        return Finish(row.id, OutboxStatus.SENT, channel=outcome.channel, ts=outcome.ts)
+    if isinstance(outcome, Failed):
+        return Finish(row.id, OutboxStatus.FAILED, error=outcome.reason)
+    if isinstance(outcome, Skipped):
+        return Finish(row.id, OutboxStatus.SKIPPED, error=outcome.reason)
+    return Finish(
+        row.id,
+        OutboxStatus.PENDING,
+        error=outcome.error,
+        not_before=outcome.not_before,
+        in_doubt_since=outcome.in_doubt_since,
+    )
 
 
 def _dead_here(owner: str) -> bool:

@@ -7,10 +7,10 @@ writing the same thing twice (a retried job, two schedulers) leaves one row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -21,9 +21,12 @@ def insert_once(
     """Insert ``rows`` (column → value) into ``model``'s table, skipping taken ``key``s
     (``None``: skipping a row that conflicts with any unique key).
 
-    Returns how many rows were inserted. On SQLite the insert opens the caller's
-    transaction rather than a savepoint committing on its own (pysqlite begins
-    transactions only before DML), so a claim is rolled back with its cause.
+    Returns how many rows were inserted: the primary keys the insert returns, which are
+    exactly the rows it wrote on every driver. Rows with the same columns go in one
+    statement (a job's few hundred outbox rows are a few statements, not hundreds, so its
+    write transaction stays short). On SQLite the insert opens the caller's transaction
+    rather than a savepoint committing on its own (pysqlite begins transactions only
+    before DML), so a claim is rolled back with its cause.
     """
     if not rows:
         return 0
@@ -36,13 +39,17 @@ def insert_once(
         statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"insert_once on {dialect}")
-    inserted = 0
-    for row in rows:  # one statement per row: the count is exact on every driver
-        one = statement.values(**row)
-        if dialect == "postgresql":
-            # psycopg reports no rowcount for an INSERT SQLAlchemy gave an implicit
-            # RETURNING to: count the rows it returns instead (none when skipped).
-            inserted += len(session.connection().execute(one.returning(literal(1))).all())
-        else:
-            inserted += session.connection().execute(one).rowcount
-    return inserted
+    statement = statement.returning(*table.primary_key.columns)
+    connection = session.connection()
+    # Several rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row VALUES pages.
+    return sum(len(connection.execute(statement, list(same)).all()) for same in _alike(rows))
+
+
+def _alike(rows: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``rows`` in order, in runs naming the same columns (one statement each)."""
+    for _columns, run in groupby(rows, key=_columns_of):
+        yield list(run)
+
+
+def _columns_of(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(row)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import and_, case, delete, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import SessionFactory, write_unit
@@ -128,10 +128,31 @@ def _moment(value: str | None) -> datetime | None:
 def write_chained(message_id: int, *, sent: bool, session: Session, now: datetime) -> list[str]:
     """Write the rows chained to a row's outcome (``then`` if it was sent, else
     ``otherwise``) in the caller's transaction; their keys, to deliver next."""
-    column = OutboxMessage.then_rows if sent else OutboxMessage.otherwise_rows
-    specs = session.exec(select(column).where(OutboxMessage.id == message_id)).first()
-    if not specs:
+    return _write_chained(session, [(message_id, sent)], now)
+
+
+def _write_chained(
+    session: Session, outcomes: Sequence[tuple[int, bool]], now: datetime
+) -> list[str]:
+    """``write_chained`` for many rows at once (row ID, sent): one read, one insert; the
+    keys in the order of ``outcomes``."""
+    if not outcomes:
         return []
+    row = OutboxMessage
+    found = {
+        int(message_id): (then, otherwise)
+        for message_id, then, otherwise in session.exec(
+            select(row.id, row.then_rows, row.otherwise_rows).where(
+                col(row.id).in_([message_id for message_id, _ in outcomes])
+            )
+        ).all()
+        if message_id is not None
+    }
+    specs = [
+        spec
+        for message_id, sent in outcomes
+        for spec in (found.get(message_id, (None, None))[0 if sent else 1] or ())
+    ]
     _insert(session, specs, now)
     return [str(spec["key"]) for spec in specs]
 
@@ -291,6 +312,87 @@ def release(
         last_error=error[:200] if error else None,
         in_doubt_since=in_doubt_since,
     )
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What became of a row a sender held, to ``record``: ``SENT`` (with Slack's channel
+    and ts), ``FAILED`` or ``SKIPPED`` (with the reason), or ``PENDING``: given back, due
+    again at ``not_before`` (``error``, ``in_doubt_since`` as for ``release``)."""
+
+    message_id: int
+    status: OutboxStatus
+    channel: str = ""
+    ts: str = ""
+    error: str | None = None
+    not_before: datetime | None = None
+    in_doubt_since: datetime | None = None
+
+
+def record(
+    finished: Sequence[Finish], *, owner: str, now: datetime, session: Session
+) -> tuple[list[int], list[str]]:
+    """Record many outcomes in the caller's transaction with one ``UPDATE`` (each row
+    only if ``owner`` still holds it; its values as ``mark_sent``, ``mark_failed``,
+    ``mark_skipped`` or ``release`` write them), and write the rows chained to the
+    outcomes recorded: a few statements whatever the number, so the write lock is held
+    for a moment.
+
+    Returns the IDs recorded (the others' leases were lost) and the chained rows' keys.
+    """
+    if not finished:
+        return [], []
+    row = OutboxMessage
+    sent = [f for f in finished if f.status == OutboxStatus.SENT]
+    ended = [f for f in finished if f.status != OutboxStatus.PENDING]
+    given_back = [f for f in finished if f.status == OutboxStatus.PENDING]
+    refused = [f for f in ended if f.status != OutboxStatus.SENT]
+    values: dict[Any, Any] = {
+        row.status: _each(row.status, [(f, f.status.value) for f in finished]),
+        row.lease_until: None,
+        row.lease_owner: _each(row.lease_owner, [(f, None) for f in given_back]),
+        row.channel: _each(row.channel, [(f, f.channel or None) for f in sent]),
+        row.ts: _each(row.ts, [(f, f.ts or None) for f in sent]),
+        row.sent_at: _each(row.sent_at, [(f, now) for f in sent]),
+        row.finished_at: _each(row.finished_at, [(f, now) for f in ended]),
+        row.not_before: _each(row.not_before, [(f, f.not_before or now) for f in given_back]),
+        row.in_doubt_since: _each(
+            row.in_doubt_since,
+            [(f, None) for f in sent] + [(f, f.in_doubt_since) for f in given_back],
+        ),
+        row.last_error: _each(
+            row.last_error,
+            [(f, None) for f in sent]
+            + [(f, (f.error or "")[:200]) for f in refused]
+            + [(f, f.error[:200] if f.error else None) for f in given_back],
+        ),
+    }
+    statement = (
+        update(row)
+        .where(
+            col(row.id).in_([f.message_id for f in finished]),
+            col(row.status) == OutboxStatus.SENDING,
+            col(row.lease_owner) == owner,
+        )
+        .values(values)
+        .returning(col(row.id))
+        .execution_options(synchronize_session=False)
+    )
+    recorded = set(session.connection().execute(statement).scalars().all())
+    held = [f.message_id for f in finished if f.message_id in recorded]
+    chained = [
+        (f.message_id, f.status == OutboxStatus.SENT) for f in ended if f.message_id in recorded
+    ]
+    return held, _write_chained(session, chained, now)
+
+
+def _each(column: Any, values: Sequence[tuple[Finish, Any]]) -> Any:
+    """``column`` set per row (``CASE id WHEN …``): ``values`` (row, value), the others
+    keep theirs."""
+    if not values:
+        return column
+    whens = {f.message_id: literal(value, type_=column.type) for f, value in values}
+    return case(whens, value=col(OutboxMessage.id), else_=column)
 
 
 def retry_at(attempts: int, now: datetime, *, base: timedelta = timedelta(seconds=1)) -> datetime:

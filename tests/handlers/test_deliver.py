@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -400,3 +401,65 @@ def test_a_home_refresh_publishes_what_the_database_says_when_it_is_sent(
 
     assert seen == [person(1)]
     assert fake_slack.homes[person(1)] == HOME
+
+
+def test_a_batchs_outcomes_are_recorded_in_one_short_write_transaction(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    sender = Sender(
+        deps.open_session,
+        build_client(deps.settings, resend=False),
+        clock=utc_now,
+        pacer=unlimited(),
+        batch=10,
+        record_every=60,  # no batch here lasts that long: the end of the batch records
+    )
+    write(deps, *(dm(n) for n in range(10)))
+    transactions: list[list[str]] = [[]]
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        transactions[-1].append(sql)
+
+    def commit(_conn: Any) -> None:
+        transactions.append([])
+
+    event.listen(deps.engine, "before_cursor_execute", statement)
+    event.listen(deps.engine, "commit", commit)
+    try:
+        assert sender.drain_once() == 10
+    finally:
+        event.remove(deps.engine, "before_cursor_execute", statement)
+        event.remove(deps.engine, "commit", commit)
+
+    writes = [t for t in transactions if any(s.startswith("UPDATE outbox") for s in t)]
+    assert len(writes) == 2  # the claim, then every outcome at once
+    assert len(fake_slack.calls_to("chat.postMessage")) == 10
+    with Session(deps.engine) as session:
+        statuses = session.exec(select(OutboxMessage.status)).all()
+    assert statuses == [OutboxStatus.SENT] * 10
+
+
+def test_an_update_of_a_message_sent_earlier_in_the_same_batch_follows_it_at_once(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    sender = Sender(
+        deps.open_session,
+        build_client(deps.settings, resend=False),
+        clock=utc_now,
+        pacer=unlimited(),
+        record_every=60,
+    )
+    write(
+        deps,
+        DirectMessage(key="card:1", user_id=person(1), text="card"),
+        UpdateMessage(key="card:1:withdrawn", target="card:1", text="withdrawn"),
+    )
+
+    assert sender.drain_once() == 2
+
+    (posted,) = fake_slack.posted_with_key("card:1")
+    (updated,) = fake_slack.calls_to("chat.update")
+    assert updated.params["ts"] == posted["ts"] and updated.params["text"] == "withdrawn"
+    with Session(deps.engine) as session:
+        statuses = set(session.exec(select(OutboxMessage.status)).all())
+    assert statuses == {OutboxStatus.SENT}

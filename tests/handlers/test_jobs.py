@@ -26,6 +26,7 @@ from storage.models import (
     OutboxMessage,
     Person,
 )
+from tests.bulk import conversation_row, insert_conversations, insert_people, person_row
 from tests.conftest import START, FakeClock
 from tests.dbstate import statements_run
 from tests.fakeslack import FakeSlack
@@ -36,24 +37,9 @@ MENTORS = 5
 
 def _people(session: Session, prefix: str, n: int, area: str) -> list[int]:
     rows = [
-        {
-            "slack_id": f"U{prefix}{i:06d}",
-            "name": f"{prefix} {i}",
-            "area": area,
-            "level": 4,
-            "tz": "Europe/London",
-            "is_active": True,
-            "nudges_muted": False,
-            "created_at": START,
-            "updated_at": START,
-        }
-        for i in range(n)
+        person_row(f"U{prefix}{i:06d}", START, name=f"{prefix} {i}", area=area) for i in range(n)
     ]
-    session.execute(insert(Person), rows)
-    found = session.exec(
-        select(Person.id).where(col(Person.slack_id).like(f"U{prefix}%")).order_by(col(Person.id))
-    ).all()
-    return [int(i) for i in found if i is not None]
+    return insert_people(session, rows)
 
 
 def _conversations(
@@ -64,30 +50,11 @@ def _conversations(
     *,
     passed_at: datetime | None = None,
 ) -> list[int]:
-    first = (
-        session.exec(select(Conversation.id).order_by(col(Conversation.id).desc())).first()
-    ) or 0
     rows = [
-        {
-            "mentee_id": mentee,
-            "mentor_id": mentor,
-            "status": status.value,
-            "topic": "public speaking",
-            "questions": ["How do I start?", "What do I avoid?"],
-            "context": "",
-            "format": "call",
-            "created_at": created,
-            "status_changed_at": created,
-            "passed_at": passed_at,
-            "on_call": False,
-            "mentor_dm_channel": f"D{mentor:08d}",
-            "mentor_dm_ts": f"1700000000.{mentee:06d}",
-        }
-        for mentee, mentor in pairs
+        conversation_row(mentee, mentor, status, created, n=n, passed_at=passed_at)
+        for n, (mentee, mentor) in enumerate(pairs)
     ]
-    session.execute(insert(Conversation), rows)
-    ids = session.exec(select(Conversation.id).where(col(Conversation.id) > first)).all()
-    return sorted(int(i) for i in ids if i is not None)
+    return insert_conversations(session, rows)
 
 
 def _arrange(session: Session, *, due: int = DUE) -> dict[str, list[int]]:

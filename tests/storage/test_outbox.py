@@ -12,6 +12,7 @@ from bot.effects import DirectMessage, GroupMessage, PublishHome, UpdateMessage
 from storage.db import session_factory, unit_of_work
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import (
+    Finish,
     claim,
     counts,
     enqueue,
@@ -21,9 +22,11 @@ from storage.outbox import (
     message_ref,
     oldest_pending,
     purge_sent,
+    record,
     release,
     retry_at,
 )
+from tests.dbstate import statements_run
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -56,6 +59,21 @@ def test_enqueueing_the_same_effect_twice_keeps_one_row(engine: Engine) -> None:
     assert rows[0].payload == {"text": "hello 1"}
     assert rows[0].status == OutboxStatus.PENDING
     assert rows[0].method == "chat.postMessage"
+
+
+def test_hundreds_of_effects_are_written_in_one_insert_and_counted_exactly(
+    engine: Engine,
+) -> None:
+    _enqueue(engine, dm(7))
+    effects = [dm(n) for n in range(300)] + [dm(3)]  # 7 is there already; 3 comes twice
+
+    with statements_run(engine) as seen:
+        assert _enqueue(engine, *effects) == 299
+
+    assert len([s for s in seen if s.lstrip().upper().startswith("INSERT")]) == 1
+    assert [r.key for r in _rows(engine)] == ["test:7"] + [
+        f"test:{n}" for n in range(300) if n != 7
+    ]
 
 
 def test_an_enqueue_rolled_back_with_its_cause_leaves_nothing(engine: Engine) -> None:
@@ -183,3 +201,64 @@ def test_purge_keeps_a_pairs_group_message_which_their_card_updates_still_find(
     with unit_of_work(open_session) as session:
         assert purge_sent(NOW + timedelta(days=60), session=session) == 1
         assert message_ref("conversation:1:welcome", session=session) == ("G1", "1")
+
+
+def test_outcomes_recorded_together_count_only_rows_still_held_and_write_what_they_chained(
+    engine: Engine,
+) -> None:
+    def card(n: int) -> DirectMessage:
+        return DirectMessage(
+            key=f"card:{n}",
+            user_id=f"U{n:03d}TEST",
+            text="card",
+            then=(dm(100 + n),),
+            otherwise=(dm(200 + n),),
+        )
+
+    _enqueue(engine, card(1), card(2), card(3), card(4))
+    open_session = session_factory(engine)
+    one, two, three, four = claim(open_session, 10, owner="a", lease=LEASE, now=NOW)
+    (taken,) = claim(open_session, 1, owner="b", lease=LEASE, now=NOW + LEASE * 2, keys=["card:4"])
+
+    later = NOW + timedelta(minutes=5)
+    with statements_run(engine) as seen, unit_of_work(open_session) as session:
+        held, chained = record(
+            [
+                Finish(one.id, OutboxStatus.FAILED, error="user_not_found"),
+                Finish(two.id, OutboxStatus.SENT, channel="D2", ts="1.2"),
+                Finish(three.id, OutboxStatus.PENDING, error="http 503", not_before=later),
+                Finish(four.id, OutboxStatus.SENT, channel="D4", ts="1.4"),  # lease lost
+            ],
+            owner="a",
+            now=NOW,
+            session=session,
+        )
+
+    assert len([s for s in seen if s.startswith("UPDATE")]) == 1
+    assert held == [one.id, two.id, three.id]
+    assert chained == ["test:201", "test:102"]  # each outcome's branch, in their order
+    rows = {r.key: r for r in _rows(engine)}
+    failed, sent, again, lost = (rows[f"card:{n}"] for n in (1, 2, 3, 4))
+    assert (failed.status, failed.last_error, failed.finished_at, failed.lease_owner) == (
+        OutboxStatus.FAILED,
+        "user_not_found",
+        NOW,
+        "a",  # the sender that finished it
+    )
+    assert (sent.status, sent.channel, sent.ts, sent.sent_at, sent.lease_until) == (
+        OutboxStatus.SENT,
+        "D2",
+        "1.2",
+        NOW,
+        None,
+    )
+    assert (again.status, again.lease_owner, again.not_before, again.last_error) == (
+        OutboxStatus.PENDING,
+        None,
+        later,
+        "http 503",
+    )
+    assert again.finished_at is None
+    assert (lost.status, lost.lease_owner, lost.ts) == (OutboxStatus.SENDING, "b", None)
+    assert taken.id == four.id
+    assert {"test:101", "test:202", "test:103", "test:203"}.isdisjoint(rows)
