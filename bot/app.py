@@ -16,6 +16,7 @@ from bot.context import Deps
 from bot.pacing import Pacer
 from bot.slack import build_client
 from handlers import commands, connections, conversations, find, home, offers
+from handlers import digest as digest_surface
 from handlers.deliver import Delivery, sender_for
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def create_app(
     conversations.register(app)
     connections.register(app)
     home.register(app)
+    digest_surface.register(app)
 
     @app.error
     def handle_unexpected(

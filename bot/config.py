@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.clock import valid_zone
+
 # Where a newcomer finds each required value; shown when it is missing or wrong.
 WHERE_TO_FIND = {
     "SLACK_BOT_TOKEN": (
@@ -20,6 +22,9 @@ WHERE_TO_FIND = {
     "MENTORBOT_COORDINATORS": "comma-separated Slack user IDs, e.g. U012AB3CD,U045EF6GH",
     "MENTORBOT_DIGEST_CHANNEL": "a channel ID such as C0123456789 (channel details → About)",
 }
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler names them
 
 
 class ConfigError(Exception):
@@ -56,6 +61,10 @@ class Settings(BaseSettings):
     triage_terms: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), alias="MENTORBOT_TRIAGE_TERMS"
     )
+    # When the weekly digest is due: a weekday, an hour, in a time zone.
+    digest_weekday: str = Field(default="mon", alias="MENTORBOT_DIGEST_WEEKDAY")
+    digest_hour: int = Field(default=9, alias="MENTORBOT_DIGEST_HOUR", ge=0, le=23)
+    digest_tz: str = Field(default="UTC", alias="MENTORBOT_DIGEST_TZ")
 
     @field_validator("coordinators", mode="before")
     @classmethod
@@ -94,6 +103,24 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @field_validator("digest_weekday", mode="before")
+    @classmethod
+    def _weekday(cls, value: object) -> object:
+        if isinstance(value, str):
+            day = value.strip().lower()[:3]
+            if day not in WEEKDAYS:
+                raise ValueError("should be a weekday: mon, tue, wed, thu, fri, sat or sun")
+            return day
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _digest_zone(cls, value: str) -> str:
+        zone = valid_zone(value.strip())
+        if zone is None:
+            raise ValueError("should be an IANA time zone such as Europe/London or UTC")
+        return zone
 
     def is_coordinator(self, slack_id: str) -> bool:
         return slack_id in self.coordinators

@@ -51,6 +51,12 @@ class ActionId(StrEnum):
     HOME_LEARNING = "home_learning"  # "I'd like to learn about…": opens its modal
     HOME_LEARNING_INPUT = "home_learning_input"  # the text input in that modal
 
+    # --- the coordinators' digest, advice, celebrations ---
+    DIGEST_EXPORT = "digest_export"  # value: the week (YYYY-Www); coordinators only
+    DIGEST_NUDGE = "digest_nudge"  # value: danger_sign_value(kind, object id)
+    ADVICE_HANDLED = "advice_handled"  # value: advice request id; coordinators only
+    CELEBRATE_ME = "celebrate_me"  # value: the goal reached (bot.celebrations.goal_key)
+
 
 class CallbackId(StrEnum):
     """Modal ``callback_id``s."""
@@ -74,6 +80,9 @@ class CallbackId(StrEnum):
     # --- connections, progress, App Home ---
     HOME_FIND_MODAL = "home_find_modal"
     HOME_LEARNING_MODAL = "home_learning_modal"
+
+    # --- the coordinators' digest, advice ---
+    ADVICE_MODAL = "advice_modal"
 
 
 class BlockId(StrEnum):
@@ -117,6 +126,9 @@ class BlockId(StrEnum):
     HOME_TRANSITION = "home_transition"
     HOME_LEARNING = "home_learning"
 
+    # --- the coordinators' digest, advice ---
+    ADVICE_TEXT = "advice_text"
+
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"
 
@@ -142,3 +154,14 @@ def request_button_value(mentor_slack_id: str, topic: str | None = None) -> str:
 def parse_request_button_value(value: str) -> tuple[str, str | None]:
     mentor, _, topic = value.partition("|")
     return mentor, (topic or None)
+
+
+def danger_sign_value(kind: str, object_id: int) -> str:
+    """The value of a danger sign's nudge button: its kind and what it is about."""
+    return f"{kind}:{object_id}"
+
+
+def parse_danger_sign_value(value: str) -> tuple[str, str]:
+    """(kind, the object ID as sent); ("", "") for anything else."""
+    kind, sep, object_id = value.partition(":")
+    return (kind, object_id) if sep else ("", "")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -11,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.context import Deps
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ class JobSpec:
     id: str
     func: str  # "module:function", so the job store can persist it
     trigger: Any
+    options: dict[str, Any] = field(default_factory=dict)  # beyond the job defaults
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -44,7 +47,24 @@ JOBS: tuple[JobSpec, ...] = (
         "handlers.jobs:expire_requests",
         CronTrigger(minute=5, timezone="UTC"),  # hourly
     ),
+    JobSpec(
+        "celebration-asks",
+        "handlers.digest_jobs:ask_to_celebrate",
+        CronTrigger(minute=40, timezone="UTC"),  # hourly
+    ),
 )
+
+
+def digest_job(settings: Settings) -> JobSpec:
+    """The weekly digest's job: hourly on the hour in the digest's zone; the digest due
+    most recently is posted once (its outbox key), so the first run at or after
+    MENTORBOT_DIGEST_WEEKDAY / _HOUR posts it and a late or repeated run adds nothing."""
+    return JobSpec(
+        "weekly-digest",
+        "handlers.digest_jobs:post_weekly_digest",
+        CronTrigger(minute=0, timezone=settings.digest_tz),
+        {"misfire_grace_time": 60 * 60, "coalesce": True},
+    )
 
 
 def build_scheduler(
@@ -64,9 +84,20 @@ def build_scheduler(
         "timezone": "UTC",
     }
     scheduler = BackgroundScheduler(**options)
-    for spec in JOBS:
-        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
+    for spec in (*JOBS, digest_job(deps.settings)):
+        scheduler.add_job(
+            spec.func, spec.trigger, id=spec.id, replace_existing=True, **spec.options
+        )
     return scheduler
+
+
+def deliver_now(deps: Deps, keys: Sequence[str]) -> None:
+    """Deliver these outbox rows from this process now (`mentorbot digest --post`), with the
+    sender every process uses; what cannot go now stays in the outbox for the scheduler."""
+    from bot.slack import build_client
+    from handlers.deliver import sender_for
+
+    sender_for(deps, build_client(deps.settings, resend=False)).flush(keys)
 
 
 class Background:

@@ -25,6 +25,7 @@ from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, find, offers
+from handlers import digest as digest_surface
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -37,6 +38,7 @@ FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER = (
     "Your progress",
     "Coming later",
 )
+COORDINATE = "Run the programme"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Subcommand:
 def help_groups() -> list[HelpGroup]:
     """Every subcommand, grouped by the task it is for; what is not built yet last."""
     groups = []
-    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER):
+    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, COORDINATE, LATER):
         lines = tuple(
             HelpLine(entry.usage, entry.summary)
             for name, entry in SUBCOMMANDS.items()
@@ -116,7 +118,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         YOUR_PROGRESS,
     ),
     "team": Subcommand("team", "managers: the 20-minute mentoring check-in", None),
-    "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
+    "digest": Subcommand(
+        "digest", "coordinators: preview the weekly digest", digest_surface.digest, COORDINATE
+    ),
+    "advice": Subcommand(
+        "advice",
+        "ask the coordinators privately for advice on a difficult situation",
+        digest_surface.advice,
+        MENTOR_OTHERS,
+    ),
     "export": Subcommand("export", "your own data as a file", None),
     "forget-me": Subcommand("forget-me", "delete your data", None),
 }

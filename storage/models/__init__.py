@@ -23,6 +23,7 @@ from storage.models.conversations import (
     SessionOutcome,
     may_move,
 )
+from storage.models.digest import AdviceRequest, Celebration
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
@@ -33,7 +34,9 @@ __all__ = [
     "TRANSITIONS",
     "ActionItem",
     "ActionOwner",
+    "AdviceRequest",
     "AgendaItem",
+    "Celebration",
     "CloseReason",
     "Connection",
     "ConnectionSource",
