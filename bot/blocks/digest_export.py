@@ -11,8 +11,9 @@ import csv
 import io
 from dataclasses import fields
 
+from bot.blocks.common import plural
 from bot.blocks.digest import DANGER_TITLES, share
-from bot.digest import NAMES_MENTEE, Digest, GoalStanding, WeekFigures
+from bot.digest import NAMES_MENTEE, DangerKind, Digest, GoalStanding, WeekFigures
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 WEEK_COLUMNS = tuple(f.name for f in fields(WeekFigures))
@@ -102,9 +103,10 @@ def digest_text(digest: Digest) -> str:
         f"Danger signs: {len(digest.danger)}",
     ]
     for sign in digest.danger:
+        link = "asked by" if sign.kind == DangerKind.EXPIRED else "with"
         lines.append(
             f"  {DANGER_TITLES[sign.kind]}: {_who(digest, sign.slack_id)} "
-            f"with {_who(digest, sign.other_slack_id)}, {sign.days} days"
+            f"{link} {_who(digest, sign.other_slack_id)}, {plural(sign.days, 'day')}"
         )
     celebrated = ", ".join(_who(digest, s) for s in digest.celebrations) or "nobody named"
     supply = digest.supply
@@ -116,7 +118,8 @@ def digest_text(digest: Digest) -> str:
         *(f"  {t.label}: {t.searched} / {t.requested} / {t.with_room}" for t in supply.topics[:20]),
         f"  searched with no mentor at all: {', '.join(supply.no_mentor) or 'none'}",
         f"  mentors: {supply.with_room} with a free slot, {supply.at_capacity} at capacity, "
-        f"{supply.never_asked} never asked in 8 weeks; {supply.rerouted} requests re-routed",
+        f"{supply.never_asked} never asked in 8 weeks; "
+        f"{plural(supply.rerouted, 'request')} re-routed after going unanswered",
         "",
         f"Silos (new connections, last {digest.silos.weeks} weeks): "
         + (

@@ -100,9 +100,12 @@ class Posted:
 
 
 def post_weekly(deps: Deps) -> Done[Posted | None]:
-    """The scheduled post: the digest due most recently, once (None: no channel set)."""
+    """The scheduled post: the digest due most recently, once (None: no channel set, or it
+    was due too long ago to be worth posting)."""
     now, settings = deps.clock(), deps.settings
     period, due = due_week(now, settings)
+    if now > due + POST_WITHIN:  # nobody ran the job that week: next week's is due soon
+        return Done(None)
     return _post_period(deps, period, not_after=due + POST_WITHIN)
 
 
@@ -252,7 +255,7 @@ NO_COORDINATORS = (
 NOT_A_MENTOR = (
     "`/mentor advice` is for mentors who'd like a coordinator's advice on a difficult "
     "situation. Offer to mentor with `/mentor offer`; for your own questions, "
-    "`/mentor find <topic>` finds someone to talk to."
+    "`/mentor find &lt;topic&gt;` finds someone to talk to."
 )
 
 

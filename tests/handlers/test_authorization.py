@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from bot.ids import ActionId, BlockId, CallbackId, request_button_value, withdraw_option
+from bot.ids import (
+    ActionId,
+    BlockId,
+    CallbackId,
+    danger_sign_value,
+    request_button_value,
+    withdraw_option,
+)
 from tests.handlers.inprocess import (
     NOT_CLICKABLE,
     NOT_IN_DIRECTORY,
@@ -67,6 +74,11 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.FIND_MODAL_REQUEST: (lambda w: request_button_value(MENTOR, "talks"), STRANGER_ONLY),
     ActionId.HOME_LEARNING: (lambda w: "learning", STRANGER_ONLY),
     ActionId.SUPPORT_LINK: (lambda w: "support", ()),  # a link: nothing to refuse anyone
+    # coordinators only (the role is checked on the server), and a goal the clicker reached
+    ActionId.DIGEST_EXPORT: (lambda w: "2026-W47", BOTH),
+    ActionId.DIGEST_NUDGE: (lambda w: danger_sign_value("silent", w.active), BOTH),
+    ActionId.ADVICE_HANDLED: (lambda w: "1", BOTH),
+    ActionId.CELEBRATE_ME: (lambda w: "newcomer:2026-01-01", BOTH),
 }
 
 
@@ -159,6 +171,11 @@ SUBMISSIONS: dict[str, Form] = {
             }
         },
         STRANGER_ONLY,
+    ),
+    CallbackId.ADVICE_MODAL: (  # mentors only: neither the outsider nor a stranger offers
+        lambda w: "",
+        lambda w: {BlockId.ADVICE_TEXT: text_input(BlockId.ADVICE_TEXT, "A hard situation")},
+        BOTH,
     ),
     CallbackId.HOME_LEARNING_MODAL: (
         lambda w: "",

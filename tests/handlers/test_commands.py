@@ -48,7 +48,7 @@ def test_help_points_to_support_url_when_set(harness: Harness) -> None:
 
 
 def test_a_subcommand_not_built_yet_says_so_honestly(harness: Harness) -> None:
-    harness.slack.command("digest")
+    harness.slack.command("export")
     body = _texts(harness.fake.last("response_url").params)
     assert "coming soon" in body
 
