@@ -30,8 +30,6 @@ Definitions (each figure is counted in the week it happened):
 from __future__ import annotations
 
 import re
-import statistics
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +44,6 @@ from bot.errors import MentorbotError
 from bot.progress import Window, normalise_area, pace
 from bot.topics import normalise, tidy_label
 from storage import digest as store
-from storage.people import get_many
 
 TREND_WEEKS = 8
 SILO_WEEKS = 13  # a quarter
@@ -325,7 +322,7 @@ def compute_digest(session: Session, period: Period, settings: Settings) -> Dige
     advice_open, advice_new = store.advice_counts(period.start, period.end, session=session)
     month_start = _midnight(today.replace(day=1), ZoneInfo(zone))
     named = {s.slack_id for s in danger} | {s.other_slack_id for s in danger} | set(celebrations)
-    people = get_many(named, session=session)
+    names = store.names(sorted(named), session=session)
     return Digest(
         period=period,
         weeks=weeks,
@@ -339,7 +336,7 @@ def compute_digest(session: Session, period: Period, settings: Settings) -> Dige
         advice_new=advice_new,
         checkins=manager_checkins(session, month_start=month_start, end=period.end),
         goal=settings.connection_goal,
-        names={slack_id: person.name for slack_id, person in people.items()},
+        names=names,
     )
 
 
@@ -354,9 +351,7 @@ def _week_figures(
     sessions = store.session_weeks(bounds, session=session, followup_days=FOLLOWUP_DAYS)
     outcomes = store.outcome_weeks(bounds, session=session)
     ratings, rating_sums = store.rating_weeks(bounds, session=session)
-    answers: dict[int, list[float]] = defaultdict(list)
-    for answered_at, hours in store.answer_times(bounds[0], bounds[-1], session=session):
-        answers[bisect_right(bounds, answered_at) - 1].append(hours)
+    medians = store.median_answer_hours(bounds, session=session)
     connections, crossing = Counter[int](), Counter[int]()
     for week, one, other, count in pairs:
         if week >= offset:
@@ -373,7 +368,7 @@ def _week_figures(
             declined=requests.declined[i],
             expired=requests.expired[i],
             passed_on=requests.passed_on[i],
-            median_answer_hours=round(statistics.median(answers[i]), 1) if answers[i] else None,
+            median_answer_hours=_rounded(medians[i]),
             sessions_held=sessions.held[i],
             with_agenda=sessions.with_agenda[i],
             followups_due=sessions.followups_due[i],
@@ -389,6 +384,10 @@ def _week_figures(
         )
         for i, label in enumerate(labels)
     )
+
+
+def _rounded(hours: float | None) -> float | None:
+    return None if hours is None else round(hours, 1)
 
 
 def _standings(
@@ -448,7 +447,8 @@ def _danger_signs(session: Session, period: Period) -> tuple[DangerSign, ...]:
             if days is None or length >= days:
                 signs.append(DangerSign(kind, row.object_id, named, other, length, row.at))
 
-    add(DangerKind.SILENT, store.last_signs_of_life(end, session=session), SILENT_DAYS)
+    quiet = store.silent_conversations(end, end - timedelta(days=SILENT_DAYS), session=session)
+    add(DangerKind.SILENT, quiet)
     add(DangerKind.NO_AGENDA, store.held_without_agenda(start, end, session=session))
     add(
         DangerKind.FOLLOWUPS_MISSING,
@@ -467,23 +467,13 @@ def _danger_signs(session: Session, period: Period) -> tuple[DangerSign, ...]:
 
 
 def _supply(session: Session, period: Period, today: date) -> Supply:
-    loads = store.loads_at(period.end, session=session)
-    available: dict[int, bool] = {}  # offer -> has a free slot (paused offers left out)
-    people: dict[int, int] = {}
-    for offer in store.offers(session=session):
-        people[offer.offer_id] = offer.person_id
-        paused = offer.paused or (offer.paused_until is not None and offer.paused_until > today)
-        if not paused:
-            available[offer.offer_id] = loads.get(offer.person_id, 0) < offer.capacity
     offering: Counter[str] = Counter()
     with_room: Counter[str] = Counter()
     labels: dict[str, str] = {}
-    for offer_id, key, label in store.offered_topics(session=session):
-        if offer_id not in people:
-            continue
+    for key, label, offers, room in store.topic_supply(period.end, today, session=session):
         labels.setdefault(key, label)
-        offering[key] += 1
-        with_room[key] += int(available.get(offer_id, False))
+        offering[key] += offers
+        with_room[key] += room
     searched: Counter[str] = Counter()
     for key, label, count, _unmatched in store.searches(
         period.monday, today + timedelta(days=1), session=session
@@ -500,16 +490,19 @@ def _supply(session: Session, period: Period, today: date) -> Supply:
         set(searched) | set(requested),
         key=lambda k: (-(searched[k] + requested[k]), labels[k].lower()),
     )
-    asked = store.asked_mentors(
-        period.end - timedelta(weeks=NEVER_ASKED_WEEKS), period.end, session=session
+    mentors = store.mentor_counts(
+        period.end,
+        today,
+        asked_since=period.end - timedelta(weeks=NEVER_ASKED_WEEKS),
+        session=session,
     )
     return Supply(
         topics=tuple(TopicLine(labels[k], searched[k], requested[k], with_room[k]) for k in wanted),
         no_mentor=tuple(labels[k] for k in wanted if searched[k] and not offering[k]),
-        mentors=len(available),
-        with_room=sum(available.values()),
-        at_capacity=len(available) - sum(available.values()),
-        never_asked=sum(1 for o in available if people[o] not in asked),
+        mentors=mentors.open,
+        with_room=mentors.with_room,
+        at_capacity=mentors.open - mentors.with_room,
+        never_asked=mentors.never_asked,
         rerouted=store.rerouted(period.start, period.end, window=REROUTE_WINDOW, session=session),
     )
 

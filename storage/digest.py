@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, or_, union, update
+from sqlalchemy import and_, case, extract, func, literal, or_, union, union_all, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -35,9 +35,10 @@ from storage.models import (
     TopicDemand,
     Transition,
 )
-from storage.models.base import UTCDateTime
 
 Bounds = Sequence[datetime]
+# Where an answered request can be now (its responded_at set): accepted, then maybe closed.
+ANSWERED = (ConversationStatus.ACTIVE, ConversationStatus.CLOSED, ConversationStatus.DECLINED)
 
 
 def _bucket(column: Any, bounds: Bounds) -> Any:
@@ -54,16 +55,21 @@ def _weekly(session: Session, column: Any, bounds: Bounds, *where: Any) -> list[
     week = _bucket(column, bounds)
     statement = sa_select(week, func.count()).where(_in(column, bounds), *where).group_by(week)
     counts = [0] * (len(bounds) - 1)
-    for index, count in session.execute(statement):
+    for index, count in _rows(session, statement):
         if index >= 0:
             counts[index] = int(count)
     return counts
 
 
+def _rows(session: Session, statement: Any) -> Any:
+    """Run a Core statement on the session's connection: plain rows, no ORM loading."""
+    return session.connection().execute(statement)
+
+
 def _as_datetime(value: Any) -> datetime:
     """A timestamp an aggregate handed back raw (SQLite gives strings): UTC-aware."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return UTCDateTime().process_result_value(moment, None)  # type: ignore[arg-type,return-value]
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _days_between(session: Session, later: Any, earlier: Any) -> Any:
@@ -102,16 +108,34 @@ def request_weeks(bounds: Bounds, *, session: Session) -> RequestWeeks:
     )
 
 
-def answer_times(
-    start: datetime, end: datetime, *, session: Session
-) -> list[tuple[datetime, float]]:
-    """(answered at, hours from the request) for each request answered in [start, end)."""
+def median_answer_hours(bounds: Bounds, *, session: Session) -> list[float | None]:
+    """Per week, the median hours a request answered (accepted or declined) that week had
+    waited; None for a week with none. The database ranks them: a row per week comes back."""
     c = Conversation
-    hours = _days_between(session, col(c.responded_at), col(c.created_at)) * 24.0
-    statement = sa_select(col(c.responded_at), hours).where(
-        col(c.responded_at) >= start, col(c.responded_at) < end
+    answered = col(c.responded_at)
+    waited = (
+        sa_select(
+            _bucket(answered, bounds).label("week"),
+            (_days_between(session, answered, col(c.created_at)) * 24.0).label("hours"),
+        )
+        .where(col(c.status).in_(ANSWERED), _in(answered, bounds))
+        .subquery()
     )
-    return [(at, float(h)) for at, h in session.execute(statement)]
+    ranked = sa_select(
+        waited.c.week,
+        waited.c.hours,
+        func.row_number().over(partition_by=waited.c.week, order_by=waited.c.hours).label("rank"),
+        func.count().over(partition_by=waited.c.week).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
+    statement = (
+        sa_select(ranked.c.week, func.avg(ranked.c.hours)).where(middle).group_by(ranked.c.week)
+    )
+    found: list[float | None] = [None for _ in bounds[1:]]
+    for index, hours in _rows(session, statement):
+        if index >= 0:
+            found[index] = float(hours)
+    return found
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -174,7 +198,7 @@ def outcome_weeks(bounds: Bounds, *, session: Session) -> dict[str, list[int]]:
         .group_by(week, col(AgendaItem.outcome))
     )
     found: dict[str, list[int]] = {}
-    for index, outcome, count in session.execute(statement):
+    for index, outcome, count in _rows(session, statement):
         if index >= 0:
             found.setdefault(str(outcome), [0] * (len(bounds) - 1))[index] = int(count)
     return found
@@ -190,7 +214,7 @@ def rating_weeks(bounds: Bounds, *, session: Session) -> tuple[list[int], list[i
         .group_by(week)
     )
     counts, sums = [0] * (len(bounds) - 1), [0] * (len(bounds) - 1)
-    for index, count, total in session.execute(statement):
+    for index, count, total in _rows(session, statement):
         if index >= 0:
             counts[index], sums[index] = int(count), int(total or 0)
     return counts, sums
@@ -199,39 +223,36 @@ def rating_weeks(bounds: Bounds, *, session: Session) -> tuple[list[int], list[i
 # --- connections -----------------------------------------------------------------------------
 
 
+def _first_of_pair(c: Any) -> Any:
+    """SQL: connection row ``c`` is the first between its two people (no earlier row, of
+    any source; the lower ID first between two made at the same moment)."""
+    e = aliased(Connection)
+    earlier = or_(
+        col(e.made_at) < col(c.made_at),
+        and_(col(e.made_at) == col(c.made_at), col(e.id) < col(c.id)),
+    )
+    return ~(
+        sa_select(literal(1))
+        .where(col(e.person_id) == col(c.person_id), col(e.other_id) == col(c.other_id), earlier)
+        .exists()
+    )
+
+
 def new_pairs_by_area(bounds: Bounds, *, session: Session) -> list[tuple[int, str, str, int]]:
     """(week, area of one, area of the other, pairs) for pairs of people who first connected
     (a session or a confirmed meeting, whichever came first) in each week."""
-    c, earlier = Connection, aliased(Connection)
-    before = (
-        sa_select(literal(1))
-        .where(
-            col(earlier.person_id) == col(c.person_id),
-            col(earlier.other_id) == col(c.other_id),
-            col(earlier.made_at) < bounds[0],
-        )
-        .exists()
-    )
-    firsts = (
-        sa_select(
-            col(c.person_id).label("a"),
-            col(c.other_id).label("b"),
-            func.min(col(c.made_at)).label("first"),
-        )
-        .where(col(c.person_id) < col(c.other_id), _in(col(c.made_at), bounds), ~before)
-        .group_by(col(c.person_id), col(c.other_id))
-        .subquery()
-    )
+    c = aliased(Connection)
     one, other = aliased(Person), aliased(Person)
-    week = _bucket(firsts.c.first, bounds)
+    week = _bucket(col(c.made_at), bounds)
     statement = (
         sa_select(week, col(one.area), col(other.area), func.count())
-        .select_from(firsts)
-        .join(one, col(one.id) == firsts.c.a)
-        .join(other, col(other.id) == firsts.c.b)
+        .select_from(c)
+        .join(one, col(one.id) == col(c.person_id))
+        .join(other, col(other.id) == col(c.other_id))
+        .where(col(c.person_id) < col(c.other_id), _in(col(c.made_at), bounds), _first_of_pair(c))
         .group_by(week, col(one.area), col(other.area))
     )
-    return [(int(w), a or "", b or "", int(n)) for w, a, b, n in session.execute(statement)]
+    return [(int(w), a or "", b or "", int(n)) for w, a, b, n in _rows(session, statement)]
 
 
 def area_headcounts(*, session: Session) -> list[tuple[str, int]]:
@@ -241,7 +262,7 @@ def area_headcounts(*, session: Session) -> list[tuple[str, int]]:
         .where(col(Person.is_active).is_(True), col(Person.area).is_not(None))
         .group_by(col(Person.area))
     )
-    return [(str(area), int(n)) for area, n in session.execute(statement)]
+    return [(str(area), int(n)) for area, n in _rows(session, statement)]
 
 
 @dataclass(frozen=True)
@@ -258,19 +279,13 @@ class GoalCount:
     transition_id: int | None = None
 
 
-def _first_connections(end: datetime, people: Any) -> Any:
-    """(person, other, first connected) for the people selected by ``people``, before end."""
-    c = Connection
-    return (
-        sa_select(
-            col(c.person_id).label("person_id"),
-            col(c.other_id).label("other_id"),
-            func.min(col(c.made_at)).label("first"),
-        )
-        .where(col(c.person_id).in_(people), col(c.made_at) < end)
-        .group_by(col(c.person_id), col(c.other_id))
-        .subquery()
-    )
+def _goal_counts(c: Any, starts: Any, end: datetime, since: datetime) -> tuple[Any, Any, Any]:
+    """The join of someone's connection rows ``c`` that count toward a goal starting at
+    ``starts`` (first with that person, from the start to ``end``), and how many there are,
+    all and since ``since``."""
+    counts = and_(col(c.made_at) >= starts, col(c.made_at) < end, _first_of_pair(c))
+    recent = func.coalesce(func.sum(case((col(c.made_at) >= since, 1), else_=0)), 0)
+    return counts, func.count(col(c.id)), recent
 
 
 def newcomer_counts(
@@ -278,45 +293,30 @@ def newcomer_counts(
 ) -> list[GoalCount]:
     """Active people whose start date is after ``started_after`` (their window is open),
     with how many people they first connected with from their start date to ``end``."""
-    p = Person
-    newcomer = and_(
-        col(p.is_active).is_(True),
-        col(p.start_date).is_not(None),
-        col(p.start_date) > started_after,
-    )
-    firsts = _first_connections(end, sa_select(col(p.id)).where(newcomer))
-    inside = firsts.c.first >= col(p.start_date)
+    p, c = Person, aliased(Connection)
+    joined, count, recent = _goal_counts(c, col(p.start_date), end, since)
     statement = (
-        sa_select(
-            col(p.id),
-            col(p.slack_id),
-            col(p.start_date),
-            func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(inside, firsts.c.first >= since), 1), else_=0)), 0),
-        )
+        sa_select(col(p.id), col(p.slack_id), col(p.start_date), count, recent)
         .select_from(p)
-        .outerjoin(firsts, firsts.c.person_id == col(p.id))
-        .where(newcomer)
+        .outerjoin(c, and_(col(c.person_id) == col(p.id), joined))
+        .where(
+            col(p.is_active).is_(True),
+            col(p.start_date).is_not(None),
+            col(p.start_date) > started_after,
+        )
         .group_by(col(p.id), col(p.slack_id), col(p.start_date))
     )
     return [
         GoalCount(int(i), str(s), start, int(n), int(r))
-        for i, s, start, n, r in session.execute(statement)
+        for i, s, start, n, r in _rows(session, statement)
     ]
 
 
 def transition_counts(*, end: datetime, since: datetime, session: Session) -> list[GoalCount]:
     """Transitions started before ``end`` and not ended by then (the caller checks their
     windows), with the people first connected with from their start to ``end``."""
-    t, p = Transition, Person
-    running = and_(
-        col(t.started_at) < end,
-        or_(col(t.ended_at).is_(None), col(t.ended_at) >= end),
-        col(p.is_active).is_(True),
-    )
-    people = sa_select(col(t.person_id)).join(p, col(p.id) == col(t.person_id)).where(running)
-    firsts = _first_connections(end, people)
-    inside = and_(firsts.c.person_id == col(t.person_id), firsts.c.first >= col(t.started_at))
+    t, p, c = Transition, Person, aliased(Connection)
+    joined, count, recent = _goal_counts(c, col(t.started_at), end, since)
     statement = (
         sa_select(
             col(t.id),
@@ -325,13 +325,17 @@ def transition_counts(*, end: datetime, since: datetime, session: Session) -> li
             col(t.started_at),
             col(t.goal),
             col(t.window_days),
-            func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(inside, firsts.c.first >= since), 1), else_=0)), 0),
+            count,
+            recent,
         )
         .select_from(t)
         .join(p, col(p.id) == col(t.person_id))
-        .outerjoin(firsts, firsts.c.person_id == col(t.person_id))
-        .where(running)
+        .outerjoin(c, and_(col(c.person_id) == col(t.person_id), joined))
+        .where(
+            col(t.started_at) < end,
+            or_(col(t.ended_at).is_(None), col(t.ended_at) >= end),
+            col(p.is_active).is_(True),
+        )
         .group_by(
             col(t.id),
             col(p.id),
@@ -352,8 +356,20 @@ def transition_counts(*, end: datetime, since: datetime, session: Session) -> li
             window_days=int(days),
             transition_id=int(tid),
         )
-        for tid, pid, sid, started, goal, days, n, r in session.execute(statement)
+        for tid, pid, sid, started, goal, days, n, r in _rows(session, statement)
     ]
+
+
+def names(slack_ids: Sequence[str], *, session: Session) -> dict[str, str]:
+    """Slack ID → name as in the directory, for the people a digest names."""
+    found: dict[str, str] = {}
+    ids = sorted(set(slack_ids))
+    for chunk in range(0, len(ids), 5000):
+        statement = sa_select(col(Person.slack_id), col(Person.name)).where(
+            col(Person.slack_id).in_(ids[chunk : chunk + 5000])
+        )
+        found.update({str(s): str(n) for s, n in _rows(session, statement)})
+    return found
 
 
 # --- danger signs ----------------------------------------------------------------------------
@@ -370,32 +386,52 @@ class SignRow:
     since: datetime | None = None  # where "how long" starts, when not ``at``
 
 
-def _active_at(end: datetime) -> Any:
-    """A conversation accepted before ``end`` and not closed by then."""
-    c = Conversation
-    return and_(
-        col(c.accepted_at).is_not(None),
-        col(c.accepted_at) < end,
-        or_(
-            col(c.status) == ConversationStatus.ACTIVE,
-            and_(col(c.status) == ConversationStatus.CLOSED, col(c.closed_at) >= end),
-        ),
+def _active_ids(end: datetime) -> Any:
+    """IDs of the conversations accepted before ``end`` and not closed by then: active now,
+    or closed since (a union, so each part reads its own slice of the status indexes)."""
+    c = aliased(Conversation)
+    accepted = col(c.accepted_at) < end
+    active = sa_select(col(c.id)).where(col(c.status) == ConversationStatus.ACTIVE, accepted)
+    closed_since = sa_select(col(c.id)).where(
+        col(c.status) == ConversationStatus.CLOSED, col(c.closed_at) >= end, accepted
     )
+    return union_all(active.correlate(None), closed_since.correlate(None))
 
 
 def _pair_ids() -> tuple[Any, Any]:
     return aliased(Person), aliased(Person)
 
 
-def last_signs_of_life(end: datetime, *, session: Session) -> list[SignRow]:
-    """Conversations active at ``end``, each with its last sign of life before then (the
-    accept, a session planned, an agenda, a session held, follow-ups posted)."""
-    c, s = Conversation, MentoringSession
+def silent_conversations(end: datetime, since: datetime, *, session: Session) -> list[SignRow]:
+    """Conversations active at ``end`` with no sign of life from ``since`` to ``end`` (no
+    accept, session planned, agenda, session held or follow-ups), and their last one."""
+    c, s, q = Conversation, MentoringSession, aliased(Conversation)
+
+    def within(column: Any) -> Any:
+        return and_(column >= since, column < end)
+
+    lively = (
+        sa_select(literal(1))
+        .where(
+            col(s.conversation_id) == col(q.id),
+            or_(
+                within(col(s.created_at)),
+                within(col(s.agenda_posted_at)),
+                within(col(s.held_at)),
+                within(col(s.followups_posted_at)),
+            ),
+        )
+        .exists()
+    )
+    quiet = (
+        sa_select(col(q.id))
+        .where(col(q.id).in_(_active_ids(end)), col(q.accepted_at) < since, ~lively)
+        .correlate(None)
+    )
 
     def latest(column: Any) -> Any:
-        return func.max(case((column < end, column), else_=None))
+        return func.max(case((column < since, column), else_=None))
 
-    active_ids = sa_select(col(c.id)).where(_active_at(end))
     last = (
         sa_select(
             col(s.conversation_id).label("cid"),
@@ -404,7 +440,7 @@ def last_signs_of_life(end: datetime, *, session: Session) -> list[SignRow]:
             latest(col(s.held_at)).label("held"),
             latest(col(s.followups_posted_at)).label("followups"),
         )
-        .where(col(s.conversation_id).in_(active_ids))
+        .where(col(s.conversation_id).in_(quiet))
         .group_by(col(s.conversation_id))
         .subquery()
     )
@@ -424,10 +460,10 @@ def last_signs_of_life(end: datetime, *, session: Session) -> list[SignRow]:
         .join(mentee, col(mentee.id) == col(c.mentee_id))
         .join(mentor, col(mentor.id) == col(c.mentor_id))
         .outerjoin(last, last.c.cid == col(c.id))
-        .where(_active_at(end))
+        .where(col(c.id).in_(quiet))
     )
     rows = []
-    for cid, mentee_id, mentor_id, accepted, *moments in session.execute(statement):
+    for cid, mentee_id, mentor_id, accepted, *moments in _rows(session, statement):
         latest_moment = max(_as_datetime(m) for m in (accepted, *moments) if m is not None)
         rows.append(SignRow(int(cid), str(mentee_id), str(mentor_id), latest_moment))
     return rows
@@ -446,7 +482,7 @@ def _session_signs(session: Session, *where: Any, at: Any) -> list[SignRow]:
     )
     return [
         SignRow(int(i), str(a), str(b), _as_datetime(moment), _as_datetime(held))
-        for i, a, b, moment, held in session.execute(statement)
+        for i, a, b, moment, held in _rows(session, statement)
     ]
 
 
@@ -515,50 +551,91 @@ def expired_requests(start: datetime, end: datetime, *, session: Session) -> lis
     )
     return [
         SignRow(int(i), str(a), str(b), _as_datetime(at), _as_datetime(since))
-        for i, a, b, at, since in session.execute(statement)
+        for i, a, b, at, since in _rows(session, statement)
     ]
 
 
 # --- supply and demand -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OfferRow:
-    offer_id: int
-    person_id: int
-    capacity: int
-    paused: bool
-    paused_until: date | None
-
-
-def offers(*, session: Session) -> list[OfferRow]:
-    """Every active person's mentor offer."""
-    o = MentorOffer
-    statement = (
-        sa_select(col(o.id), col(o.person_id), col(o.capacity), col(o.paused), col(o.paused_until))
+def _offer_states(end: datetime, today: date) -> Any:
+    """Every active person's offer: whether it is open to requests (not paused) and has a
+    free slot at ``end`` (its mentor's active conversations under its capacity)."""
+    o, c = MentorOffer, Conversation
+    loads = (
+        sa_select(col(c.mentor_id).label("mentor_id"), func.count().label("n"))
+        .where(col(c.id).in_(_active_ids(end)))
+        .group_by(col(c.mentor_id))
+        .subquery()
+    )
+    open_ = and_(
+        col(o.paused).is_(False), or_(col(o.paused_until).is_(None), col(o.paused_until) <= today)
+    )
+    return (
+        sa_select(
+            col(o.id).label("offer_id"),
+            col(o.person_id).label("person_id"),
+            case((open_, 1), else_=0).label("open"),
+            case((and_(open_, func.coalesce(loads.c.n, 0) < col(o.capacity)), 1), else_=0).label(
+                "room"
+            ),
+        )
         .join(Person, col(Person.id) == col(o.person_id))
+        .outerjoin(loads, loads.c.mentor_id == col(o.person_id))
         .where(col(Person.is_active).is_(True))
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class MentorCounts:
+    open: int  # offers not paused
+    with_room: int
+    never_asked: int  # open, and not asked since the given moment
+
+
+def mentor_counts(
+    end: datetime, today: date, *, asked_since: datetime, session: Session
+) -> MentorCounts:
+    """Mentors open to requests at ``end``, with a free slot, and never asked since
+    ``asked_since`` (sent a request, or passed one on)."""
+    c = aliased(Conversation)
+    states = _offer_states(end, today)
+    sent = sa_select(col(c.mentor_id)).where(
+        or_(
+            and_(col(c.created_at) >= asked_since, col(c.created_at) < end),
+            and_(col(c.passed_at) >= asked_since, col(c.passed_at) < end),
+        )
+    )
+    passed = sa_select(col(c.passed_from_id)).where(
+        col(c.passed_from_id).is_not(None), col(c.passed_at) >= asked_since, col(c.passed_at) < end
+    )
+    asked = union(sent, passed).subquery()
+    never = and_(states.c.open == 1, states.c.person_id.not_in(sa_select(asked.c[0])))
+    statement = sa_select(
+        func.coalesce(func.sum(states.c.open), 0),
+        func.coalesce(func.sum(states.c.room), 0),
+        func.coalesce(func.sum(case((never, 1), else_=0)), 0),
+    )
+    opened, room, not_asked = _rows(session, statement).one()
+    return MentorCounts(int(opened), int(room), int(not_asked))
+
+
+def topic_supply(
+    end: datetime, today: date, *, session: Session
+) -> list[tuple[str, str, int, int]]:
+    """(topic key, label, offers of it, offers of it with a free slot at ``end``)."""
+    states = _offer_states(end, today)
+    statement = (
+        sa_select(col(Topic.key), col(Topic.label), func.count(), func.sum(states.c.room))
+        .select_from(OfferTopic)
+        .join(Topic, col(Topic.id) == col(OfferTopic.topic_id))
+        .join(states, states.c.offer_id == col(OfferTopic.offer_id))
+        .group_by(col(Topic.key), col(Topic.label))
     )
     return [
-        OfferRow(int(i), int(p), int(n), bool(x), u) for i, p, n, x, u in session.execute(statement)
+        (str(k), str(label), int(n), int(r or 0)) for k, label, n, r in _rows(session, statement)
     ]
-
-
-def loads_at(end: datetime, *, session: Session) -> dict[int, int]:
-    """Conversations each mentor had active at ``end``."""
-    c = Conversation
-    statement = (
-        sa_select(col(c.mentor_id), func.count()).where(_active_at(end)).group_by(col(c.mentor_id))
-    )
-    return {int(m): int(n) for m, n in session.execute(statement)}
-
-
-def offered_topics(*, session: Session) -> list[tuple[int, str, str]]:
-    """(offer, topic key, topic label) for every topic every offer covers."""
-    statement = sa_select(col(OfferTopic.offer_id), col(Topic.key), col(Topic.label)).join(
-        Topic, col(Topic.id) == col(OfferTopic.topic_id)
-    )
-    return [(int(o), str(k), str(label)) for o, k, label in session.execute(statement)]
 
 
 def searches(
@@ -577,7 +654,7 @@ def searches(
         .where(col(d.day) >= first_day, col(d.day) < end_day)
         .group_by(col(d.key))
     )
-    return [(str(k), str(label), int(n), int(u)) for k, label, n, u in session.execute(statement)]
+    return [(str(k), str(label), int(n), int(u)) for k, label, n, u in _rows(session, statement)]
 
 
 def requested_topics(start: datetime, end: datetime, *, session: Session) -> list[tuple[str, int]]:
@@ -588,22 +665,7 @@ def requested_topics(start: datetime, end: datetime, *, session: Session) -> lis
         .where(col(c.created_at) >= start, col(c.created_at) < end)
         .group_by(col(c.topic))
     )
-    return [(str(t or ""), int(n)) for t, n in session.execute(statement)]
-
-
-def asked_mentors(start: datetime, end: datetime, *, session: Session) -> set[int]:
-    """People asked for a conversation in [start, end): sent one, or passed one on."""
-    c = Conversation
-    sent = sa_select(col(c.mentor_id)).where(
-        or_(
-            and_(col(c.created_at) >= start, col(c.created_at) < end),
-            and_(col(c.passed_at) >= start, col(c.passed_at) < end),
-        )
-    )
-    passed = sa_select(col(c.passed_from_id)).where(
-        col(c.passed_from_id).is_not(None), col(c.passed_at) >= start, col(c.passed_at) < end
-    )
-    return {int(i) for (i,) in session.execute(union(sent, passed)) if i is not None}
+    return [(str(t or ""), int(n)) for t, n in _rows(session, statement)]
 
 
 def rerouted(start: datetime, end: datetime, *, window: timedelta, session: Session) -> int:
@@ -622,7 +684,7 @@ def rerouted(start: datetime, end: datetime, *, window: timedelta, session: Sess
         )
     )
     found = {
-        int(i) for i, made, ended in session.execute(statement) if ended <= made <= ended + window
+        int(i) for i, made, ended in _rows(session, statement) if ended <= made <= ended + window
     }
     return len(found)
 
@@ -641,7 +703,7 @@ def advice_counts(start: datetime, end: datetime, *, session: Session) -> tuple[
         func.coalesce(func.sum(case((open_at_end, 1), else_=0)), 0),
         func.coalesce(func.sum(case((asked, 1), else_=0)), 0),
     )
-    opened, new = session.execute(statement).one()
+    opened, new = _rows(session, statement).one()
     return int(opened), int(new)
 
 
@@ -669,7 +731,7 @@ def celebrated(start: datetime, end: datetime, *, session: Session) -> list[str]
         .group_by(col(Person.slack_id))
         .order_by(func.min(col(e.reached_at)), col(Person.slack_id))
     )
-    return [str(s) for s, _ in session.execute(statement)]
+    return [str(s) for s, _ in _rows(session, statement)]
 
 
 def add_celebration(
@@ -687,7 +749,7 @@ def celebration_goals(person_ids: Sequence[int], *, session: Session) -> set[tup
     statement = sa_select(col(Celebration.person_id), col(Celebration.goal)).where(
         col(Celebration.person_id).in_(list(person_ids))
     )
-    return {(int(p), str(g)) for p, g in session.execute(statement)}
+    return {(int(p), str(g)) for p, g in _rows(session, statement)}
 
 
 def get_transition(transition_id: int, *, session: Session) -> Transition | None:

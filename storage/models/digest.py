@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from storage.models.base import UTCDateTime
+from storage.models.connections import Connection
+from storage.models.conversations import Conversation, MentoringSession, Rating
 
 
 class AdviceRequest(SQLModel, table=True):
@@ -43,3 +45,62 @@ class Celebration(SQLModel, table=True):
     goal: str = Field(max_length=80)
     reached_at: datetime = Field(sa_type=UTCDateTime)
     consented_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+# The digest counts what happened in a span of weeks: its range queries read these indexes,
+# most of them covering what the query needs, not every row of a year of history. Declared
+# here, with the digest that needs them, on the tables they index.
+DIGEST_INDEXES = (
+    Index(
+        "ix_conversation_created_at",
+        col(Conversation.created_at),
+        col(Conversation.mentor_id),
+        col(Conversation.mentee_id),
+    ),
+    Index("ix_conversation_accepted_at", col(Conversation.accepted_at)),
+    Index(
+        "ix_conversation_passed_at",
+        col(Conversation.passed_at),
+        col(Conversation.mentor_id),
+        col(Conversation.passed_from_id),
+    ),
+    Index(
+        "ix_conversation_status_responded_at",
+        col(Conversation.status),
+        col(Conversation.responded_at),
+        col(Conversation.created_at),
+    ),
+    Index(
+        "ix_conversation_status_changed_at",
+        col(Conversation.status),
+        col(Conversation.status_changed_at),
+    ),
+    Index(
+        "ix_conversation_status_closed_at", col(Conversation.status), col(Conversation.closed_at)
+    ),
+    Index(
+        "ix_mentoring_session_held_at",
+        col(MentoringSession.held_at),
+        col(MentoringSession.agenda_posted_at),
+        col(MentoringSession.followups_posted_at),
+    ),
+    Index(
+        "ix_mentoring_session_followups_posted_at",
+        col(MentoringSession.followups_posted_at),
+        col(MentoringSession.conversation_id),
+        col(MentoringSession.followups_posted_by_id),
+    ),
+    Index(
+        "ix_connection_made_at",
+        col(Connection.made_at),
+        col(Connection.person_id),
+        col(Connection.other_id),
+    ),
+    Index(
+        "ix_connection_pair_made_at",
+        col(Connection.person_id),
+        col(Connection.other_id),
+        col(Connection.made_at),
+    ),
+    Index("ix_rating_answered_at", col(Rating.answered_at), col(Rating.usefulness)),
+)

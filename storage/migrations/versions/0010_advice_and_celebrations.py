@@ -1,4 +1,4 @@
-"""advice requests and celebrations for the coordinators' digest
+"""advice requests, celebrations, and the indexes of the coordinators' digest
 
 Revision ID: 0010
 Revises: 0006
@@ -6,7 +6,8 @@ Create Date: 2026-12-01 09:00:00.000000
 
 ``advice_request`` counts what mentors asked the coordinators (the text went by DM and
 is not stored); ``celebration`` keeps someone's yes to being named in the digest for
-reaching a goal.
+reaching a goal. The indexes let the digest count a span of weeks without reading a
+year of conversations, sessions, connections and ratings.
 """
 
 from collections.abc import Sequence
@@ -72,8 +73,42 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_celebration_person_id"), ["person_id"], unique=False)
 
+    for table, name, columns in INDEXES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(name, columns, unique=False)
+
+
+INDEXES = (
+    ("conversation", "ix_conversation_created_at", ["created_at", "mentor_id", "mentee_id"]),
+    ("conversation", "ix_conversation_accepted_at", ["accepted_at"]),
+    ("conversation", "ix_conversation_passed_at", ["passed_at", "mentor_id", "passed_from_id"]),
+    (
+        "conversation",
+        "ix_conversation_status_responded_at",
+        ["status", "responded_at", "created_at"],
+    ),
+    ("conversation", "ix_conversation_status_changed_at", ["status", "status_changed_at"]),
+    ("conversation", "ix_conversation_status_closed_at", ["status", "closed_at"]),
+    (
+        "mentoring_session",
+        "ix_mentoring_session_held_at",
+        ["held_at", "agenda_posted_at", "followups_posted_at"],
+    ),
+    (
+        "mentoring_session",
+        "ix_mentoring_session_followups_posted_at",
+        ["followups_posted_at", "conversation_id", "followups_posted_by_id"],
+    ),
+    ("connection", "ix_connection_made_at", ["made_at", "person_id", "other_id"]),
+    ("connection", "ix_connection_pair_made_at", ["person_id", "other_id", "made_at"]),
+    ("rating", "ix_rating_answered_at", ["answered_at", "usefulness"]),
+)
+
 
 def downgrade() -> None:
+    for table, name, _ in reversed(INDEXES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
     with op.batch_alter_table("celebration", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_celebration_person_id"))
         batch_op.drop_index(batch_op.f("ix_celebration_consented_at"))
