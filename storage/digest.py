@@ -387,15 +387,17 @@ class SignRow:
 
 
 def _active_ids(end: datetime) -> Any:
-    """IDs of the conversations accepted before ``end`` and not closed by then: active now,
-    or closed since (a union, so each part reads its own slice of the status indexes)."""
+    """(id, mentor_id) of the conversations accepted before ``end`` and not closed by then:
+    active now, or closed since (a union: each part reads its own slice of the status
+    index, which holds the mentor too)."""
     c = aliased(Conversation)
     accepted = col(c.accepted_at) < end
-    active = sa_select(col(c.id)).where(col(c.status) == ConversationStatus.ACTIVE, accepted)
-    closed_since = sa_select(col(c.id)).where(
+    columns: tuple[Any, ...] = (col(c.id).label("id"), col(c.mentor_id).label("mentor_id"))
+    active = sa_select(*columns).where(col(c.status) == ConversationStatus.ACTIVE, accepted)
+    closed_since = sa_select(*columns).where(
         col(c.status) == ConversationStatus.CLOSED, col(c.closed_at) >= end, accepted
     )
-    return union_all(active.correlate(None), closed_since.correlate(None))
+    return union_all(active.correlate(None), closed_since.correlate(None)).subquery()
 
 
 def _pair_ids() -> tuple[Any, Any]:
@@ -425,7 +427,7 @@ def silent_conversations(end: datetime, since: datetime, *, session: Session) ->
     )
     quiet = (
         sa_select(col(q.id))
-        .where(col(q.id).in_(_active_ids(end)), col(q.accepted_at) < since, ~lively)
+        .where(col(q.id).in_(sa_select(_active_ids(end).c.id)), col(q.accepted_at) < since, ~lively)
         .correlate(None)
     )
 
@@ -473,7 +475,7 @@ def _session_signs(session: Session, *where: Any, at: Any) -> list[SignRow]:
     c, s = Conversation, MentoringSession
     mentee, mentor = _pair_ids()
     statement = (
-        sa_select(col(s.id), col(mentee.slack_id), col(mentor.slack_id), at, col(s.held_at))
+        sa_select(col(s.id), col(mentee.slack_id), col(mentor.slack_id), at)
         .select_from(s)
         .join(c, col(c.id) == col(s.conversation_id))
         .join(mentee, col(mentee.id) == col(c.mentee_id))
@@ -481,8 +483,8 @@ def _session_signs(session: Session, *where: Any, at: Any) -> list[SignRow]:
         .where(*where)
     )
     return [
-        SignRow(int(i), str(a), str(b), _as_datetime(moment), _as_datetime(held))
-        for i, a, b, moment, held in _rows(session, statement)
+        SignRow(int(i), str(a), str(b), _as_datetime(moment))
+        for i, a, b, moment in _rows(session, statement)
     ]
 
 
@@ -561,11 +563,10 @@ def expired_requests(start: datetime, end: datetime, *, session: Session) -> lis
 def _offer_states(end: datetime, today: date) -> Any:
     """Every active person's offer: whether it is open to requests (not paused) and has a
     free slot at ``end`` (its mentor's active conversations under its capacity)."""
-    o, c = MentorOffer, Conversation
+    o, active = MentorOffer, _active_ids(end)
     loads = (
-        sa_select(col(c.mentor_id).label("mentor_id"), func.count().label("n"))
-        .where(col(c.id).in_(_active_ids(end)))
-        .group_by(col(c.mentor_id))
+        sa_select(active.c.mentor_id, func.count().label("n"))
+        .group_by(active.c.mentor_id)
         .subquery()
     )
     open_ = and_(

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel, col
 from storage.models.base import UTCDateTime
 from storage.models.connections import Connection
 from storage.models.conversations import Conversation, MentoringSession, Rating
+from storage.models.people import Person
 
 
 class AdviceRequest(SQLModel, table=True):
@@ -76,8 +77,21 @@ DIGEST_INDEXES = (
         col(Conversation.status_changed_at),
     ),
     Index(
-        "ix_conversation_status_closed_at", col(Conversation.status), col(Conversation.closed_at)
+        "ix_conversation_status_closed_at",
+        col(Conversation.status),
+        col(Conversation.closed_at),
+        col(Conversation.accepted_at),
+        col(Conversation.mentor_id),
     ),
+    # A conversation's pair without reading its row (its questions and context are wide).
+    Index(
+        "ix_conversation_pair",
+        col(Conversation.id),
+        col(Conversation.mentee_id),
+        col(Conversation.mentor_id),
+    ),
+    # A person's area, for the silo table's two lookups per new connection.
+    Index("ix_person_id_area", col(Person.id), col(Person.area)),
     Index(
         "ix_mentoring_session_held_at",
         col(MentoringSession.held_at),

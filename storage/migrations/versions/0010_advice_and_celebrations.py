@@ -88,7 +88,13 @@ INDEXES = (
         ["status", "responded_at", "created_at"],
     ),
     ("conversation", "ix_conversation_status_changed_at", ["status", "status_changed_at"]),
-    ("conversation", "ix_conversation_status_closed_at", ["status", "closed_at"]),
+    (
+        "conversation",
+        "ix_conversation_status_closed_at",
+        ["status", "closed_at", "accepted_at", "mentor_id"],
+    ),
+    ("conversation", "ix_conversation_pair", ["id", "mentee_id", "mentor_id"]),
+    ("person", "ix_person_id_area", ["id", "area"]),
     (
         "mentoring_session",
         "ix_mentoring_session_held_at",
