@@ -25,6 +25,7 @@ WHERE_TO_FIND = {
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler names them
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class ConfigError(Exception):
@@ -108,7 +109,8 @@ class Settings(BaseSettings):
     @classmethod
     def _weekday(cls, value: object) -> object:
         if isinstance(value, str):
-            day = value.strip().lower()[:3]
+            day = value.strip().lower()
+            day = day[:3] if day in WEEKDAY_NAMES else day
             if day not in WEEKDAYS:
                 raise ValueError("should be a weekday: mon, tue, wed, thu, fri, sat or sun")
             return day

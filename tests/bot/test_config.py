@@ -52,7 +52,7 @@ def test_the_digest_is_due_on_a_weekday_at_an_hour_in_a_zone(
     monkeypatch.setenv("MENTORBOT_DIGEST_WEEKDAY", " Friday")
     monkeypatch.setenv("MENTORBOT_DIGEST_TZ", "Europe/London")
     assert (load_settings().digest_weekday, load_settings().digest_tz) == ("fri", "Europe/London")
-    monkeypatch.setenv("MENTORBOT_DIGEST_WEEKDAY", "someday")
+    monkeypatch.setenv("MENTORBOT_DIGEST_WEEKDAY", "monkey")
     monkeypatch.setenv("MENTORBOT_DIGEST_HOUR", "24")
     monkeypatch.setenv("MENTORBOT_DIGEST_TZ", "Mars/Olympus")
     with pytest.raises(ConfigError) as caught:
