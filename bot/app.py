@@ -29,6 +29,7 @@ from handlers import (
     privacy,
     team,
 )
+from handlers import digest as digest_surface
 from handlers.deliver import Delivery, sender_for
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def create_app(
     privacy.register(app)
     team.register(app)
     nudges.register(app)
+    digest_surface.register(app)
 
     @app.error
     def handle_unexpected(

@@ -129,8 +129,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     nudges.set_defaults(handler=_nudges)
 
-    digest = sub.add_parser("digest", help="print the weekly digest")
+    digest = sub.add_parser(
+        "digest",
+        help="print the weekly digest",
+        description="Print the coordinators' digest of the last whole week (or --week).",
+    )
     digest.add_argument("--post", action="store_true", help="post it to the digest channel")
+    digest.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write the export (weekly figures, danger signs)"
+    )
+    digest.add_argument("--week", metavar="YYYY-Www", help="a past week, e.g. 2026-W48")
     digest.set_defaults(handler=_digest)
     return parser
 
@@ -415,6 +423,40 @@ def _nudges(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _digest(settings: Settings, _args: argparse.Namespace) -> int:
-    print("The weekly digest is coming soon.")  # noqa: T201
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.blocks.digest_export import digest_csv, digest_text
+    from bot.errors import MentorbotError
+    from bot.flows import digest as flow
+    from bot.scheduler import deliver_now
+
+    deps = _deps(settings)
+    try:
+        shown = flow.digest_for(deps, args.week)
+    except MentorbotError as exc:
+        print(str(exc).replace("`", ""), file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    print(digest_text(shown), end="")  # noqa: T201
+    if args.csv is not None:
+        try:
+            args.csv.write_text(digest_csv(shown), encoding="utf-8")
+        except OSError as exc:
+            print(f"Cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)  # noqa: T201
+            return 1
+        print(f"Export written to {args.csv}")  # noqa: T201
+    if not args.post:
+        return 0
+    try:
+        done = flow.post_now(deps, shown.period.label)
+    except MentorbotError as exc:
+        print(f"Not posted: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    if done.value is None:
+        print(f"Not posted: {flow.NO_CHANNEL}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    label = done.value.period.label
+    if not done.value.new:
+        print(f"The digest for {label} was posted before; nothing more was sent.")  # noqa: T201
+        return 0
+    deliver_now(deps, done.keys)
+    print(f"The digest for {label}: {flow.post_outcome(deps, done.value.period)}.")  # noqa: T201
     return 0

@@ -26,6 +26,10 @@ WHERE_TO_FIND = {
 }
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler names them
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class ConfigError(Exception):
     """Configuration is missing or invalid; the message names every problem."""
 
@@ -113,6 +117,11 @@ class Settings(BaseSettings):
             raise ValueError("should be later than MENTORBOT_WORKDAY_START")
         return value
 
+    # When the weekly digest is due: a weekday, an hour, in a time zone.
+    digest_weekday: str = Field(default="mon", alias="MENTORBOT_DIGEST_WEEKDAY")
+    digest_hour: int = Field(default=9, alias="MENTORBOT_DIGEST_HOUR", ge=0, le=23)
+    digest_tz: str = Field(default="UTC", alias="MENTORBOT_DIGEST_TZ")
+
     @field_validator("coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -150,6 +159,25 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @field_validator("digest_weekday", mode="before")
+    @classmethod
+    def _weekday(cls, value: object) -> object:
+        if isinstance(value, str):
+            day = value.strip().lower()
+            day = day[:3] if day in WEEKDAY_NAMES else day
+            if day not in WEEKDAYS:
+                raise ValueError("should be a weekday: mon, tue, wed, thu, fri, sat or sun")
+            return day
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _digest_zone(cls, value: str) -> str:
+        zone = valid_zone(value.strip())
+        if zone is None:
+            raise ValueError("should be an IANA time zone such as Europe/London or UTC")
+        return zone
 
     def is_coordinator(self, slack_id: str) -> bool:
         return slack_id in self.coordinators

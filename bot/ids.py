@@ -62,6 +62,11 @@ class ActionId(StrEnum):
     # --- check-ins (nudges) ---
     NUDGE_OPEN_HOME = "nudge_open_home"  # the welcome's "Open the Home": publishes it
     HOME_MUTE_TOGGLE = "home_mute_toggle"  # value: "mute" or "unmute"
+    # --- the coordinators' digest, advice, celebrations ---
+    DIGEST_EXPORT = "digest_export"  # value: the week (YYYY-Www); coordinators only
+    DIGEST_NUDGE = "digest_nudge"  # value: danger_sign_value(kind, object id)
+    ADVICE_HANDLED = "advice_handled"  # value: advice request id; coordinators only
+    CELEBRATE_ME = "celebrate_me"  # value: the goal reached (bot.celebrations.goal_key)
 
 
 class CallbackId(StrEnum):
@@ -94,6 +99,9 @@ class CallbackId(StrEnum):
     # --- managers: the team check-in ---
     TEAM_CHECKIN_MODAL = "team_checkin_modal"
     PULSE_ANSWER_MODAL = "pulse_answer_modal"  # private_metadata: pulse id
+
+    # --- the coordinators' digest, advice ---
+    ADVICE_MODAL = "advice_modal"
 
 
 class BlockId(StrEnum):
@@ -153,6 +161,9 @@ class BlockId(StrEnum):
     # --- check-ins (nudges) ---
     HOME_MUTE = "home_mute"
 
+    # --- the coordinators' digest, advice ---
+    ADVICE_TEXT = "advice_text"
+
 
 WITHDRAW_PREFIX, WITHDRAW_NEXT_PREFIX = "withdraw:", "next:"
 
@@ -178,3 +189,14 @@ def request_button_value(mentor_slack_id: str, topic: str | None = None) -> str:
 def parse_request_button_value(value: str) -> tuple[str, str | None]:
     mentor, _, topic = value.partition("|")
     return mentor, (topic or None)
+
+
+def danger_sign_value(kind: str, object_id: int) -> str:
+    """The value of a danger sign's nudge button: its kind and what it is about."""
+    return f"{kind}:{object_id}"
+
+
+def parse_danger_sign_value(value: str) -> tuple[str, str]:
+    """(kind, the object ID as sent); ("", "") for anything else."""
+    kind, sep, object_id = value.partition(":")
+    return (kind, object_id) if sep else ("", "")

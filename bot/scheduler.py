@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -12,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.util import ref_to_obj
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.context import Deps
 from bot.logs import new_work_id, working_on
 
@@ -27,7 +29,7 @@ class JobSpec:
     id: str
     func: str  # "module:function", so the job store can persist it
     trigger: Any
-    misfire_grace_time: int | None = None  # seconds; None: the scheduler's default
+    options: dict[str, Any] = field(default_factory=dict)  # beyond the job defaults
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -62,9 +64,26 @@ JOBS: tuple[JobSpec, ...] = (
         "plan-nudges",
         "handlers.jobs:plan_nudges",
         CronTrigger(minute="*/15", timezone="UTC"),
-        misfire_grace_time=10 * 60,
+        {"misfire_grace_time": 10 * 60},
+    ),
+    JobSpec(
+        "celebration-asks",
+        "handlers.digest_jobs:ask_to_celebrate",
+        CronTrigger(minute=40, timezone="UTC"),  # hourly
     ),
 )
+
+
+def digest_job(settings: Settings) -> JobSpec:
+    """The weekly digest's job: hourly on the hour in the digest's zone; the digest due
+    most recently is posted once (its outbox key), so the first run at or after
+    MENTORBOT_DIGEST_WEEKDAY / _HOUR posts it and a late or repeated run adds nothing."""
+    return JobSpec(
+        "weekly-digest",
+        "handlers.digest_jobs:post_weekly_digest",
+        CronTrigger(minute=0, timezone=settings.digest_tz),
+        {"misfire_grace_time": 60 * 60, "coalesce": True},
+    )
 
 
 def build_scheduler(
@@ -84,17 +103,14 @@ def build_scheduler(
         "timezone": "UTC",
     }
     scheduler = BackgroundScheduler(**options)
-    for spec in JOBS:
-        options = {}
-        if spec.misfire_grace_time is not None:
-            options["misfire_grace_time"] = spec.misfire_grace_time
+    for spec in (*JOBS, digest_job(deps.settings)):
         scheduler.add_job(
             "bot.scheduler:run_job",
             spec.trigger,
             args=[spec.id, spec.func],
             id=spec.id,
             replace_existing=True,
-            **options,
+            **spec.options,
         )
     return scheduler
 
@@ -103,6 +119,15 @@ def run_job(job_id: str, func: str) -> None:
     """Run one scheduled job; its log lines carry a work ID naming the job (bot.logs)."""
     with working_on(new_work_id(f"job-{job_id}")):
         ref_to_obj(func)()
+
+
+def deliver_now(deps: Deps, keys: Sequence[str]) -> None:
+    """Deliver these outbox rows from this process now (`mentorbot digest --post`), with the
+    sender every process uses; what cannot go now stays in the outbox for the scheduler."""
+    from bot.slack import build_client
+    from handlers.deliver import sender_for
+
+    sender_for(deps, build_client(deps.settings, resend=False)).flush(keys)
 
 
 class Background:

@@ -25,6 +25,7 @@ from bot.context import Deps
 from bot.errors import MentorbotError, told
 from bot.ids import SLASH_COMMAND
 from handlers import connections, conversations, find, nudges, offers, privacy, team
+from handlers import digest as digest_surface
 from handlers.command_context import CommandContext, SubcommandFn, deps_of, expired_trigger
 from handlers.zones import ensure_zone
 
@@ -38,6 +39,7 @@ FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, LATER = (
     "Coming later",
 )
 YOUR_TEAM = "Your team"
+COORDINATE = "Run the programme"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Subcommand:
 def help_groups() -> list[HelpGroup]:
     """Every subcommand, grouped by the task it is for; what is not built yet last."""
     groups = []
-    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, YOUR_TEAM, LATER):
+    for title in (FIND_HELP, MENTOR_OTHERS, YOUR_PROGRESS, YOUR_TEAM, COORDINATE, LATER):
         lines = tuple(
             HelpLine(entry.usage, entry.summary)
             for name, entry in SUBCOMMANDS.items()
@@ -129,7 +131,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         YOUR_PROGRESS,
     ),
     "unmute": Subcommand("unmute", "check-ins again", nudges.unmute, YOUR_PROGRESS),
-    "digest": Subcommand("digest", "coordinators: preview the weekly digest", None),
+    "digest": Subcommand(
+        "digest", "coordinators: preview the weekly digest", digest_surface.digest, COORDINATE
+    ),
+    "advice": Subcommand(
+        "advice",
+        "ask the coordinators privately for advice on a difficult situation",
+        digest_surface.advice,
+        MENTOR_OTHERS,
+    ),
     "export": Subcommand(
         "export", "everything stored about you, as a file", privacy.export, YOUR_PROGRESS
     ),

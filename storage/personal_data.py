@@ -75,6 +75,10 @@ MAP: tuple[Ref, ...] = (
     Ref("connection", "person_id", "delete"),
     Ref("connection", "other_id", "keep"),
     Ref("mentoroffer", "person_id", "delete"),
+    # Asking the coordinators for advice (its text was never stored), and a celebration.
+    Ref("advice_request", "person_id", "delete"),
+    Ref("advice_request", "closed_by_id", "keep"),
+    Ref("celebration", "person_id", "delete"),
     Ref("transition", "person_id", "delete"),
     Ref("sentnudge", "person_slack_id", "delete", by="slack_id"),
     Ref("planned_nudge", "person_slack_id", "delete", by="slack_id"),

@@ -76,6 +76,31 @@ def _unique_ids(blocks: list[dict[str, Any]]) -> list[str]:
     return errors
 
 
+def _native_rules(blocks: list[dict[str, Any]]) -> list[str]:
+    """What Slack checks of charts and tables beyond the schema: at most two charts and one
+    table a message; in a chart, unique series names and one point per category, in order."""
+    errors: list[str] = []
+    charts = [b for b in blocks if b.get("type") == "data_visualization"]
+    tables = [b for b in blocks if b.get("type") in ("table", "data_table")]
+    if len(charts) > 2:
+        errors.append(f"{len(charts)} data_visualization blocks; Slack renders at most 2")
+    if len(tables) > 1:
+        errors.append(f"{len(tables)} tables; Slack allows one per message")
+    for chart in charts:
+        spec = chart.get("chart") or {}
+        if spec.get("type") == "pie":
+            continue
+        categories = (spec.get("axis_config") or {}).get("categories") or []
+        names = [s.get("name") for s in spec.get("series") or []]
+        if len(names) != len(set(names)):
+            errors.append(f"series names repeat: {names}")
+        for series in spec.get("series") or []:
+            labels = [point.get("label") for point in series.get("data") or []]
+            if labels != categories:
+                errors.append(f"series {series.get('name')!r} is not one point per category")
+    return errors
+
+
 def message_errors(blocks: list[dict[str, Any]]) -> list[str]:
     """Everything Slack would refuse in a message's ``blocks``."""
     return list(_message_errors(json.dumps(blocks, sort_keys=True)))
@@ -96,6 +121,7 @@ def _message_errors(canonical: str) -> tuple[str, ...]:
         errors.append(f"{len(blocks)} blocks in a message; Slack allows {MESSAGE_BLOCK_LIMIT}")
     if blocks:
         errors += _schema_errors(_validators()["blocks"], blocks)
+    errors += _native_rules(blocks)
     return (*errors, *_model_errors(blocks), *_unique_ids(blocks))
 
 

@@ -10,7 +10,9 @@ Messages keep their ``metadata``; ``conversations.history`` returns it on reques
 ``chat.postMessage`` to a user ID posts in the bot's DM with that person and answers
 with the ``D…`` channel, as Slack does. With ``limits`` set it enforces per-method rates
 (and ``chat.postMessage@channel``, per channel) as Slack does: a call over its limit is
-refused with 429 and a Retry-After, and counted in ``rate_limited``.
+refused with 429 and a Retry-After, and counted in ``rate_limited``. ``refused_blocks``
+makes it a workspace that refuses some block types (native charts, tables) with
+``invalid_blocks``; the bytes sent to an upload URL are kept in ``uploads``.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class FakeSlack:
     # second, burst). Empty: no limit (the tests' default).
     limits: dict[str, tuple[float, int]] = field(default_factory=dict)
     rate_limited: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Block types this workspace refuses (as one without native charts or tables would):
+    # a message holding one is answered invalid_blocks, like Slack, without failing the test.
+    refused_blocks: set[str] = field(default_factory=set)
+    # Bytes uploaded to files.getUploadURLExternal's upload_url, by file ID.
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -276,6 +283,8 @@ class FakeSlack:
         elif parsed.path.startswith("/upload/"):
             method = "file.upload"
             params = {"bytes": len(raw), "file_id": parsed.path.rsplit("/", 1)[-1]}
+            with self._lock:
+                self.uploads[params["file_id"]] = raw
         else:
             method = "unknown:" + parsed.path
         call = Call(method, params, headers, parsed.path)
@@ -358,6 +367,9 @@ class FakeSlack:
         elif call.method not in ("response_url", "file.upload", "auth.test"):
             if not auth.startswith("Bearer xoxb-"):
                 return 200, {"ok": False, "error": "not_authed"}, {}
+        refused = self._refused(call)
+        if refused:
+            return 200, {"ok": False, "error": "invalid_blocks", "refused": refused}, {}
         invalid = self._validate(call)
         if invalid:
             with self._lock:
@@ -375,6 +387,12 @@ class FakeSlack:
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         return 200, handler(call.params), {}
+
+    def _refused(self, call: Call) -> list[str]:
+        blocks = call.params.get("blocks") if call.method in MESSAGE_METHODS else None
+        if not isinstance(blocks, list) or not self.refused_blocks:
+            return []
+        return [str(b.get("type")) for b in blocks if b.get("type") in self.refused_blocks]
 
     def _validate(self, call: Call) -> list[str]:
         params = call.params

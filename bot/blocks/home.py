@@ -168,8 +168,8 @@ def _role_links(state: HomeState) -> list[Block]:
         )
     if state.is_coordinator:
         lines.append(
-            ":bar_chart: You coordinate the programme. `/mentor digest` will preview the "
-            "weekly digest (coming soon)."
+            ":bar_chart: You coordinate the programme. `/mentor digest` previews this "
+            "week's digest, with its danger signs and the CSV export."
         )
     return [context(*lines)] if lines else []
 

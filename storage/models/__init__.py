@@ -23,6 +23,7 @@ from storage.models.conversations import (
     SessionOutcome,
     may_move,
 )
+from storage.models.digest import AdviceRequest, Celebration
 from storage.models.nudges import PlannedNudge
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -43,8 +44,10 @@ __all__ = [
     "TRANSITIONS",
     "ActionItem",
     "ActionOwner",
+    "AdviceRequest",
     "AgendaItem",
     "CheckinReminder",
+    "Celebration",
     "CloseReason",
     "Connection",
     "ConnectionSource",

@@ -43,6 +43,26 @@ def test_triage_terms_are_a_comma_separated_list_added_to_the_defaults(
     assert load_settings().triage_terms == ("sick leave", "redundancy")
 
 
+def test_the_digest_is_due_on_a_weekday_at_an_hour_in_a_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2")
+    settings = load_settings()
+    assert (settings.digest_weekday, settings.digest_hour, settings.digest_tz) == ("mon", 9, "UTC")
+    monkeypatch.setenv("MENTORBOT_DIGEST_WEEKDAY", " Friday")
+    monkeypatch.setenv("MENTORBOT_DIGEST_TZ", "Europe/London")
+    assert (load_settings().digest_weekday, load_settings().digest_tz) == ("fri", "Europe/London")
+    monkeypatch.setenv("MENTORBOT_DIGEST_WEEKDAY", "monkey")
+    monkeypatch.setenv("MENTORBOT_DIGEST_HOUR", "24")
+    monkeypatch.setenv("MENTORBOT_DIGEST_TZ", "Mars/Olympus")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "MENTORBOT_DIGEST_WEEKDAY is invalid: it should be a weekday" in message
+    assert "MENTORBOT_DIGEST_HOUR is invalid: it should be at most 23" in message
+    assert "MENTORBOT_DIGEST_TZ is invalid: it should be an IANA time zone" in message
+
+
 def test_every_problem_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("MENTORBOT_CONNECTION_GOAL", "ten")

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from bot.ids import ActionId, BlockId, CallbackId, request_button_value, withdraw_option
+from bot.ids import (
+    ActionId,
+    BlockId,
+    CallbackId,
+    danger_sign_value,
+    request_button_value,
+    withdraw_option,
+)
 from tests.conftest import START
 from tests.handlers.inprocess import (
     NOT_CLICKABLE,
@@ -86,6 +93,11 @@ ACTIONS: dict[str, tuple[Callable[[World], str], tuple[str, ...]]] = {
     ActionId.PULSE_ANSWER: (lambda w: "1", BOTH),
     ActionId.HOME_MUTE_TOGGLE: (lambda w: "mute", STRANGER_ONLY),
     ActionId.NUDGE_OPEN_HOME: (lambda w: "home", STRANGER_ONLY),
+    # coordinators only (the role is checked on the server), and a goal the clicker reached
+    ActionId.DIGEST_EXPORT: (lambda w: "2026-W47", BOTH),
+    ActionId.DIGEST_NUDGE: (lambda w: danger_sign_value("silent", w.active), BOTH),
+    ActionId.ADVICE_HANDLED: (lambda w: "1", BOTH),
+    ActionId.CELEBRATE_ME: (lambda w: "newcomer:2026-01-01", BOTH),
 }
 
 
@@ -183,6 +195,11 @@ SUBMISSIONS: dict[str, Form] = {
             }
         },
         STRANGER_ONLY,
+    ),
+    CallbackId.ADVICE_MODAL: (  # mentors only: neither the outsider nor a stranger offers
+        lambda w: "",
+        lambda w: {BlockId.ADVICE_TEXT: text_input(BlockId.ADVICE_TEXT, "A hard situation")},
+        BOTH,
     ),
     CallbackId.HOME_LEARNING_MODAL: (
         lambda w: "",

@@ -38,7 +38,14 @@ from tests.slackhttp import Reply
 
 # What a person outside the conversations may still do to their own things: search (which
 # counts demand) and mark or end a transition goal of their own.
-SELF_SERVICE = {ActionId.FIND_TOPIC, ActionId.HOME_TRANSITION, ActionId.HOME_TRANSITION_END}
+# (Opening one's own Home writes its refresh; the mute toggle is one's own setting.)
+SELF_SERVICE = {
+    ActionId.FIND_TOPIC,
+    ActionId.HOME_TRANSITION,
+    ActionId.HOME_TRANSITION_END,
+    ActionId.NUDGE_OPEN_HOME,
+    ActionId.HOME_MUTE_TOGGLE,
+}
 
 ODD = [
     "",

@@ -35,13 +35,15 @@ def test_help_is_grouped_by_task_with_buttons_for_the_first_steps(harness: Harne
         "*Mentor others*",
         "*Your progress*",
         "*Your team*",
-        "*Coming later*",
+        "*Run the programme*",
     ]
     found = buttons(answer)
     assert {ActionId.HOME_FIND_MENTOR, ActionId.OFFER_EDIT, ActionId.SHOW_PROGRESS} <= set(found)
-    later = next(b for b in answer["blocks"] if "*Coming later*" in str(b))
-    assert "later release" in later["text"]["text"]
-    assert "/mentor digest" in later["text"]["text"]
+    assert "Coming later" not in str(answer["blocks"])  # every subcommand is built now
+    coordinators = next(b for b in answer["blocks"] if "*Run the programme*" in str(b))
+    assert "/mentor digest" in coordinators["text"]["text"]
+    mentors = next(b for b in answer["blocks"] if "*Mentor others*" in str(b))
+    assert "/mentor advice" in mentors["text"]["text"]
     find_help = next(b for b in answer["blocks"] if "*Find help*" in str(b))
     assert "/mentor digest" not in find_help["text"]["text"]
 
