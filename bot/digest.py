@@ -45,6 +45,7 @@ from bot.progress import Window, normalise_area, pace
 from bot.team_overview import programme_checkins
 from bot.topics import normalise, tidy_label
 from storage import digest as store
+from storage.models import ConversationStatus, Person
 
 TREND_WEEKS = 8
 SILO_WEEKS = 13  # a quarter
@@ -538,3 +539,37 @@ def _silos(session: Session, pairs: Sequence[tuple[int, str, str, int]]) -> Silo
         if grid[a][b] == 0
     )
     return SiloTable(tuple(names), tuple(tuple(row) for row in grid), never)
+
+
+# --- a danger sign, read again (a coordinator's nudge, and just before it is sent) ----------
+
+SESSION_SIGNS = {DangerKind.NO_AGENDA, DangerKind.FOLLOWUPS_MISSING, DangerKind.MENTOR_FOLLOWUPS}
+
+
+def sign_still_holds(kind: DangerKind, subject: store.SignSubject) -> bool:
+    active = subject.conversation_status == ConversationStatus.ACTIVE
+    if kind == DangerKind.SILENT:
+        return active
+    if kind == DangerKind.NO_AGENDA:
+        return active and subject.held and not subject.agenda_before
+    if kind == DangerKind.FOLLOWUPS_MISSING:
+        return subject.held and not subject.followups_posted
+    if kind == DangerKind.MENTOR_FOLLOWUPS:
+        return subject.followups_by_mentor
+    return subject.conversation_status == ConversationStatus.EXPIRED
+
+
+def sign_people(
+    session: Session, kind: DangerKind, object_id: int
+) -> tuple[Person, Person, bool] | None:
+    """(the person the sign names, the other of the pair, whether the sign still holds);
+    None when the conversation or session it names is gone."""
+    in_session = kind in SESSION_SIGNS
+    subject = store.sign_subject(
+        None if in_session else object_id, object_id if in_session else None, session=session
+    )
+    if subject is None:
+        return None
+    if NAMES_MENTEE[kind]:
+        return subject.mentee, subject.mentor, sign_still_holds(kind, subject)
+    return subject.mentor, subject.mentee, sign_still_holds(kind, subject)

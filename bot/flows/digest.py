@@ -22,13 +22,11 @@ from bot.blocks.digest import (
     build_advice_for_coordinator,
     build_celebration_ask,
     build_digest,
-    build_nudge,
 )
 from bot.blocks.help import build_notice
 from bot.celebrations import ReachedGoal, consent, recently_reached
 from bot.context import Deps
 from bot.digest import (
-    NAMES_MENTEE,
     DangerKind,
     Digest,
     Period,
@@ -36,14 +34,17 @@ from bot.digest import (
     due_week,
     last_complete_week,
     parse_week,
+    sign_people,
     week_of,
     week_so_far,
 )
-from bot.effects import Effect, PostToChannel, dm
+from bot.effects import Effect, Nudge, PostToChannel, dm
 from bot.errors import MentorbotError, NotInDirectory
+from bot.nudges.kinds import OUTBOX_KIND, NudgeKind, coordinator_key
+from bot.nudges.planner import COORDINATOR_KIND, NUDGE_PRIORITY, claim_next_workday
 from bot.usecase import Done, read, run
 from storage import digest as store
-from storage.models import ConversationStatus
+from storage.nudges import planned_keys
 from storage.offers import get_offer
 from storage.outbox import state_of
 from storage.people import get_by_slack_id
@@ -195,52 +196,46 @@ class Nudged:
     slack_id: str
 
 
-SESSION_SIGNS = {DangerKind.NO_AGENDA, DangerKind.FOLLOWUPS_MISSING, DangerKind.MENTOR_FOLLOWUPS}
-
-
-def _still_holds(kind: DangerKind, subject: store.SignSubject) -> bool:
-    active = subject.conversation_status == ConversationStatus.ACTIVE
-    if kind == DangerKind.SILENT:
-        return active
-    if kind == DangerKind.NO_AGENDA:
-        return active and subject.held and not subject.agenda_before
-    if kind == DangerKind.FOLLOWUPS_MISSING:
-        return subject.held and not subject.followups_posted
-    if kind == DangerKind.MENTOR_FOLLOWUPS:
-        return subject.followups_by_mentor
-    return subject.conversation_status == ConversationStatus.EXPIRED
-
-
 def nudge_key(kind: DangerKind, object_id: int, week: str) -> str:
-    return f"coordinator-nudge:{kind.value}:{object_id}:{week}"
+    """One per sign per week, whoever clicks; a check-in key of the nudge planner."""
+    return coordinator_key(week, kind.value, object_id)
 
 
 def nudge(deps: Deps, user: str, kind: DangerKind, object_id: int) -> Done[Nudged]:
-    """A coordinator's click on a danger sign: the kind note for the person it names, once a
-    week, unless the sign went away or they muted nudges."""
+    """A coordinator's click on a danger sign: a kind note for the person it names, once a
+    week, unless the sign went away or they muted nudges. It is a check-in of the planner
+    (``bot.nudges``): it goes in the person's own working hours, as their one nudge of that
+    day (the next free working day), and is checked again just before it is sent."""
     require_coordinator(deps, user)
     now = deps.clock()
-    key = nudge_key(kind, object_id, week_of(now, deps.settings.digest_tz).label)
+    settings = deps.settings
+    key = nudge_key(kind, object_id, week_of(now, settings.digest_tz).label)
 
     def work(session: Session) -> tuple[Nudged, tuple[Effect, ...]]:
-        in_session = kind in SESSION_SIGNS
-        subject = store.sign_subject(
-            None if in_session else object_id, object_id if in_session else None, session=session
-        )
-        if subject is None:
+        found = sign_people(session, kind, object_id)
+        if found is None:
             raise MentorbotError("That danger sign is out of date; nothing was sent.")
-        person, other = (
-            (subject.mentee, subject.mentor)
-            if NAMES_MENTEE[kind]
-            else (subject.mentor, subject.mentee)
-        )
-        if state_of(key, session=session) is not None:
+        person, _other, holds = found
+        if state_of(key, session=session) is not None or planned_keys([key], session=session):
             return Nudged("already", person.slack_id), ()
-        if not _still_holds(kind, subject):
+        if not holds:
             return Nudged("resolved", person.slack_id), ()
         if person.nudges_muted or not person.is_active:
             return Nudged("muted", person.slack_id), ()
-        note = dm(key, person.slack_id, build_nudge(kind, other.slack_id))
+        slot = claim_next_workday(
+            session, key, COORDINATOR_KIND, person.slack_id, person.tz, settings=settings, now=now
+        )
+        if slot is None:
+            return Nudged("already", person.slack_id), ()
+        not_before, not_after = slot
+        note = Nudge(
+            key=key,
+            user_id=person.slack_id,
+            nudge_kind=OUTBOX_KIND[NudgeKind.COORDINATOR],
+            priority=NUDGE_PRIORITY,
+            not_before=not_before,
+            not_after=not_after,
+        )
         return Nudged("sent", person.slack_id), (note,)
 
     return run(deps.open_session, work, now=now)

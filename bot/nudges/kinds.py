@@ -19,6 +19,7 @@ class NudgeKind(StrEnum):
     day, the first goes and the rest wait for the next working day."""
 
     WELCOME = "welcome"  # once per person, when they first appear
+    COORDINATOR = "coordinator-nudge"  # a coordinator's note on a danger sign (the digest)
     AGENDA = "agenda-reminder"  # a session within 24 hours has no agenda → the mentee
     REQUEST = "request-waiting"  # a request unanswered for 3 days → the mentor
     MET = "met-waiting"  # a logged meeting unconfirmed for 3 days → the other person
@@ -35,6 +36,7 @@ IMPORTANCE = {kind: rank for rank, kind in enumerate(NudgeKind)}
 # The outbox's kind for each (16 characters at most): `mentorbot outbox` counts them apart.
 _SHORT = {
     NudgeKind.WELCOME: "welcome",
+    NudgeKind.COORDINATOR: "coordinator",
     NudgeKind.AGENDA: "agenda",
     NudgeKind.REQUEST: "request",
     NudgeKind.MET: "met",
@@ -100,6 +102,11 @@ def pace_key(slack_id: str, local_day: date) -> str:
 def team_checkin_key(manager: str, now: datetime) -> str:
     """Per calendar month (UTC): a manager is reminded at most monthly."""
     return f"{NudgeKind.TEAM_CHECKIN}:manager:{manager}:{now:%Y-%m}"
+
+
+def coordinator_key(week: str, sign: str, object_id: int) -> str:
+    """A coordinator's note on one danger sign, once a week (the object: ``sign-id``)."""
+    return f"{NudgeKind.COORDINATOR}:{week}:{sign}-{object_id}"
 
 
 def met_key(met_id: int) -> str:

@@ -24,7 +24,7 @@ from bot.config import Settings, Welcome
 from bot.effects import Nudge
 from bot.nudges import kinds
 from bot.nudges.hours import Workday, workday, zone_of
-from bot.nudges.kinds import NudgeKind, Reason
+from bot.nudges.kinds import OUTBOX_KIND, NudgeKind, Reason
 from bot.progress import Window, pace
 from storage import nudges as store
 from storage.db import SessionFactory, unit_of_work, write_unit
@@ -258,6 +258,43 @@ def _read(open_session: SessionFactory, now: datetime, settings: Settings) -> li
         first = now.date() - timedelta(days=1)
         taken = store.days_taken((r.slack_id for r in reasons), first=first, session=session)
     return decide(reasons, people, planned=planned, taken=taken, now=now, settings=settings)
+
+
+COORDINATOR_KIND = OUTBOX_KIND[NudgeKind.COORDINATOR]
+CLAIM_DAYS_AHEAD = 7  # working days tried for a nudge asked for by someone (a coordinator)
+
+
+def claim_next_workday(
+    session: Session,
+    key: str,
+    kind: str,
+    slack_id: str,
+    tz: str | None,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> tuple[datetime, datetime] | None:
+    """A nudge someone asked for now, as the person's one nudge of their next working day
+    that has none yet (today if their hours are still to come or open): its key and day
+    claimed in the caller's transaction, and its sending window returned. None when the
+    key was claimed before or no day is free this coming week."""
+    zone = zone_of(tz, settings.default_tz)
+    moment = now
+    for _ in range(CLAIM_DAYS_AHEAD):
+        hours = workday(moment, zone, settings.workday_start, settings.workday_end)
+        if hours.open:
+            window = (moment, hours.closes)
+            day = hours.day
+        else:
+            opens = hours.next_opens
+            later = workday(opens, zone, settings.workday_start, settings.workday_end)
+            window, day = (opens, later.closes), later.day
+        if store.planned_keys([key], session=session):
+            return None
+        if store.claim_day(key, kind, slack_id, day, session=session, now=now):
+            return window
+        moment = window[1]  # that day is taken: the next working day
+    return None
 
 
 def preview(open_session: SessionFactory, *, now: datetime, settings: Settings) -> list[Decision]:

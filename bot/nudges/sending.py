@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import conversations as svc
+from bot.blocks.digest import build_nudge
 from bot.blocks.nudges import (
     ActionView,
     MetView,
@@ -36,6 +37,7 @@ from bot.blocks.nudges import (
 from bot.blocks.team import build_checkin_reminder
 from bot.config import Settings
 from bot.connections import load_progress
+from bot.digest import DangerKind, sign_people
 from bot.home import next_people
 from bot.nudges import planner
 from bot.nudges.hours import zone_of
@@ -256,8 +258,21 @@ def _team_checkin(s: Session, _: str, who: str, settings: Settings, now: datetim
     )
 
 
+def _coordinator(s: Session, obj: str, who: str, _: Settings, now: datetime) -> Rendered:
+    """A coordinator's note: still sent only if the danger sign still holds for ``who``."""
+    sign, _dash, number = obj.rpartition("-")
+    object_id = _int(number)
+    if object_id is None or sign not in {k.value for k in DangerKind}:
+        return Skip("not a danger sign")
+    found = sign_people(s, DangerKind(sign), object_id)
+    if found is None or found[0].slack_id != who or not found[2]:
+        return Skip(GONE)
+    return build_nudge(DangerKind(sign), found[1].slack_id)
+
+
 _RENDERERS: dict[NudgeKind, Callable[[Session, str, str, Settings, datetime], Rendered]] = {
     NudgeKind.WELCOME: _welcome,
+    NudgeKind.COORDINATOR: _coordinator,
     NudgeKind.AGENDA: _agenda,
     NudgeKind.REQUEST: _request,
     NudgeKind.MET: _met,

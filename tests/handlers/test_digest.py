@@ -11,8 +11,9 @@ import io
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
@@ -26,6 +27,7 @@ from bot.scheduler import build_scheduler
 from bot.slack import build_client
 from handlers import digest_jobs, jobs
 from storage.models import AdviceRequest, Celebration, OutboxMessage
+from storage.people import get_by_slack_id
 from tests.conftest import FakeClock, Harness
 from tests.digest_history import (
     M1,
@@ -250,7 +252,30 @@ def test_a_coordinators_nudge_sends_the_person_a_kind_note_once(
     keys = session.exec(
         select(OutboxMessage.key).where(col(OutboxMessage.key).like("coordinator-nudge:%"))
     ).all()
-    assert keys == [f"coordinator-nudge:silent:{silent}:2026-W48"]
+    assert keys == [f"coordinator-nudge:2026-W48:silent-{silent}"]
+
+
+def test_a_coordinators_nudge_waits_for_the_persons_working_hours_and_their_free_day(
+    history: History, harness: Harness, session: Session
+) -> None:
+    mentee = get_by_slack_id("U0MENTEE6", session=session)
+    assert mentee is not None
+    mentee.tz = "Asia/Tokyo"  # the coordinator clicks at 19:00 there
+    session.add(mentee)
+    session.commit()
+    said = _nudge(harness, COORDINATOR, DangerKind.SILENT, history.requests["R7"])
+    assert "on its way to <@U0MENTEE6>" in said
+    harness.settle()
+    assert dms_to(harness, "U0MENTEE6") == []  # not in their evening
+    session.expire_all()
+    (row,) = session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.key).like("coordinator-nudge:%"))
+    ).all()
+    tokyo_morning = harness.clock().astimezone(ZoneInfo("Asia/Tokyo")).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+    assert row.not_before == tokyo_morning.astimezone(UTC)
+    assert row.not_after == (tokyo_morning + timedelta(hours=8)).astimezone(UTC)
 
 
 def test_a_nudge_goes_to_whom_the_sign_names_and_not_once_it_went_away(
