@@ -69,6 +69,7 @@ from storage.outbox import (
     state_of,
     superseded,
 )
+from storage.people import is_deactivated
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ LEASE_MARGIN = timedelta(seconds=1)
 DEAD_SENDER_CHECK = 30.0  # seconds between looks for senders of this host that died
 TARGET_WAIT = timedelta(seconds=2)  # an update whose message is still on its way
 FLUSH_ROUNDS = 8  # chained effects delivered at once, at most this deep
+# Rows addressed to one person (a DM, their Home): never sent once they are deactivated.
+PERSONAL = frozenset({"dm", "home"})
 RECORD_EVERY = 0.5  # seconds: outcomes wait at most this long (plus one send) to be recorded
 
 HomeRenderer = Callable[[str], dict[str, Any]]
@@ -348,6 +351,8 @@ class Sender:
 
     def _try(self, attempt: _Attempt, unrecorded: _Unrecorded) -> Outcome:
         row = attempt.row
+        if row.kind in PERSONAL and self._deactivated(row.recipient):
+            return Skipped("the person is deactivated in Slack")
         if row.method == "chat.update":
             return self._update(row, unrecorded)
         if row.method == "views.publish":
@@ -418,6 +423,11 @@ class Sender:
         self._wait("chat.update")
         self.client.chat_update(channel=channel, ts=ts, **message)
         return Sent(channel, ts)
+
+    def _deactivated(self, slack_id: str) -> bool:
+        """Slack deactivated them (``user_change``, sync-people): nothing more goes to them."""
+        with self.open_session() as session:
+            return is_deactivated(slack_id, session=session)
 
     def _post_to(self, row: Claimed, known: str | None) -> str:
         """Where to post: a DM to the person's user ID (Slack posts it in the bot's DM and

@@ -153,3 +153,9 @@ def _by_keys(rows: list[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, 
     for row in rows:
         groups.setdefault(frozenset(row), []).append(row)
     return groups
+
+
+def is_deactivated(slack_id: str, *, session: Session) -> bool:
+    """In the directory and marked inactive (Slack deactivated them); unknown is not."""
+    active = session.exec(select(Person.is_active).where(Person.slack_id == slack_id)).first()
+    return active is False

@@ -9,12 +9,16 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.blocks.find import topic_action_id
+from bot.effects import DirectMessage
 from bot.ids import ActionId, CallbackId
 from bot.offers import apply_offer
 from bot.people import MentorColumns
+from bot.slack import build_client
 from bot.topics import normalise
+from handlers.deliver import sender_for
 from storage import offers as offers_store
 from storage.models import Person, TopicDemand
+from storage.outbox import enqueue, state_of
 from tests.conftest import START, Harness
 from tests.factories import make_person
 from tests.mentors import build_directory
@@ -429,3 +433,29 @@ def test_a_request_topic_about_a_performance_plan_gets_the_triage_card(
     assert "employee assistance" in text
     harness.fake.settle(quiet=0.2)
     assert harness.fake.calls_to("views.open") == []
+
+
+def test_nothing_more_reaches_a_person_once_slack_deactivated_them(
+    harness: Harness, people: dict[str, Person]
+) -> None:
+    """``user_change`` with ``deleted``: DMs and Home refreshes owed to them are skipped."""
+    bob = harness.fake.add_user("U0BOB0001", "Bob Builder", deleted=True)
+    harness.slack.event({"type": "user_change", "user": bob, "event_ts": "1700000000.2"})
+    harness.fake.settle(quiet=0.2)
+    with harness.deps.open_session() as session:
+        enqueue(
+            [
+                DirectMessage(key="late:note", user_id="U0BOB0001", text="hello?"),
+                DirectMessage(key="late:other", user_id="U0ALICE01", text="hello!"),
+            ],
+            session=session,
+            now=harness.clock(),
+        )
+        session.commit()
+    sender_for(harness.deps, build_client(harness.deps.settings, resend=False)).flush(
+        ["late:note", "late:other"]
+    )
+    posted = [c.params.get("channel") for c in harness.fake.calls_to("chat.postMessage")]
+    assert "U0ALICE01" in posted and "U0BOB0001" not in posted
+    with harness.deps.open_session() as session:
+        assert state_of("late:note", session=session)[0] == "skipped"  # type: ignore[index]
