@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Transition
+from storage.tables import CONNECTION
+
+CONNECTED_IDS = sa_select(CONNECTION.c.other_id).where(
+    CONNECTION.c.person_id == bindparam("person_id")
+)
 
 
 def connected_ids(person_id: int, *, session: Session) -> set[int]:
     """Person IDs ``person_id`` already has a connection with (any source)."""
-    statement = select(Connection.other_id).where(Connection.person_id == person_id)
-    return set(session.exec(statement).all())
+    return set(session.execute(CONNECTED_IDS, {"person_id": person_id}).scalars())
 
 
 def record_connection(

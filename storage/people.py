@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from storage.models import Person
 
+BY_SLACK_ID = select(Person).where(col(Person.slack_id) == bindparam("slack_id"))
+
 
 def get_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
-    return session.exec(select(Person).where(Person.slack_id == slack_id)).first()
+    return session.exec(BY_SLACK_ID, params={"slack_id": slack_id}).first()
 
 
 def get_by_email(email: str, *, session: Session) -> Person | None:
