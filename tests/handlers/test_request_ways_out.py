@@ -5,6 +5,7 @@ mentor's Home answers a request as its card does, and an expiry always has a nex
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from bot.ids import ActionId, BlockId, CallbackId, withdraw_option
 from handlers import jobs
 from storage.models import Conversation, ConversationStatus
+from storage.people import get_by_slack_id
 from tests.conftest import Harness
 from tests.factories import make_person
 from tests.handlers.journey import (
@@ -304,3 +306,48 @@ def test_a_decline_with_nobody_else_at_all_still_offers_a_search(
     told = _dm_to(h, MENTEE, "can't take your request")
     assert not all_buttons(told, ActionId.REQUEST_CONVERSATION)
     assert buttons(told)[ActionId.HOME_FIND_MENTOR] == "find"
+
+
+def test_an_expiry_suggests_nobody_the_mentee_already_waits_on_or_talks_with(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _directory(session)  # OTHER_MENTOR and COLLEAGUE offer the topic too
+    talking_with = make_person(session, "U0IVY0001", area="Operations", level=4)
+    offer(session, talking_with, ("Public speaking",))
+    session.commit()
+    cid = send_request(h)  # to MENTOR, who will let it expire
+    jobs.install(h.deps, _client(h))
+    h.clock.advance(days=3)
+    for mentor, status in (
+        (OTHER_MENTOR, ConversationStatus.REQUESTED),  # a newer request, still waiting
+        ("U0IVY0001", ConversationStatus.ACTIVE),
+    ):
+        _open_with(session, mentor, status, h.clock())
+    h.clock.advance(days=5)
+
+    jobs.expire_requests()
+
+    told = _dm_to(h, MENTEE, "has expired")
+    assert _row(session, cid).status == ConversationStatus.EXPIRED
+    suggested = {v.split("|")[0] for v in all_buttons(told, ActionId.REQUEST_CONVERSATION)}
+    assert suggested == {COLLEAGUE}
+
+
+def _open_with(session: Session, mentor_slack_id: str, status: str, at: datetime) -> None:
+    mentee, mentor = (
+        get_by_slack_id(slack_id, session=session) for slack_id in (MENTEE, mentor_slack_id)
+    )
+    assert mentee is not None and mentee.id is not None
+    assert mentor is not None and mentor.id is not None
+    session.add(
+        Conversation(
+            mentee_id=mentee.id,
+            mentor_id=mentor.id,
+            status=status,
+            topic="Public speaking",
+            created_at=at,
+            status_changed_at=at,
+        )
+    )
+    session.commit()
