@@ -36,6 +36,9 @@ def insert_once(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"insert_once on {dialect}")
     inserted = 0
+    # Without preserve_rowcount, psycopg's cursor is closed before the count is read and
+    # every insert reads as -1: on PostgreSQL every claim would look taken.
+    statement = statement.execution_options(preserve_rowcount=True)
     for row in rows:  # one statement per row: rowcount is exact on every driver
         inserted += session.connection().execute(statement.values(**row)).rowcount
     return inserted

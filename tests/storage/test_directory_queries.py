@@ -1,12 +1,13 @@
-"""The directory queries matching runs on every search: reporting lines and topic demand."""
+"""The queries every search and click runs: reporting lines, topic demand, delivery claims."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
 from storage.directory import MAX_CHAIN_DEPTH, manager_chain, manager_chains
+from storage.events import claim_event
 from storage.models import TopicDemand
 from storage.offers import record_demand
 from tests.factories import make_person
@@ -84,3 +85,12 @@ def test_each_search_counts_once_per_topic_and_day_and_misses_count_apart(
         ("python", "Python", monday, 2, 1),  # the words as first searched
         ("python", "Python", tuesday, 1, 1),
     ]
+
+
+def test_a_delivery_is_claimed_by_its_first_claim_only(session: Session) -> None:
+    """Every command and click is claimed once (on PostgreSQL too, where psycopg would
+    otherwise report no row count and every first claim would look taken)."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert claim_event("command:T123", session=session, now=now) is True
+    assert claim_event("command:T123", session=session, now=now) is False
+    assert claim_event("command:T124", session=session, now=now) is True
