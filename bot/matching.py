@@ -221,8 +221,9 @@ def _suggest(
                 offset=offset,
                 reverse_only=reverse_only,
             )
+            under = _reports_among(session, mentee, rows) if has_reports else set()
             for row in rows:
-                if not _still_eligible(session, mentee, mentee_area, has_reports, row):
+                if not _still_eligible(mentee_area, under, row):
                     continue
                 chosen.append(row)
                 fit[row.offer_id] = tier_fit
@@ -433,16 +434,19 @@ def _closest_offered(
     return [by_key[k].label for k in near if by_key[k].id in offered][:limit]
 
 
-def _still_eligible(
-    session: Session, mentee: Person, mentee_area: str | None, has_reports: bool, row: CandidateRow
-) -> bool:
+def _reports_among(session: Session, mentee: Person, rows: Sequence[CandidateRow]) -> set[str]:
+    """Slack IDs among ``rows`` who report to the mentee, directly or not (one query a page)."""
+    chains = directory_store.manager_chains(
+        (r.slack_id for r in rows if r.manager_slack_id is not None), session=session
+    )
+    return {slack_id for slack_id, chain in chains.items() if mentee.slack_id in chain}
+
+
+def _still_eligible(mentee_area: str | None, under: Collection[str], row: CandidateRow) -> bool:
     """What SQL could not check: inner spaces in area names, and indirect reports."""
     if mentee_area is not None and area_key(row.area) == mentee_area:
         return False
-    # Indirect reports are rare among candidates: walk up the chain only for those shown.
-    if has_reports and row.manager_slack_id is not None:
-        return mentee.slack_id not in directory_store.manager_chain(row.slack_id, session=session)
-    return True
+    return row.slack_id not in under
 
 
 def _topic_tiers(
@@ -450,10 +454,11 @@ def _topic_tiers(
 ) -> list[tuple[tuple[int, float], list[int]]]:
     """Offer IDs grouped by how well their topics fit: most search words covered, then closest."""
     tiers: dict[tuple[int, float], list[int]] = {}
+    alone = {t: (len(m.covered), round(m.closeness, 6)) for t, m in by_topic.items()}
     for offer_id, topic_ids in topics_of.items():
         if len(topic_ids) == 1:
             (only,) = topic_ids
-            score = (len(by_topic[only].covered), round(by_topic[only].closeness, 6))
+            score = alone[only]
         else:
             fits = [by_topic[t] for t in topic_ids]
             covered = frozenset().union(*(m.covered for m in fits)) & query

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, union_all, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Transition
+from storage.tables import CONNECTION
+
+CONNECTED_IDS = sa_select(CONNECTION.c.other_id).where(
+    CONNECTION.c.person_id == bindparam("person_id")
+)
 
 
 def connected_ids(person_id: int, *, session: Session) -> set[int]:
     """Person IDs ``person_id`` already has a connection with (any source)."""
-    statement = select(Connection.other_id).where(Connection.person_id == person_id)
-    return set(session.exec(statement).all())
+    return set(session.execute(CONNECTED_IDS, {"person_id": person_id}).scalars())
 
 
 def record_connection(
@@ -121,10 +126,13 @@ def lapse_met_logs(
 
 def pending_met_logs_of(person_id: int, *, session: Session) -> list[MetLog]:
     """Pending met logs ``person_id`` logged or is asked to confirm, oldest first."""
-    statement = select(MetLog).where(
-        MetLog.status == MetStatus.PENDING,
-        (MetLog.logger_id == person_id) | (MetLog.other_id == person_id),
+    # Through each side's index: beside the status, an OR of the two sides has SQLite read
+    # every pending log in the company.
+    mine = union_all(
+        sa_select(col(MetLog.id)).where(col(MetLog.logger_id) == person_id),
+        sa_select(col(MetLog.id)).where(col(MetLog.other_id) == person_id),
     )
+    statement = select(MetLog).where(MetLog.status == MetStatus.PENDING, col(MetLog.id).in_(mine))
     return list(session.exec(statement.order_by(col(MetLog.created_at))).all())
 
 

@@ -6,57 +6,77 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import extract, literal, or_
+from sqlalchemy import bindparam, literal, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.models import Conversation, Person
+from storage.models import Person
+from storage.tables import CONVERSATION, PERSON
 
 MAX_CHAIN_DEPTH = 25
 
 
 def manager_chain(slack_id: str, *, session: Session) -> list[str]:
     """Slack IDs of ``slack_id``'s managers, nearest first (stops at a loop or unknown manager)."""
-    chain: list[str] = []
-    current = slack_id
-    for _ in range(MAX_CHAIN_DEPTH):
-        manager = session.exec(
-            select(Person.manager_slack_id).where(Person.slack_id == current)
-        ).first()
-        if not manager or manager == slack_id or manager in chain:
-            break
-        chain.append(manager)
-        current = manager
-    return chain
+    return manager_chains([slack_id], session=session)[slack_id]
+
+
+def _chains_statement() -> Any:
+    person, manager = PERSON, PERSON.alias("manager")
+    up = (
+        sa_select(
+            person.c.slack_id.label("start"),
+            person.c.manager_slack_id.label("manager"),
+            literal(1).label("depth"),
+        )
+        .where(
+            person.c.slack_id.in_(bindparam("slack_ids", expanding=True)),
+            person.c.manager_slack_id.is_not(None),
+            person.c.manager_slack_id != "",
+        )
+        .cte("up", recursive=True)
+    )
+    up = up.union_all(
+        sa_select(up.c.start, manager.c.manager_slack_id, up.c.depth + 1)
+        .join(manager, manager.c.slack_id == up.c.manager)
+        .where(
+            up.c.depth < MAX_CHAIN_DEPTH,
+            manager.c.manager_slack_id.is_not(None),
+            manager.c.manager_slack_id != "",
+        )
+    )
+    return sa_select(up.c.start, up.c.manager).order_by(up.c.start, up.c.depth)
+
+
+CHAINS = _chains_statement()
 
 
 def manager_chains(slack_ids: Iterable[str], *, session: Session) -> dict[str, list[str]]:
-    """``manager_chain`` for many people at once: one query per level of the hierarchy,
-    however many people (so a page listing people never walks each chain on its own)."""
-    wanted = set(slack_ids)
-    managers: dict[str, str | None] = {}
-    frontier = set(wanted)
-    for _ in range(MAX_CHAIN_DEPTH + 1):
-        frontier -= managers.keys()
-        if not frontier:
-            break
-        statement = select(Person.slack_id, Person.manager_slack_id).where(
-            col(Person.slack_id).in_(list(frontier))
-        )
-        found = dict(session.exec(statement).all())
-        managers.update({slack_id: found.get(slack_id) for slack_id in frontier})
-        frontier = {manager for manager in found.values() if manager}
-    chains: dict[str, list[str]] = {}
-    for slack_id in wanted:
-        chain: list[str] = []
-        current = slack_id
-        for _ in range(MAX_CHAIN_DEPTH):
-            manager = managers.get(current)
-            if not manager or manager == slack_id or manager in chain:
-                break
-            chain.append(manager)
-            current = manager
-        chains[slack_id] = chain
+    """``manager_chain`` for many people at once, in one query whatever the depth of the
+    hierarchy or the number of people (a statement costs more than its rows here)."""
+    wanted = sorted(set(slack_ids))
+    if not wanted:
+        return {}
+    chains: dict[str, list[str]] = {slack_id: [] for slack_id in wanted}
+    closed: set[str] = set()
+    # A loop runs on to MAX_CHAIN_DEPTH in SQL; it is cut here, where it closes.
+    for start, above in session.execute(CHAINS, {"slack_ids": wanted}):
+        chain = chains[start]
+        if start in closed:
+            continue
+        if above == start or above in chain:
+            closed.add(start)
+            continue
+        chain.append(above)
     return chains
+
+
+RESPONSE_DELAYS = sa_select(
+    CONVERSATION.c.mentor_id, CONVERSATION.c.created_at, CONVERSATION.c.responded_at
+).where(
+    CONVERSATION.c.mentor_id.in_(bindparam("ids", expanding=True)),
+    CONVERSATION.c.responded_at.is_not(None),
+)
 
 
 def response_delays(mentor_ids: Iterable[int], *, session: Session) -> dict[int, list[timedelta]]:
@@ -64,25 +84,11 @@ def response_delays(mentor_ids: Iterable[int], *, session: Session) -> dict[int,
     ids = list(set(mentor_ids))
     if not ids:
         return {}
-    statement = select(
-        Conversation.mentor_id, Conversation.created_at, Conversation.responded_at
-    ).where(col(Conversation.mentor_id).in_(ids), col(Conversation.responded_at).is_not(None))
     delays: dict[int, list[timedelta]] = {}
-    for mentor_id, created_at, responded_at in session.exec(statement):
+    for mentor_id, created_at, responded_at in session.execute(RESPONSE_DELAYS, {"ids": ids}):
         if responded_at is not None:
             delays.setdefault(mentor_id, []).append(responded_at - created_at)
     return delays
-
-
-def days_to_answer(session: Session) -> Any | None:
-    """SQL for days between request and answer, or None where the dialect has no way."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return func.julianday(Conversation.responded_at) - func.julianday(Conversation.created_at)
-    if dialect == "postgresql":
-        seconds = extract("epoch", col(Conversation.responded_at) - col(Conversation.created_at))
-        return seconds / 86400.0
-    return None
 
 
 def active_people(slack_ids: Iterable[str], *, session: Session) -> dict[str, Person]:
@@ -96,18 +102,21 @@ def active_people(slack_ids: Iterable[str], *, session: Session) -> dict[str, Pe
     return {person.slack_id: person for person in people}
 
 
+PEOPLE_BY_IDS = select(Person).where(col(Person.id).in_(bindparam("ids", expanding=True)))
+REPORTS_EXIST = sa_select(PERSON.c.id).where(PERSON.c.manager_slack_id == bindparam("m")).limit(1)
+
+
 def people_by_ids(person_ids: Iterable[int], *, session: Session) -> dict[int, Person]:
     ids = list(set(person_ids))
     if not ids:
         return {}
-    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    people = session.exec(PEOPLE_BY_IDS, params={"ids": ids}).all()
     return {person.id: person for person in people if person.id is not None}
 
 
 def reports_exist(manager_slack_id: str, *, session: Session) -> bool:
     """Does anyone (active or not) report to ``manager_slack_id``?"""
-    statement = select(Person.id).where(Person.manager_slack_id == manager_slack_id).limit(1)
-    return session.exec(statement).first() is not None
+    return session.execute(REPORTS_EXIST, {"m": manager_slack_id}).first() is not None
 
 
 def peers_learning(

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import and_, case, delete, literal, or_
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, delete, extract, literal, or_
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
-from storage.directory import days_to_answer
 from storage.models import (
     Conversation,
     ConversationStatus,
@@ -26,6 +26,7 @@ from storage.models import (
     TopicDemand,
 )
 from storage.ranking import FAST_ANSWER, QUERY_RANKING, SLOW_ANSWER, Speed, unknown_distance
+from storage.tables import CONVERSATION, OFFER, OFFER_TOPIC, PERSON, TOPIC, table
 
 
 class CandidateRow(NamedTuple):
@@ -58,8 +59,11 @@ class TopicSupply:
 # --- offers ------------------------------------------------------------------------------
 
 
+OFFER_OF = select(MentorOffer).where(col(MentorOffer.person_id) == bindparam("person_id"))
+
+
 def get_offer(person_id: int, *, session: Session) -> MentorOffer | None:
-    return session.exec(select(MentorOffer).where(MentorOffer.person_id == person_id)).first()
+    return session.exec(OFFER_OF, params={"person_id": person_id}).first()
 
 
 def save_offer(
@@ -95,18 +99,20 @@ def set_offer_topics(offer_id: int, topic_ids: Iterable[int], *, session: Sessio
     session.flush()
 
 
+OFFER_TOPIC_LABELS = (
+    sa_select(OFFER_TOPIC.c.offer_id, TOPIC.c.label)
+    .select_from(OFFER_TOPIC.join(TOPIC, TOPIC.c.id == OFFER_TOPIC.c.topic_id))
+    .where(OFFER_TOPIC.c.offer_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def offer_topic_labels(offer_ids: Iterable[int], *, session: Session) -> dict[int, list[str]]:
     """Topic labels per offer, alphabetical; offers without topics are absent."""
     ids = list(set(offer_ids))
     if not ids:
         return {}
-    rows = session.exec(
-        select(OfferTopic.offer_id, Topic.label)
-        .join(Topic, col(Topic.id) == OfferTopic.topic_id)
-        .where(col(OfferTopic.offer_id).in_(ids))
-    ).all()
     labels: dict[int, list[str]] = {}
-    for offer_id, label in rows:
+    for offer_id, label in session.execute(OFFER_TOPIC_LABELS, {"ids": ids}):
         labels.setdefault(offer_id, []).append(label)
     for values in labels.values():
         values.sort(key=str.lower)
@@ -140,6 +146,20 @@ def offer_window(seed: int, size: int, *, session: Session) -> list[int] | None:
     return [i for i in ids if i is not None]
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the candidate statement's text; each shape is built once."""
+
+    dialect: str
+    among: bool  # among given offer IDs (else every offer)
+    area: bool  # the mentee's area is known
+    level: bool  # the mentee's level is known
+    reverse_only: bool
+    chain: bool  # the mentee has managers
+    exclude: bool  # some people are left out
+    connected: bool  # the mentee has connections
+
+
 def ranked_candidates(
     *,
     session: Session,
@@ -165,102 +185,32 @@ def ranked_candidates(
     so a popular topic never brings thousands of rows into Python. Indirect reports are left to the
     caller (a walk up each candidate's chain is only worth it for the few shown).
     """
-    mentor = col(Conversation.mentor_id) == col(Person.id)
-
-    def count(*where: Any) -> Any:
-        return sa_select(func.count()).where(mentor, *where).correlate(Person).scalar_subquery()
-
-    # Active conversations are what capacity is about (as conversations.active_load counts).
-    load = count(col(Conversation.status) == ConversationStatus.ACTIVE)
-    answered = col(Conversation.responded_at).is_not(None)
-    days = days_to_answer(session)
-    if days is None:  # a database without date arithmetic: speed ranks neutral
-        speed: Any = literal(int(Speed.NEUTRAL))
-    else:
-        # Whole seconds, so an answer after exactly one day is "within a day" here as in
-        # ranking.answer_speed (day fractions are not exact in floating point).
-        seconds = func.round(days * 86400)
-        n = count(answered)
-        fast = count(answered, seconds <= FAST_ANSWER.total_seconds())
-        slow = count(answered, seconds > SLOW_ANSWER.total_seconds())
-        speed = case(
-            (fast * 2 > n, int(Speed.FAST)),
-            (slow * 2 > n, int(Speed.SLOW)),
-            else_=int(Speed.NEUTRAL),
-        )
-    is_known = literal(False) if not connected_ids else col(Person.id).in_(list(connected_ids))
-    known = case((is_known, 1), else_=0)
-    if mentee_level is None:
-        distance: Any = literal(unknown_distance(max_level_gap))
-    else:
-        distance = case(
-            (col(Person.level).is_(None), unknown_distance(max_level_gap)),
-            else_=func.abs(col(Person.level) - mentee_level),
-        )
-    inner_columns: tuple[Any, ...] = (
-        col(Person.id).label("person_id"),
-        col(Person.slack_id).label("slack_id"),
-        col(Person.area).label("area"),
-        col(Person.level).label("level"),
-        col(Person.manager_slack_id).label("manager_slack_id"),
-        col(MentorOffer.id).label("offer_id"),
-        col(MentorOffer.capacity).label("capacity"),
-        col(MentorOffer.reverse_mentoring).label("reverse_mentoring"),
-        load.label("load"),
-        (load * 1.0 / col(MentorOffer.capacity)).label("share"),
-        speed.label("speed"),
-        known.label("known"),
-        distance.label("distance"),
+    shape = _Shape(
+        dialect=session.get_bind().dialect.name,
+        among=offer_ids is not None,
+        area=bool(mentee_area_key),
+        level=mentee_level is not None,
+        reverse_only=reverse_only,
+        chain=bool(chain_slack_ids),
+        exclude=bool(exclude_ids),
+        connected=bool(connected_ids),
     )
-    conditions = [
-        col(Person.is_active).is_(True),
-        col(Person.id) != mentee_id,
-        col(MentorOffer.paused).is_(False),
-        or_(col(MentorOffer.paused_until).is_(None), col(MentorOffer.paused_until) <= today),
-        or_(
-            col(Person.manager_slack_id).is_(None), col(Person.manager_slack_id) != mentee_slack_id
-        ),
-    ]
-    if mentee_area_key:
-        conditions.append(
-            or_(col(Person.area).is_(None), func.lower(func.trim(Person.area)) != mentee_area_key)
-        )
-    if mentee_level is not None:
-        conditions.append(
-            or_(
-                col(Person.level).is_(None),
-                and_(
-                    col(Person.level) - mentee_level <= max_level_gap,
-                    or_(col(Person.level) >= mentee_level, col(MentorOffer.reverse_mentoring)),
-                ),
-            )
-        )
-    if reverse_only:
-        conditions.append(col(MentorOffer.reverse_mentoring).is_(True))
-    if chain_slack_ids:
-        conditions.append(col(Person.slack_id).not_in(list(chain_slack_ids)))
-    if exclude_ids:
-        conditions.append(col(Person.id).not_in(list(exclude_ids)))
+    statement = _candidates_statement(shape)
+    params: dict[str, Any] = {
+        "today": today,
+        "mentee_id": mentee_id,
+        "mentee_slack_id": mentee_slack_id,
+        "area_key": mentee_area_key,
+        "level": mentee_level,
+        "max_level_gap": max_level_gap,
+        "unknown_distance": unknown_distance(max_level_gap),
+        "chain": list(chain_slack_ids),
+        "exclude": list(exclude_ids),
+        "connected": list(connected_ids),
+    }
 
     def page(ids: list[int] | None, size: int, skip: int) -> list[Any]:
-        where = list(conditions)
-        if ids is not None:
-            where.append(col(MentorOffer.id).in_(ids))
-        inner = (
-            sa_select(*inner_columns)
-            .select_from(MentorOffer)
-            .join(Person, col(Person.id) == MentorOffer.person_id)
-            .where(*where)
-            .subquery()
-        )
-        statement = (
-            sa_select(inner)
-            .where(inner.c.load < inner.c.capacity)
-            .order_by(*_order(inner))
-            .limit(size)
-            .offset(skip)
-        )
-        return list(session.execute(statement))
+        return list(session.execute(statement, {**params, "ids": ids, "size": size, "skip": skip}))
 
     if offer_ids is None:
         rows = page(None, limit, offset)
@@ -277,6 +227,120 @@ def ranked_candidates(
             merged.sort(key=_python_order)
             rows = merged[offset : offset + limit]
     return [CandidateRow._make(tuple(row)[:9]) for row in rows]
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates_statement(shape: _Shape) -> Any:
+    """The candidate query for one shape, with its values as bound parameters."""
+    person, offer, conversation = PERSON, OFFER, CONVERSATION
+    mentor = conversation.c.mentor_id == person.c.id
+
+    def subquery(*columns: Any, where: tuple[Any, ...]) -> Any:
+        statement = sa_select(*columns).select_from(conversation).where(mentor, *where)
+        return statement.correlate(person).scalar_subquery()
+
+    # Active conversations are what capacity is about (as conversations.active_load counts).
+    load = subquery(func.count(), where=(conversation.c.status == ConversationStatus.ACTIVE,))
+    days = _days_to_answer(shape.dialect)
+    if days is None:  # a database without date arithmetic: speed ranks neutral
+        speed: Any = literal(int(Speed.NEUTRAL))
+    else:
+        # Whole seconds, so an answer after exactly one day is "within a day" here as in
+        # ranking.answer_speed (day fractions are not exact in floating point). One pass
+        # over the mentor's answered requests: more than half fast, or more than half slow.
+        seconds = func.round(days * 86400)
+
+        def most(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0)) * 2 > func.count()
+
+        speed = subquery(
+            case(
+                (most(seconds <= FAST_ANSWER.total_seconds()), int(Speed.FAST)),
+                (most(seconds > SLOW_ANSWER.total_seconds()), int(Speed.SLOW)),
+                else_=int(Speed.NEUTRAL),
+            ),
+            where=(conversation.c.responded_at.is_not(None),),
+        )
+    known: Any = literal(0)
+    if shape.connected:
+        known = case((person.c.id.in_(bindparam("connected", expanding=True)), 1), else_=0)
+    unknown = bindparam("unknown_distance", type_=Integer)
+    level = bindparam("level", type_=Integer)
+    distance: Any = unknown
+    if shape.level:
+        distance = case((person.c.level.is_(None), unknown), else_=func.abs(person.c.level - level))
+    inner_columns: tuple[Any, ...] = (
+        person.c.id.label("person_id"),
+        person.c.slack_id.label("slack_id"),
+        person.c.area.label("area"),
+        person.c.level.label("level"),
+        person.c.manager_slack_id.label("manager_slack_id"),
+        offer.c.id.label("offer_id"),
+        offer.c.capacity.label("capacity"),
+        offer.c.reverse_mentoring.label("reverse_mentoring"),
+        load.label("load"),
+        (load * 1.0 / offer.c.capacity).label("share"),
+        speed.label("speed"),
+        known.label("known"),
+        distance.label("distance"),
+    )
+    today = bindparam("today", type_=Date)
+    mentee_slack_id = bindparam("mentee_slack_id", type_=String)
+    conditions = [
+        person.c.is_active.is_(True),
+        person.c.id != bindparam("mentee_id", type_=Integer),
+        offer.c.paused.is_(False),
+        or_(offer.c.paused_until.is_(None), offer.c.paused_until <= today),
+        or_(person.c.manager_slack_id.is_(None), person.c.manager_slack_id != mentee_slack_id),
+    ]
+    if shape.area:
+        conditions.append(
+            or_(
+                person.c.area.is_(None),
+                func.lower(func.trim(person.c.area)) != bindparam("area_key", type_=String),
+            )
+        )
+    if shape.level:
+        conditions.append(
+            or_(
+                person.c.level.is_(None),
+                and_(
+                    person.c.level - level <= bindparam("max_level_gap", type_=Integer),
+                    or_(person.c.level >= level, offer.c.reverse_mentoring),
+                ),
+            )
+        )
+    if shape.reverse_only:
+        conditions.append(offer.c.reverse_mentoring.is_(True))
+    if shape.chain:
+        conditions.append(person.c.slack_id.not_in(bindparam("chain", expanding=True)))
+    if shape.exclude:
+        conditions.append(person.c.id.not_in(bindparam("exclude", expanding=True)))
+    if shape.among:
+        conditions.append(offer.c.id.in_(bindparam("ids", expanding=True)))
+    inner = (
+        sa_select(*inner_columns)
+        .select_from(offer.join(person, person.c.id == offer.c.person_id))
+        .where(*conditions)
+        .subquery()
+    )
+    return (
+        sa_select(inner)
+        .where(inner.c.load < inner.c.capacity)
+        .order_by(*_order(inner))
+        .limit(bindparam("size", type_=Integer))
+        .offset(bindparam("skip", type_=Integer))
+    )
+
+
+def _days_to_answer(dialect: str) -> Any | None:
+    """SQL for days between request and answer, or None where the dialect has no way."""
+    responded, created = CONVERSATION.c.responded_at, CONVERSATION.c.created_at
+    if dialect == "sqlite":
+        return func.julianday(responded) - func.julianday(created)
+    if dialect == "postgresql":
+        return extract("epoch", responded - created) / 86400.0
+    return None
 
 
 def _order(inner: Any) -> list[Any]:
@@ -338,23 +402,28 @@ def offerers(offer_ids: Collection[int], *, session: Session, limit: int) -> lis
     return [OffererRow._make(tuple(row)) for row in session.execute(statement)]
 
 
+OFFER_TOPIC_PAIRS = sa_select(OFFER_TOPIC.c.offer_id, OFFER_TOPIC.c.topic_id).where(
+    OFFER_TOPIC.c.topic_id.in_(bindparam("topics", expanding=True))
+)
+
+
 def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:
     """(offer_id, topic_id) for every offer covering one of ``topic_ids`` (index only)."""
     if not topic_ids:
         return []
-    statement = sa_select(col(OfferTopic.offer_id), col(OfferTopic.topic_id)).where(
-        col(OfferTopic.topic_id).in_(list(topic_ids))
-    )
-    return [(int(o), int(t)) for o, t in session.execute(statement)]
+    rows = session.execute(OFFER_TOPIC_PAIRS, {"topics": list(topic_ids)}).all()
+    return cast(list[tuple[int, int]], rows)  # rows unpack as tuples
 
 
 # --- the topic catalogue ----------------------------------------------------------------
 
 
+TOPIC_KEYS = sa_select(TOPIC.c.id, TOPIC.c.key, TOPIC.c.label)
+
+
 def topic_keys(*, session: Session) -> list[tuple[int, str, str]]:
     """(id, key, label) of every catalogue topic: what matching reads on each search."""
-    statement = sa_select(col(Topic.id), col(Topic.key), col(Topic.label))
-    return [(int(i), str(k), str(label)) for i, k, label in session.execute(statement)]
+    return cast(list[tuple[int, str, str]], session.execute(TOPIC_KEYS).all())
 
 
 def all_topics(*, session: Session) -> list[Topic]:
@@ -404,26 +473,36 @@ def topic_supply(
 # --- demand --------------------------------------------------------------------------------
 
 
-def record_demand(
-    key: str, label: str, *, matched: bool, day: date, session: Session
-) -> TopicDemand:
-    """Count one search for ``key`` on ``day`` (and one unmatched search when nobody fit)."""
-    statement = select(TopicDemand).where(TopicDemand.key == key, TopicDemand.day == day)
-    row = session.exec(statement).first()
-    if row is None:
-        try:
-            with session.begin_nested():  # two first searches of the day may race
-                row = TopicDemand(key=key, label=label, day=day)
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            row = session.exec(statement).one()
-    row.searches += 1
-    if not matched:
-        row.unmatched += 1
-    session.add(row)
-    session.flush()
-    return row
+def record_demand(key: str, label: str, *, matched: bool, day: date, session: Session) -> None:
+    """Count one search for ``key`` on ``day`` (and one unmatched search when nobody fit).
+
+    One upsert: two first searches of the day at once both count, with no savepoint.
+    """
+    values = {"key": key, "label": label, "day": day, "missed": 0 if matched else 1}
+    session.execute(_demand_upsert(session.get_bind().dialect.name), values)
+
+
+@functools.lru_cache(maxsize=4)
+def _demand_upsert(dialect: str) -> Any:
+    demand = table(TopicDemand)
+    if dialect == "sqlite":
+        insert: Any = sqlite.insert
+    elif dialect == "postgresql":
+        insert = postgresql.insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"record_demand on {dialect}")
+    missed = bindparam("missed", type_=Integer)
+    statement = insert(demand).values(
+        key=bindparam("key"),
+        label=bindparam("label"),
+        day=bindparam("day"),
+        searches=1,
+        unmatched=missed,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[demand.c.key, demand.c.day],
+        set_={"searches": demand.c.searches + 1, "unmatched": demand.c.unmatched + missed},
+    )
 
 
 @dataclass(frozen=True)
@@ -466,11 +545,14 @@ def topics_by_ids(topic_ids: Iterable[int], *, session: Session) -> list[Topic]:
     return list(session.exec(select(Topic).where(col(Topic.id).in_(ids))).all())
 
 
+OFFERS_BY_IDS = select(MentorOffer).where(col(MentorOffer.id).in_(bindparam("ids", expanding=True)))
+
+
 def offers_by_ids(offer_ids: Iterable[int], *, session: Session) -> dict[int, MentorOffer]:
     ids = list(set(offer_ids))
     if not ids:
         return {}
-    offers = session.exec(select(MentorOffer).where(col(MentorOffer.id).in_(ids))).all()
+    offers = session.exec(OFFERS_BY_IDS, params={"ids": ids}).all()
     return {offer.id: offer for offer in offers if offer.id is not None}
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -30,8 +30,11 @@ NEW_PERSON_DEFAULTS = {
 }
 
 
+BY_SLACK_ID = select(Person).where(col(Person.slack_id) == bindparam("slack_id"))
+
+
 def get_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
-    return session.exec(select(Person).where(Person.slack_id == slack_id)).first()
+    return session.exec(BY_SLACK_ID, params={"slack_id": slack_id}).first()
 
 
 def get_by_email(email: str, *, session: Session) -> Person | None:

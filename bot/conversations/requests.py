@@ -156,7 +156,10 @@ def next_best_or_any(
     limit: int = 3,
 ) -> tuple[tuple[Suggested, ...], bool]:
     """The next best mentors for ``topic``; when nobody fits it, the best for any topic
-    (then the flag is True), so the mentee always has somewhere to go."""
+    (then the flag is True), so the mentee always has somewhere to go. Never someone the
+    mentee is already waiting on or talking with (besides ``exclude_ids``)."""
+    if mentee.id is not None:
+        exclude_ids = [*exclude_ids, *_asked_ids(session, mentee.id)]
     found = next_best_mentors(
         session,
         mentee,
@@ -518,7 +521,7 @@ def _answered(
         conversation.topic,
         now=now,
         max_level_gap=max_level_gap,
-        exclude_ids=[conversation.mentor_id, *_asked_ids(session, _pid(mentee))],
+        exclude_ids=[conversation.mentor_id],
     )
     return Answered(snapshot(session, conversation), suggestions, general)
 

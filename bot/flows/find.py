@@ -16,9 +16,10 @@ from bot.directory import Outcome, apply_slack_user
 from bot.effects import Effect
 from bot.ids import ActionId
 from bot.matching import directory_person, find_mentors
-from bot.offers import offer_summary, popular_topics
+from bot.offers import popular_topics
 from bot.topics import normalise, triage_match, triage_terms
 from bot.usecase import Done, run
+from storage import offers as offers_store
 
 
 def search(
@@ -56,10 +57,10 @@ def search(
             anyway=anyway,
             record=record,
         )
-        has_offer = offer_summary(s, mentee, now=now) is not None
+        offer = offers_store.get_offer(mentee.id, session=s) if mentee.id is not None else None
         answer = build_search_answer(
             result,
-            has_offer=has_offer,
+            has_offer=offer is not None,
             support_url=settings.support_url,
             max_level_gap=settings.max_level_gap,
             request_action=request_action,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import timedelta
+
+import pytest
 
 from bot.connections import log_met
 from bot.context import Deps
-from bot.home import load_home_state
+from bot.home import load_home_state, load_progress_state
 from storage.connections import record_connection
 from storage.models import (
     ActionItem,
@@ -92,3 +96,44 @@ def test_the_home_takes_as_many_queries_for_twenty_connections_as_for_two(deps: 
     few = _home_queries(deps, range(0, 2))
     many = _home_queries(deps, range(2, 20))
     assert many == few, f"{few} queries with 2 connections, {many} with 20"
+
+
+# How SQLite reads a table for every row in some status, company-wide: a scan of the table,
+# or a search of a status index on the status alone.
+COMPANY_WIDE = re.compile(
+    r"SCAN (conversation|metlog)\b|SEARCH (conversation|metlog) USING (COVERING )?INDEX "
+    r"ix_\w+_status \(status=\?\)$"
+)
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MENTORBOT_TEST_DATABASE_URL")), reason="reads SQLite's query plans"
+)
+def test_the_home_and_progress_read_a_persons_own_conversations_not_all_in_a_status(
+    deps: Deps,
+) -> None:
+    """A filter on status beside ``mentee_id = ? OR mentor_id = ?`` had SQLite read every
+    active conversation in the company: the Home got slower as the company grew."""
+    _newcomer(deps)
+    _home_queries(deps, range(0, 2))
+    with deps.open_session() as session, statements_run(deps.engine) as statements:
+        load_home_state(session, "U0ALICE01", settings=deps.settings, now=START)
+        me = get_by_slack_id("U0ALICE01", session=session)
+        assert me is not None
+        load_progress_state(session, me, settings=deps.settings, now=START)
+    connection = deps.engine.raw_connection()
+    try:
+        plans = {
+            statement: [
+                row[3]
+                for row in connection.cursor().execute(
+                    f"EXPLAIN QUERY PLAN {statement}", [None] * statement.count("?")
+                )
+            ]
+            for statement in statements
+            if statement.lstrip().upper().startswith(("SELECT", "WITH"))
+        }
+    finally:
+        connection.close()
+    wide = {s: [line for line in plan if COMPANY_WIDE.search(line)] for s, plan in plans.items()}
+    assert {s: lines for s, lines in wide.items() if lines} == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +20,14 @@ from bot.blocks.find import build_search_answer
 from bot.blocks.home import build_find_modal, build_home
 from bot.blocks.progress import build_progress
 from bot.connections import MetAnswer, MetRequest
-from bot.conversations import ActiveLine, ConversationsHome, OpenAction, RequestLine, WaitingRequest
+from bot.conversations import (
+    ActiveLine,
+    ConversationsHome,
+    FinishedLine,
+    OpenAction,
+    RequestLine,
+    WaitingRequest,
+)
 from bot.home import HomeState, ProgressState
 from bot.ids import ActionId
 from bot.matching import FindResult
@@ -241,3 +249,48 @@ def test_a_topic_a_mentor_typed_cannot_ping_or_fake_links_in_someone_elses_home(
         assert "<!channel>" not in text and "<https://evil.example" not in text
         assert "&lt;!channel&gt; &amp; &lt;https://evil.example|Reset your password&gt;" in text
         assert "<@U0MENTOR1>" in text
+
+
+def test_the_home_runs_most_urgent_first_and_each_need_has_its_button() -> None:
+    offer = OfferSummary(
+        topics=("Public speaking",),
+        topic_ids=(1,),
+        capacity=2,
+        active_load=0,
+        reverse_mentoring=False,
+        paused_until=None,
+        is_paused=False,
+    )
+    followups = ActiveLine(5, "mentee", "U0MENTOR5", "hiring", 1, 3, "post_followups", None, None)
+    ended = FinishedLine(7, "mentee", "U0MENTOR7", "budgets", START, on_call=False, rated=False)
+    on_call = FinishedLine(8, "mentee", "U0MENTOR8", "pricing", START, on_call=True, rated=True)
+    state = _home(1, offer=offer)
+    assert state.progress is not None
+    conversations = _conversations(1)  # a request to answer, an agenda to post
+    conversations = replace(
+        conversations, active=(*conversations.active, followups), finished=(ended, on_call)
+    )
+    view = build_home(replace(state, progress=replace(state.progress, conversations=conversations)))
+    assert_valid_view(view)
+    text = _text(view)
+
+    sections = [
+        "Needs you",
+        "Your conversations",
+        "Your connections",
+        "Who to ask next",
+        "Your mentor offer",
+        "Starting something new?",
+    ]
+    assert [text.index(s) for s in sections] == sorted(text.index(s) for s in sections)
+    needs = text[text.index("Needs you") : text.index("Your conversations")]
+    for action in (
+        ActionId.ACCEPT_REQUEST,  # answer a request
+        ActionId.OPEN_AGENDA,  # post an agenda
+        ActionId.OPEN_FOLLOWUP,  # post follow-ups
+        ActionId.OPEN_SUNSET,  # rate a finished conversation
+        ActionId.MET_CONFIRM,  # confirm a meeting
+    ):
+        assert action in needs, action
+    ours = text[text.index("Your conversations") : text.index("Your connections")]
+    assert "<@U0MENTOR8>" in ours and ActionId.REQUEST_CONVERSATION in ours  # "Ask again"

@@ -5,6 +5,7 @@ mentor's Home answers a request as its card does, and an expiry always has a nex
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from bot.ids import ActionId, BlockId, CallbackId, withdraw_option
 from handlers import jobs
 from storage.models import Conversation, ConversationStatus
+from storage.people import get_by_slack_id
 from tests.conftest import Harness
 from tests.factories import make_person
 from tests.handlers.journey import (
@@ -30,7 +32,7 @@ from tests.handlers.journey import (
     text_of,
     wait_post,
 )
-from tests.mentors import offer
+from tests.mentors import conversation, offer
 
 NON_MENTOR = "U0FAY0001"  # outside the mentee's area, never offered to mentor
 SAME_AREA = "U0GUS0001"  # offers the topic, in the mentee's own area
@@ -304,3 +306,113 @@ def test_a_decline_with_nobody_else_at_all_still_offers_a_search(
     told = _dm_to(h, MENTEE, "can't take your request")
     assert not all_buttons(told, ActionId.REQUEST_CONVERSATION)
     assert buttons(told)[ActionId.HOME_FIND_MENTOR] == "find"
+
+
+def test_an_expiry_suggests_nobody_the_mentee_already_waits_on_or_talks_with(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _directory(session)  # OTHER_MENTOR and COLLEAGUE offer the topic too
+    talking_with = make_person(session, "U0IVY0001", area="Operations", level=4)
+    offer(session, talking_with, ("Public speaking",))
+    session.commit()
+    cid = send_request(h)  # to MENTOR, who will let it expire
+    jobs.install(h.deps, _client(h))
+    h.clock.advance(days=3)
+    for mentor, status in (
+        (OTHER_MENTOR, ConversationStatus.REQUESTED),  # a newer request, still waiting
+        ("U0IVY0001", ConversationStatus.ACTIVE),
+    ):
+        _open_with(session, mentor, status, h.clock())
+    h.clock.advance(days=5)
+
+    jobs.expire_requests()
+
+    told = _dm_to(h, MENTEE, "has expired")
+    assert _row(session, cid).status == ConversationStatus.EXPIRED
+    suggested = {v.split("|")[0] for v in all_buttons(told, ActionId.REQUEST_CONVERSATION)}
+    assert suggested == {COLLEAGUE}
+
+
+def _open_with(session: Session, mentor_slack_id: str, status: str, at: datetime) -> None:
+    mentee, mentor = (
+        get_by_slack_id(slack_id, session=session) for slack_id in (MENTEE, mentor_slack_id)
+    )
+    assert mentee is not None and mentee.id is not None
+    assert mentor is not None and mentor.id is not None
+    session.add(
+        Conversation(
+            mentee_id=mentee.id,
+            mentor_id=mentor.id,
+            status=status,
+            topic="Public speaking",
+            created_at=at,
+            status_changed_at=at,
+        )
+    )
+    session.commit()
+
+
+def test_the_pass_choices_are_ranked_as_find_ranks_them_for_the_mentee(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _directory(session)
+    busier = get_by_slack_id(OTHER_MENTOR, session=session)
+    stranger = get_by_slack_id(STRANGER, session=session)
+    assert busier is not None and stranger is not None
+    conversation(session, stranger, busier)  # one of two slots taken: a heavier load
+    session.commit()
+    h.slack.command("find public speaking", user=MENTEE)
+    found = h.fake.wait_for("response_url", where=lambda c: "<@" in text_of(c.params))[-1]
+    ranked = [v.split("|")[0] for v in all_buttons(found.params, ActionId.REQUEST_CONVERSATION)]
+    cid = send_request(h)
+    channel, ts = card_message(h)
+
+    modal = open_modal(
+        h, ActionId.PASS_REQUEST, str(cid), user=MENTOR, channel=channel, message_ts=ts
+    )
+
+    assert _options(modal) == [m for m in ranked if m != MENTOR] == [COLLEAGUE, OTHER_MENTOR]
+
+
+def test_withdrawing_from_progress_takes_the_request_back(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _directory(session)
+    cid = send_request(h)
+    h.slack.command("progress", user=MENTEE)
+    h.fake.wait_for("response_url", where=lambda c: ActionId.WITHDRAW_MENU in json.dumps(c.params))
+    overflow = {
+        "type": "overflow",
+        "action_id": ActionId.WITHDRAW_MENU,
+        "block_id": "b",
+        "selected_option": {"value": withdraw_option(cid, ask_next=False)},
+    }
+
+    h.slack.action(ActionId.WITHDRAW_MENU, user=MENTEE, actions=[overflow])
+
+    _dm_to(h, MENTEE, "is withdrawn")
+    assert _row(session, cid).status == ConversationStatus.WITHDRAWN
+    # the same menu clicked again is stale, and says so
+    h.slack.action(ActionId.WITHDRAW_MENU, user=MENTEE, actions=[overflow])
+    _said(h, "was withdrawn")
+
+
+def test_withdraw_and_ask_someone_else_from_the_confirmation_opens_the_next_request(
+    harness: Harness, session: Session
+) -> None:
+    h = harness
+    _directory(session)
+    cid = send_request(h)
+    sent = _dm_to(h, MENTEE, "is sent")
+
+    view = open_modal(
+        h, ActionId.WITHDRAW_ASK_NEXT, buttons(sent)[ActionId.WITHDRAW_ASK_NEXT], user=MENTEE
+    )
+
+    assert view["callback_id"] == CallbackId.REQUEST_MODAL
+    meta = json.loads(view["private_metadata"])
+    assert meta["mentor"] in {OTHER_MENTOR, COLLEAGUE} and meta["topic"] == "public speaking"
+    assert _row(session, cid).status == ConversationStatus.WITHDRAWN

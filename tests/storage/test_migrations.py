@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -12,9 +14,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import storage.models  # noqa: F401
+from bot.offers import ensure_catalogue
+from bot.topics import normalise, seed_topics
 from storage.db import alembic_config, make_engine, upgrade
 
 
@@ -118,3 +122,125 @@ def _assert_matches_the_models(engine: Engine) -> None:
             },
         )
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(sql)]
+
+
+OLD_CATALOGUE = """
+INSERT INTO person (id, slack_id, name, is_active, nudges_muted, created_at, updated_at,
+    learning, learning_key) VALUES
+ (1, 'U0ALICE01', '', 1, 0, '2026-01-01', '2026-01-01', 'Developing career plans',
+  'developing career plan'),
+ (2, 'U0BOB0001', '', 1, 0, '2026-01-01', '2026-01-01', 'career objectives and python',
+  'working toward career objective python'),
+ (3, 'U0CAROL01', '', 1, 0, '2026-01-01', '2026-01-01', 'Python', 'python');
+INSERT INTO topic (id, key, label, kind, created_at) VALUES
+ (1, 'developing career plan', 'Developing career plans', 'need', '2026-01-01'),
+ (2, 'career plan', 'Career planning', 'offered', '2026-01-02'),
+ (3, 'working toward career objective', 'Working toward career objectives', 'need',
+  '2026-01-01'),
+ (4, 'python', 'Python', 'offered', '2026-01-02'),
+ (5, 'developing career plan tech', 'Developing career plans in tech', 'offered',
+  '2026-01-03');
+INSERT INTO mentoroffer (id, person_id, help_with, out_of_scope, capacity,
+    reverse_mentoring, paused, created_at, updated_at) VALUES
+ (1, 1, '', '', 2, 0, 0, '2026-01-01', '2026-01-01'),
+ (2, 2, '', '', 2, 0, 0, '2026-01-01', '2026-01-01'),
+ (3, 3, '', '', 2, 0, 0, '2026-01-01', '2026-01-01');
+INSERT INTO offertopic (offer_id, topic_id) VALUES (1, 1), (1, 2), (2, 2), (3, 4), (3, 5);
+INSERT INTO topicdemand (key, label, day, searches, unmatched) VALUES
+ ('developing career plan', 'developing career plans', '2026-01-05', 3, 1),
+ ('career plan', 'career planning', '2026-01-05', 2, 0),
+ ('developing career plan', 'developing career plans', '2026-01-06', 1, 1),
+ ('python', 'python', '2026-01-05', 5, 0);
+INSERT INTO conversation (mentee_id, mentor_id, status, topic, created_at,
+    status_changed_at, on_call, questions, context, format) VALUES
+ (3, 1, 'closed', 'Career planning', '2026-01-01', '2026-01-01', 0, '[]', '', 'call'),
+ (3, 2, 'closed', 'career planning for my team', '2026-01-01', '2026-01-01', 0, '[]', '',
+  'call');
+"""
+
+
+def test_upgrading_an_old_catalogue_merges_near_duplicate_topics_and_what_points_to_them(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    _migrate(engine, "0006")
+    with engine.begin() as connection:
+        for statement in OLD_CATALOGUE.split(";"):
+            if statement.strip():
+                connection.exec_driver_sql(statement)
+
+    _migrate(engine, "head")
+
+    assert _rows(engine, "SELECT id, key, label FROM topic ORDER BY id") == [
+        (1, "career plan", "Developing career plans"),  # the seed is kept, under today's key
+        (3, "career objective", "Working toward career objectives"),
+        (4, "python", "Python"),
+        (5, "career plan tech", "Developing career plans in tech"),
+    ]
+    # The offer that covered both covers the kept topic once; the other moved over.
+    assert _rows(engine, "SELECT offer_id, topic_id FROM offertopic ORDER BY 1, 2") == [
+        (1, 1),
+        (2, 1),
+        (3, 4),
+        (3, 5),
+    ]
+    assert _rows(
+        engine, "SELECT key, day, searches, unmatched FROM topicdemand ORDER BY key, day"
+    ) == [
+        ("career plan", "2026-01-05", 5, 1),  # one day's searches of both keys, added up
+        ("career plan", "2026-01-06", 1, 1),
+        ("python", "2026-01-05", 5, 0),
+    ]
+    assert _rows(engine, "SELECT topic FROM conversation ORDER BY id") == [
+        ("Developing career plans",),
+        ("career planning for my team",),  # words of the mentee's own, left as written
+    ]
+    assert _rows(engine, "SELECT learning_key FROM person ORDER BY id") == [
+        ("career plan",),
+        ("career objective python",),
+        ("python",),
+    ]
+    # Now as a new database: every key is what the code computes, and no seed is added again.
+    with Session(engine) as session:
+        ensure_catalogue(session, now=datetime(2026, 2, 1, tzinfo=UTC))
+        session.commit()
+    topics = _rows(engine, "SELECT key, label FROM topic")
+    assert len(topics) == 4 + len(seed_topics()) - 2
+    assert all(normalise(label) == key for key, label in topics)
+
+
+def test_downgrading_the_topic_merge_gives_the_seeds_their_former_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    _migrate(engine, "0006")
+    with engine.begin() as connection:
+        for statement in OLD_CATALOGUE.split(";"):
+            if statement.strip():
+                connection.exec_driver_sql(statement)
+    _migrate(engine, "head")
+
+    _migrate(engine, "0006", down=True)
+
+    assert _rows(engine, "SELECT version_num FROM alembic_version") == [("0006",)]
+    assert _rows(engine, "SELECT id, key FROM topic ORDER BY id") == [
+        (1, "developing career plan"),
+        (3, "working toward career objective"),
+        (4, "python"),
+        (5, "career plan tech"),
+    ]
+    _migrate(engine, "head")  # and up again, with nothing left to merge
+    assert _rows(engine, "SELECT id, key FROM topic WHERE id IN (1, 3) ORDER BY id") == [
+        (1, "career plan"),
+        (3, "career objective"),
+    ]

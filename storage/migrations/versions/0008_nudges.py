@@ -1,7 +1,7 @@
 """nudges: planned check-ins (one per person per day) and muting until a date
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 10:00:00.000000
 
 ``planned_nudge`` keeps every nudge the planner wrote to the outbox, by the same key, after
@@ -18,7 +18,7 @@ from alembic import op
 import storage.models.base
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
