@@ -80,10 +80,17 @@ def slack_id(n: int) -> str:
     return f"U{n:08d}"
 
 
-def build(database: Path, people: int, mentors: int, seed: int = 7) -> None:
-    """Fill ``database`` with a directory of realistic shape, in bulk."""
+def database_url(database: Path | str) -> str:
+    """A SQLite file's URL, or ``database`` itself when it is a URL already."""
+    return database if isinstance(database, str) else f"sqlite:///{database}"
+
+
+def build(database: Path | str, people: int, mentors: int, seed: int = 7) -> None:
+    """Fill ``database`` (a SQLite file, or the URL of an empty database: its tables are
+    dropped first) with a directory of realistic shape, in bulk."""
     rng = random.Random(seed)
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url(database))
+    SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     rows: list[dict[str, Any]] = []
     for n in range(people):
@@ -221,10 +228,13 @@ def percentile(values: list[float], pct: float) -> float:
 SERVICE, HANDLER = "matching service (find_mentors)", "/mentor find, Bolt → response_url"
 
 
-def measure(people: int, mentors: int, mentees: list[str], runs: int) -> dict[str, list[float]]:
-    """Milliseconds per find at one size: the matching service alone, then the handler path."""
+def measure(
+    people: int, mentors: int, mentees: list[str], runs: int, url: str | None = None
+) -> dict[str, list[float]]:
+    """Milliseconds per find at one size: the matching service alone, then the handler path
+    (on a new SQLite file, or on the database at ``url``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        database = Path(tmp) / "bench.db"
+        database: Path | str = url or Path(tmp) / "bench.db"
         started = time.perf_counter()
         build(database, people, mentors)
         print(
@@ -239,7 +249,7 @@ def measure(people: int, mentors: int, mentees: list[str], runs: int) -> dict[st
                     "SLACK_BOT_TOKEN": "xoxb-bench",
                     "SLACK_SIGNING_SECRET": "bench",
                     "SLACK_API_URL": fake.base_url,
-                    "DATABASE_URL": f"sqlite:///{database}",
+                    "DATABASE_URL": database_url(database),
                 }
             )
             engine = make_engine(settings.database_url)
@@ -296,11 +306,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs=2, default=(50_000, 200_000))
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument(
+        "--database-url",
+        help="an EMPTY PostgreSQL database: compare SQLite and it at the first size instead",
+    )
     args = parser.parse_args()
     small, large = args.sizes
     # The same active people search at both sizes: IDs present in the smaller directory.
     rng = random.Random(11)
     mentees = [slack_id(rng.randrange(12, small)) for _ in range(args.runs)]
+    if args.database_url:
+        compare_databases(small, mentees, args.runs, args.database_url)
+        return
     results = {
         size: measure(size, max(1, size // 10), mentees, args.runs) for size in (small, large)
     }
@@ -312,6 +329,23 @@ def main() -> None:
         ]
         ratio = percentile(results[large][name], 95) / percentile(results[small][name], 95)
         print(f"{name:<34} " + "   ".join(row) + f"   p95 ratio {ratio:.2f}x")
+    print("target: /mentor find p95 under 50 ms at 50,000 people")
+
+
+def compare_databases(people: int, mentees: list[str], runs: int, url: str) -> None:
+    """The same finds at one size on SQLite and on the database at ``url``, side by side."""
+    mentors = max(1, people // 10)
+    results = {
+        "SQLite": measure(people, mentors, mentees, runs),
+        "PostgreSQL": measure(people, mentors, mentees, runs, url),
+    }
+    for name in results["SQLite"]:
+        row = [
+            f"{db}: p50 {percentile(results[db][name], 50):6.1f} ms"
+            f"  p95 {percentile(results[db][name], 95):6.1f} ms"
+            for db in results
+        ]
+        print(f"{name:<34} {people:,} people   " + "   ".join(row))
     print("target: /mentor find p95 under 50 ms at 50,000 people")
 
 
