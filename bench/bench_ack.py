@@ -72,6 +72,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from sqlmodel import SQLModel
+
 from bench.bench_find import QUERIES, build, percentile, slack_id
 from bot.front_door import UNHANDLED
 from storage.db import make_engine, upgrade
@@ -464,51 +466,63 @@ def print_table(
 
 # --- the run ------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> None:
-    targets = [MENTORBOT, BARE, BARE_LAZY, *(EXPERIMENTS if args.experiments else ())]
     with tempfile.TemporaryDirectory(prefix="bench_ack.") as tmp:
-        database = Path(tmp) / "bench.db"
-        started = time.monotonic()
-        engine = make_engine(f"sqlite:///{database}")
-        upgrade(engine)  # Alembic's schema, stamped: `mentorbot run` finds it at head
-        engine.dispose()
-        build(database, args.people, args.people // 10)
-        print(f"built {args.people:,} people in {time.monotonic() - started:.1f} s")
+        databases = [("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}")]
+        if args.database_url:
+            databases.append(("PostgreSQL", args.database_url))
         log = Path(tmp) / "servers.log"
-        for workers, threads in args.configs:
-            for delay in (0.0, args.slow):
-                fake = FakeSlackServer(delay)
-                env = {
-                    "SLACK_BOT_TOKEN": TOKEN,
-                    "SLACK_SIGNING_SECRET": SECRET,
-                    "SLACK_API_URL": fake.url + "/api/",
-                    "DATABASE_URL": f"sqlite:///{database}",
-                    "SLACK_APP_TOKEN": "",
-                }
-                bursts: dict[str, Burst] = {}
-                try:
-                    for target in targets:
-                        prefix = f"{workers}x{threads}-{delay}-{target.name}".replace(" ", "_")
-                        with serving(
-                            target, workers=workers, threads=threads, env=env, log=log
-                        ) as port:
-                            warm_up(port, fake, prefix + "-warm", args.people)
-                            bursts[target.name] = burst(
-                                port,
-                                fake,
-                                prefix=prefix,
-                                count=args.commands,
-                                people=args.people,
-                                client_timeout=args.client_timeout,
-                                answers_timeout=args.answers_timeout,
+        for name, url in databases:
+            # The bare apps touch no database: measured once, with the first.
+            targets = [MENTORBOT, *(() if name != "SQLite" else (BARE, BARE_LAZY))]
+            if args.experiments and name == "SQLite":
+                targets += EXPERIMENTS
+            started = time.monotonic()
+            engine = make_engine(url)
+            if engine.dialect.name == "postgresql":
+                SQLModel.metadata.drop_all(engine)
+            upgrade(engine)  # Alembic's schema, stamped: `mentorbot run` finds it at head
+            engine.dispose()
+            build(url, args.people, args.people // 10)
+            print(f"{name}: built {args.people:,} people in {time.monotonic() - started:.1f} s")
+            for workers, threads in args.configs:
+                for delay in (0.0, args.slow):
+                    fake = FakeSlackServer(delay)
+                    env = {
+                        "SLACK_BOT_TOKEN": TOKEN,
+                        "SLACK_SIGNING_SECRET": SECRET,
+                        "SLACK_API_URL": fake.url + "/api/",
+                        "DATABASE_URL": url,
+                        "SLACK_APP_TOKEN": "",
+                    }
+                    bursts: dict[str, Burst] = {}
+                    try:
+                        for target in targets:
+                            prefix = f"{name}-{workers}x{threads}-{delay}-{target.name}".replace(
+                                " ", "_"
                             )
-                finally:
-                    fake.stop()
-                slack = f"Slack answering after {delay} s" if delay else "Slack answering at once"
-                print_table(
-                    f"{args.commands} concurrent /mentor find|progress|help, gunicorn "
-                    f"{workers}x{threads}, {slack}:",
-                    bursts,
-                )
+                            with serving(
+                                target, workers=workers, threads=threads, env=env, log=log
+                            ) as port:
+                                warm_up(port, fake, prefix + "-warm", args.people)
+                                bursts[target.name] = burst(
+                                    port,
+                                    fake,
+                                    prefix=prefix,
+                                    count=args.commands,
+                                    people=args.people,
+                                    client_timeout=args.client_timeout,
+                                    answers_timeout=args.answers_timeout,
+                                )
+                    finally:
+                        fake.stop()
+                    slack = (
+                        f"Slack answering after {delay} s" if delay else "Slack answering at once"
+                    )
+                    print_table(
+                        f"{name}: {args.commands} concurrent /mentor find|progress|help, "
+                        f"gunicorn {workers}x{threads}, {slack}:",
+                        bursts,
+                    )
         if args.keep_log:
             Path(args.keep_log).write_bytes(log.read_bytes())
 
@@ -521,6 +535,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=None, help="per burst (default 200)")
     parser.add_argument("--slow", type=float, default=1.5, help="slow Slack's delay, seconds")
     parser.add_argument("--keep-log", default=None, help="copy the servers' log here")
+    parser.add_argument(
+        "--database-url", help="an EMPTY PostgreSQL database: mentorbot measured on it too"
+    )
     args = parser.parse_args()
     args.configs = [(1, 8)] if args.quick else [(1, 8), (2, 8)]
     args.commands = args.commands or (50 if args.quick else 200)
