@@ -36,7 +36,7 @@ IMPORTANCE = {kind: rank for rank, kind in enumerate(NudgeKind)}
 # The outbox's kind for each (16 characters at most): `mentorbot outbox` counts them apart.
 _SHORT = {
     NudgeKind.WELCOME: "welcome",
-    NudgeKind.COORDINATOR: "coordinator",
+    NudgeKind.COORDINATOR: "coord",
     NudgeKind.AGENDA: "agenda",
     NudgeKind.REQUEST: "request",
     NudgeKind.MET: "met",

@@ -264,19 +264,40 @@ def test_a_planner_that_crashed_mid_run_loses_nothing_and_doubles_nothing_next_r
     deps: Deps, session: Session
 ) -> None:
     people = _newcomers(session, 9, created=MONDAY - timedelta(hours=1))
+    postgres = deps.engine.dialect.name == "postgresql"
     with deps.engine.begin() as connection:  # the fourth person's claim fails: a crash
-        connection.execute(
-            text(
-                "CREATE TRIGGER crash BEFORE INSERT ON planned_nudge "
-                f"WHEN NEW.person_slack_id = '{people[4]}' "
-                "BEGIN SELECT RAISE(ABORT, 'the planner died'); END"
+        if postgres:
+            connection.execute(
+                text(
+                    "CREATE FUNCTION crash() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.person_slack_id = '{people[4]}' THEN "
+                    "RAISE EXCEPTION 'the planner died'; END IF; RETURN NEW; END $$ "
+                    "LANGUAGE plpgsql"
+                )
             )
-        )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER crash BEFORE INSERT ON planned_nudge "
+                    "FOR EACH ROW EXECUTE FUNCTION crash()"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE TRIGGER crash BEFORE INSERT ON planned_nudge "
+                    f"WHEN NEW.person_slack_id = '{people[4]}' "
+                    "BEGIN SELECT RAISE(ABORT, 'the planner died'); END"
+                )
+            )
     with pytest.raises(DatabaseError):
         planner.plan(deps.open_session, now=MONDAY, settings=deps.settings, batch=3)
     assert len(planned_keys(session)) == 3  # the first batch was committed, no more
     with deps.engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER crash"))
+        if postgres:
+            connection.execute(text("DROP TRIGGER crash ON planned_nudge"))
+            connection.execute(text("DROP FUNCTION crash()"))
+        else:
+            connection.execute(text("DROP TRIGGER crash"))
 
     planner.plan(deps.open_session, now=MONDAY + timedelta(minutes=15), settings=deps.settings)
 
@@ -384,3 +405,12 @@ def test_a_check_in_about_history_long_past_is_never_sent(deps: Deps, session: S
     keys = planned_keys(session)
     assert kinds.followups_key(pair.first_session) not in keys
     assert all(not k.startswith("met-waiting") for k in keys)
+
+
+def test_every_check_ins_outbox_kind_fits_the_outbox_column() -> None:
+    """PostgreSQL enforces the column's length (SQLite would not say)."""
+    from bot.nudges.kinds import OUTBOX_KIND
+    from storage.models import OutboxMessage
+
+    most = OutboxMessage.__table__.c.kind.type.length  # type: ignore[attr-defined]
+    assert all(len(kind) <= most for kind in OUTBOX_KIND.values())

@@ -248,8 +248,13 @@ def test_two_first_answers_at_once_leave_one_answer_the_later(session: Session, 
     def answering(usage: str) -> Any:
         return lambda s: answer_pulse(s, sent.pulse_id, REPORTS[0], PulseForm(usage), now=START)
 
+    # SQLite: the second is about to write its answer; PostgreSQL: it waits on the row lock
+    # of the pulse (SELECT … FOR UPDATE), then finds the first's answer and replaces it.
     first, second = race(
-        deps, answering("often"), answering("not_yet"), second_writes="^INSERT INTO pulse_answer"
+        deps,
+        answering("often"),
+        answering("not_yet"),
+        second_writes="^INSERT INTO pulse_answer|FOR UPDATE",
     )
     assert not first.changed and second.changed
     session.expire_all()
