@@ -13,6 +13,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from storage.connections import connected_ids
 from storage.people import get_by_slack_id
 from tests.conftest import Harness
+from tests.fakeslack import conversation_id
 from tests.handlers.journey import (
     MENTEE,
     MENTOR,
@@ -89,6 +90,9 @@ def test_forget_me_deletes_everything_of_theirs_and_the_mentor_keeps_the_connect
 ) -> None:
     _journey(harness, session)
     mentor_connections = _connections(session, MENTOR)
+    stored = get_by_slack_id(MENTEE, session=session)
+    assert stored is not None and stored.email
+    email = stored.email
     assert _rows_naming(session, SECRET)  # planted: the check below proves something
     sqlite = harness.deps.engine.dialect.name == "sqlite"  # (PostgreSQL: no file to read)
     assert SECRET.encode() in _database_files(harness) or not sqlite
@@ -102,7 +106,7 @@ def test_forget_me_deletes_everything_of_theirs_and_the_mentor_keeps_the_connect
     assert "deleted your data" in _text(reply.json["view"])
     harness.settle()
 
-    assert _rows_naming(session, SECRET, MENTEE, "alice@example.com") == []
+    assert _rows_naming(session, SECRET, MENTEE, email) == []
     assert not sqlite or SECRET.encode() not in _database_files(harness)
     assert _connections(session, MENTOR) == mentor_connections  # anonymous, still counted
     assert get_by_slack_id(MENTEE, session=session) is None
@@ -136,3 +140,39 @@ def test_forget_me_without_ticking_that_they_understand_is_a_field_error_and_for
     session.expire_all()
     assert get_by_slack_id(MENTEE, session=session) is not None
     assert _rows_naming(session, SECRET)
+
+
+def test_export_sends_everything_about_them_as_a_file_in_their_dm(
+    harness: Harness, session: Session
+) -> None:
+    _journey(harness, session)
+    harness.slack.command("export", user=MENTEE)
+    harness.fake.wait_for("files.completeUploadExternal")
+    harness.settle()
+    completed = harness.fake.last("files.completeUploadExternal").params
+    assert completed["channel_id"] == conversation_id([MENTEE])  # their own DM
+    (uploaded,) = harness.fake.uploads.values()
+    data = json.loads(uploaded.decode())
+    assert data["slack_id"] == MENTEE
+    tables = data["tables"]
+    assert {"person", "conversation", "connection", "metlog"} <= set(tables)
+    assert SECRET in uploaded.decode()  # their own words are theirs to take
+    (me,) = tables["person"]
+    stored = get_by_slack_id(MENTEE, session=session)
+    assert stored is not None
+    assert (me["slack_id"], me["email"]) == (MENTEE, stored.email)
+    assert all(me["id"] in (c["person_id"], c["other_id"]) for c in tables["connection"])
+    assert "on its way" in text_of_reply(harness)
+
+
+def test_export_for_someone_never_in_the_directory_says_there_is_nothing(
+    harness: Harness,
+) -> None:
+    harness.slack.command("export", user="U0NOBODY1")
+    harness.settle()
+    assert "nothing to export" in text_of_reply(harness)
+    assert harness.fake.calls_to("files.getUploadURLExternal") == []
+
+
+def text_of_reply(harness: Harness) -> str:
+    return _text(harness.fake.last("response_url").params)
