@@ -206,10 +206,11 @@ def _what(body: dict[str, Any]) -> str:
         name = body["view"].get("callback_id")
     elif isinstance(body.get("event"), dict):
         name = body["event"].get("type")
-        return name if name in ("app_home_opened", "user_change", "message") else "other event"
+        known = ("app_home_opened", "user_change", "message")
+        return name if isinstance(name, str) and name in known else "other event"
     else:
         return str(body.get("command", "")) if body.get("command") == "/mentor" else ""
-    return name if name in _OUR_IDS else "other"
+    return name if isinstance(name, str) and name in _OUR_IDS else "other"
 
 
 def _provide_deps(deps: Deps, delivery: Delivery) -> Callable[..., BoltResponse | None]:
