@@ -66,7 +66,10 @@ def build_forget_modal() -> dict[str, Any]:
             ),
             section(GOES),
             section(STAYS),
-            context("Nobody is told. Your conversations in progress end for you."),
+            context(
+                "Nobody is told. A conversation in progress stays with the other person, "
+                "without your name."
+            ),
             {
                 "type": "input",
                 "block_id": BlockId.FORGET_UNDERSTOOD,
