@@ -28,7 +28,7 @@ from bot.errors import MentorbotError, told
 from bot.flows import digest as flow
 from bot.ids import ActionId, BlockId, CallbackId, parse_danger_sign_value
 from handlers.command_context import CommandContext, deps_of, once
-from handlers.deliver import deliver
+from handlers.deliver import deliver, send_file
 from handlers.dm import tell_clicker
 
 logger = logging.getLogger(__name__)
@@ -74,18 +74,6 @@ def digest(ctx: CommandContext) -> None:
         ctx.reply(build_digest(preview, native=False, note=_preview_note(ctx)))
 
 
-def _upload(client: WebClient, user: str, filename: str, content: str, title: str) -> None:
-    """The file, in the bot's DM with ``user``."""
-    channel = client.conversations_open(users=user)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        content=content,
-        filename=filename,
-        title=title,
-        initial_comment=EXPORT_COMMENT,
-    )
-
-
 def handle_export(
     ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
@@ -99,12 +87,13 @@ def handle_export(
         tell_clicker(context, body, respond, build_notice(told(exc, deps.settings.coordinators)))
         return
     try:
-        _upload(
+        send_file(
             client,
             click.user_id,
-            csv_filename(exported),
-            digest_csv(exported),
-            f"Mentoring digest {exported.period.label}",
+            filename=csv_filename(exported),
+            content=digest_csv(exported),
+            title=f"Mentoring digest {exported.period.label}",
+            comment=EXPORT_COMMENT,
         )
     except SlackApiError as exc:
         logger.warning("The digest export upload failed: %s", exc.response.get("error"))
