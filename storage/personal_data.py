@@ -155,15 +155,22 @@ def _empty(table: Table, column: str) -> Any:
     return [] if col.type.__class__.__name__ == "JSON" else ""
 
 
-def _ids(ref: Ref, person: Person) -> Select[Any]:
-    """SELECT the ids of ``ref.table``'s rows about ``person``."""
-    table = _table(ref.table)
+def _joined(name: str, via: tuple[tuple[str, str], ...]) -> tuple[Select[Any], Table]:
+    """SELECT the ids of table ``name`` joined through ``via`` to its last parent; with
+    that parent (the table itself when ``via`` is empty), for the caller's WHERE."""
+    table = _table(name)
     statement = select(table.c.id)
     current = table
-    for column, parent in ref.via:
+    for column, parent in via:
         joined = _table(parent)
         statement = statement.join(joined, current.c[column] == joined.c.id)
         current = joined
+    return statement, current
+
+
+def _ids(ref: Ref, person: Person) -> Select[Any]:
+    """SELECT the ids of ``ref.table``'s rows about ``person``."""
+    statement, current = _joined(ref.table, ref.via)
     if ref.mentions:
         return statement.where(cast(current.c[ref.column], String).contains(person.slack_id))
     value = person.slack_id if ref.by == "slack_id" else person.id
@@ -282,13 +289,8 @@ def scrub_private_texts(closed_before: datetime, *, session: Session, limit: int
         if not via:
             rows: Any = table.c.id.in_(ids)
         else:
-            statement = select(table.c.id)
-            current = table
-            for link, parent in via:
-                joined = _table(parent)
-                statement = statement.join(joined, current.c[link] == joined.c.id)
-                current = joined
-            rows = table.c.id.in_(statement.where(current.c.id.in_(ids)))
+            statement, conversations = _joined(name, via)
+            rows = table.c.id.in_(statement.where(conversations.c.id.in_(ids)))
         session.execute(update(table).where(rows).values({column: _empty(table, column)}))
     return Scrubbed(ids, len(notes))
 
