@@ -565,15 +565,7 @@ def save_offers(
     """Create or update many people's offers (given fields only) in a few statements;
     returns person id -> offer id."""
     people = sorted(fields_by_person)
-    existing: dict[int, int] = {}
-    for start in range(0, len(people), CHUNK):
-        chunk = people[start : start + CHUNK]
-        rows = session.exec(
-            select(MentorOffer.person_id, MentorOffer.id).where(
-                col(MentorOffer.person_id).in_(chunk)
-            )
-        )
-        existing.update((person, offer) for person, offer in rows if offer is not None)
+    existing = _offer_ids(people, session=session)
     new: dict[frozenset[str], list[dict[str, Any]]] = {}
     changed: dict[frozenset[str], list[dict[str, Any]]] = {}
     for person, fields in fields_by_person.items():
@@ -597,15 +589,21 @@ def save_offers(
     if not new:
         return existing
     added = [p for p in people if p not in existing]
-    for start in range(0, len(added), CHUNK):
-        chunk = added[start : start + CHUNK]
+    return {**existing, **_offer_ids(added, session=session)}
+
+
+def _offer_ids(people: list[int], *, session: Session) -> dict[int, int]:
+    """Person id -> offer id, for those of ``people`` who have an offer."""
+    found: dict[int, int] = {}
+    for start in range(0, len(people), CHUNK):
+        chunk = people[start : start + CHUNK]
         rows = session.exec(
             select(MentorOffer.person_id, MentorOffer.id).where(
                 col(MentorOffer.person_id).in_(chunk)
             )
         )
-        existing.update((person, offer) for person, offer in rows if offer is not None)
-    return existing
+        found.update((person, offer) for person, offer in rows if offer is not None)
+    return found
 
 
 def replace_offer_topics(topics_by_offer: dict[int, set[int]], *, session: Session) -> None:
