@@ -48,3 +48,15 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def empty_postgres(engine: Engine) -> None:
+    """The PostgreSQL database behind ``engine`` with nothing in it: other test
+    connections closed, every table, type and function dropped with its schema."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.ids import ActionId
 from storage.db import make_engine, upgrade
 from storage.models import Connection, MetLog, Person
 from tests.conftest import SIGNING_SECRET
+from tests.dbstate import empty_postgres
 from tests.fakeslack import Call, FakeSlack
 from tests.handlers.journey import is_dm
 from tests.processes import clean_env, mentorbot
@@ -38,15 +38,7 @@ def postgres_url() -> Iterator[str]:
     if not url.startswith("postgresql"):
         pytest.skip("runs on PostgreSQL: .ci/with-postgres")
     engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    empty_postgres(engine)
     engine.dispose()
     yield url
 

@@ -20,6 +20,7 @@ import storage.models  # noqa: F401
 from bot.offers import ensure_catalogue
 from bot.topics import normalise, seed_topics
 from storage.db import alembic_config, make_engine, upgrade
+from tests.dbstate import empty_postgres
 
 
 # SQLite cannot reflect the expression index on met logs: the test below checks it instead.
@@ -85,13 +86,7 @@ def empty_database(tmp_path: Path) -> Iterator[Engine]:
     url = os.environ.get("MENTORBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'trip.db'}"
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
+        empty_postgres(engine)
     yield engine
     engine.dispose()
 
