@@ -30,6 +30,32 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler n
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def parse_days(text: str) -> frozenset[int]:
+    """Weekday numbers (Monday 0) from ``mon-fri``, ``sun-thu`` or ``mon,tue,thu``: ranges
+    wrap around the week; full names work too."""
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        ends = [_day_number(first), _day_number(last or first)]
+        day = ends[0]
+        days.add(day)
+        while day != ends[1]:
+            day = (day + 1) % 7
+            days.add(day)
+    if not days:
+        raise ValueError("should name at least one day, such as mon-fri")
+    return frozenset(days)
+
+
+def _day_number(word: str) -> int:
+    short = word[:3] if word in WEEKDAY_NAMES else word
+    if short not in WEEKDAYS:
+        raise ValueError("should be days such as mon-fri or sun-thu (mon, tue … sun)")
+    return WEEKDAYS.index(short)
+
+
 class ConfigError(Exception):
     """Configuration is missing or invalid; the message names every problem."""
 
@@ -79,7 +105,10 @@ class Settings(BaseSettings):
     # Days without a recorded team check-in before a manager's reminder.
     checkin_days: int = Field(default=30, alias="MENTORBOT_CHECKIN_DAYS", ge=1, le=365)
 
-    # Nudges: only inside these local hours, on weekdays, in each person's own time zone.
+    # Nudges: only inside these local hours, on these days, in each person's own time zone.
+    workdays: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(range(5)), alias="MENTORBOT_WORKDAYS"
+    )  # weekday numbers, Monday 0: "mon-fri" by default, "sun-thu" where the week starts Sunday
     workday_start: time = Field(default=time(9, 0), alias="MENTORBOT_WORKDAY_START")
     workday_end: time = Field(default=time(17, 0), alias="MENTORBOT_WORKDAY_END")
     default_tz: str = Field(default="UTC", alias="MENTORBOT_DEFAULT_TZ")
@@ -103,6 +132,13 @@ class Settings(BaseSettings):
         if zone is None:
             raise ValueError("should be a time zone name such as Europe/London")
         return zone
+
+    @field_validator("workdays", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_days(value)
+        return value
 
     @field_validator("welcome", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -202,7 +203,7 @@ def decide(
             decisions.append(Decision(slack_id, None, None, "not in the directory", later=due))
             continue
         zone = zone_of(person.tz, settings.default_tz)
-        hours = workday(now, zone, settings.workday_start, settings.workday_end)
+        hours = working_hours(now, zone, settings)
         waits = _waits(person, hours, zone_name(zone), taken)
         not_before = now
         if not waits and due[0].kind == NudgeKind.WELCOME:
@@ -264,6 +265,11 @@ COORDINATOR_KIND = OUTBOX_KIND[NudgeKind.COORDINATOR]
 CLAIM_DAYS_AHEAD = 7  # working days tried for a nudge asked for by someone (a coordinator)
 
 
+def working_hours(moment: datetime, zone: ZoneInfo, settings: Settings) -> Workday:
+    """Where ``moment`` falls in the configured working week, on ``zone``'s clock."""
+    return workday(moment, zone, settings.workday_start, settings.workday_end, settings.workdays)
+
+
 def claim_next_workday(
     session: Session,
     key: str,
@@ -281,13 +287,13 @@ def claim_next_workday(
     zone = zone_of(tz, settings.default_tz)
     moment = now
     for _ in range(CLAIM_DAYS_AHEAD):
-        hours = workday(moment, zone, settings.workday_start, settings.workday_end)
+        hours = working_hours(moment, zone, settings)
         if hours.open:
             window = (moment, hours.closes)
             day = hours.day
         else:
             opens = hours.next_opens
-            later = workday(opens, zone, settings.workday_start, settings.workday_end)
+            later = working_hours(opens, zone, settings)
             window, day = (opens, later.closes), later.day
         if store.planned_keys([key], session=session):
             return None

@@ -63,6 +63,26 @@ def test_the_digest_is_due_on_a_weekday_at_an_hour_in_a_zone(
     assert "MENTORBOT_DIGEST_TZ is invalid: it should be an IANA time zone" in message
 
 
+def test_working_days_are_a_range_or_a_list_and_wrap_around_the_week(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2")
+    assert load_settings().workdays == {0, 1, 2, 3, 4}
+    for text, days in [
+        ("sun-thu", {6, 0, 1, 2, 3}),
+        (" Monday, tue,THU ", {0, 1, 3}),
+        ("fri-mon", {4, 5, 6, 0}),
+        ("sat", {5}),
+    ]:
+        monkeypatch.setenv("MENTORBOT_WORKDAYS", text)
+        assert load_settings().workdays == days, text
+    for text in ["", "mon-funday", "weekdays", ","]:
+        monkeypatch.setenv("MENTORBOT_WORKDAYS", text)
+        with pytest.raises(ConfigError) as caught:
+            load_settings()
+        assert "MENTORBOT_WORKDAYS is invalid: it should" in str(caught.value), text
+
+
 def test_every_problem_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("MENTORBOT_CONNECTION_GOAL", "ten")

@@ -156,6 +156,28 @@ def test_nothing_goes_at_night_or_at_the_weekend_it_waits_for_monday_morning(
     assert planned_keys(session) == [kinds.request_key(cid, MENTOR)]
 
 
+@pytest.mark.parametrize("settings_overrides", [{"MENTORBOT_WORKDAYS": "sun-thu"}])
+def test_where_the_week_runs_sunday_to_thursday_check_ins_go_on_sunday_not_friday(
+    deps: Deps, session: Session
+) -> None:
+    directory(session)
+    thursday_evening = MONDAY - timedelta(days=4) + timedelta(hours=8)  # Thu 18:00 London
+    cid = requested(session, at=thursday_evening - timedelta(days=3))
+
+    for hours in range(0, 63, 3):  # Thursday 18:00 to Sunday 08:00, every three hours
+        plan_at(deps, thursday_evening + timedelta(hours=hours))
+    assert planned_keys(session) == []
+    (waiting,) = planner.preview(
+        deps.open_session, now=MONDAY - timedelta(days=1, hours=2), settings=deps.settings
+    )
+    assert (
+        waiting.waits == "outside working hours: waits until Sun 2026-11-22 09:00 (Europe/London)"
+    )
+
+    plan_at(deps, MONDAY - timedelta(days=1, hours=1))  # Sunday 09:00 London
+    assert planned_keys(session) == [kinds.request_key(cid, MENTOR)]
+
+
 def test_tokyo_and_los_angeles_each_get_theirs_at_nine_in_their_own_morning(
     deps: Deps, session: Session
 ) -> None:
