@@ -30,6 +30,7 @@ class JobSpec:
     func: str  # "module:function", so the job store can persist it
     trigger: Any
     options: dict[str, Any] = field(default_factory=dict)  # beyond the job defaults
+    at_start: bool = False  # also run once as soon as the scheduler starts
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -59,12 +60,15 @@ JOBS: tuple[JobSpec, ...] = (
         "handlers.jobs:team_checkins",
         CronTrigger(minute=35, timezone="UTC"),  # hourly
     ),
-    # On the quarter hour, so 09:00 in every zone (half-hour ones too) is met on time.
+    # On the quarter hour, so 09:00 in every zone (half-hour ones too) is met on time; and
+    # at start, so check-ins due while the scheduler was down or restarting wait for nothing
+    # (planning again plans nothing twice: the ledger's keys).
     JobSpec(
         "plan-nudges",
         "handlers.jobs:plan_nudges",
         CronTrigger(minute="*/15", timezone="UTC"),
         {"misfire_grace_time": 10 * 60},
+        at_start=True,
     ),
     JobSpec(
         "celebration-asks",
@@ -104,6 +108,7 @@ def build_scheduler(
     }
     scheduler = BackgroundScheduler(**options)
     for spec in (*JOBS, digest_job(deps.settings)):
+        first = {"next_run_time": deps.clock()} if spec.at_start else {}
         scheduler.add_job(
             "bot.scheduler:run_job",
             spec.trigger,
@@ -111,6 +116,7 @@ def build_scheduler(
             id=spec.id,
             replace_existing=True,
             **spec.options,
+            **first,
         )
     return scheduler
 

@@ -1,6 +1,7 @@
 """The production shape on PostgreSQL: two HTTP worker processes and one scheduler
-process on one database, driven concurrently through both workers: no duplicate message,
-no lost write, no 5xx. Runs when the suite runs on PostgreSQL (.ci/with-postgres)."""
+process on one database, driven concurrently through both workers while the scheduler
+plans and sends due check-ins: no duplicate message, no lost write, no 5xx. Runs when the
+suite runs on PostgreSQL (.ci/with-postgres)."""
 
 from __future__ import annotations
 
@@ -11,25 +12,37 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
+from bot import conversations as svc
+from bot.conversations import RequestForm
 from bot.ids import ActionId
+from bot.nudges import kinds
 from storage.db import make_engine, upgrade
-from storage.models import Connection, MetLog, Person
+from storage.models import Connection, MetLog, Person, PlannedNudge
 from tests.conftest import SIGNING_SECRET
 from tests.dbstate import empty_postgres
+from tests.factories import make_person
 from tests.fakeslack import Call, FakeSlack
-from tests.handlers.journey import is_dm
+from tests.handlers.journey import QUESTIONS, is_dm
+from tests.mentors import offer
 from tests.processes import clean_env, mentorbot
 from tests.slackhttp import Reply, SlackSender
 from tests.test_cli_run import _free_port, _wait_healthy
 
 PAIRS = 24
+WAITING = 12  # requests unanswered for four days: their mentors are due a check-in
 NOW = datetime.now(UTC)
+
+
+def noon_now() -> str:
+    """A time zone where it is about noon now (Etc/GMT-3 is three hours ahead of UTC)."""
+    ahead = 12 - NOW.hour
+    return "Etc/GMT" + (f"{-ahead:+d}" if ahead else "")
 
 
 @pytest.fixture
@@ -65,6 +78,10 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output or ""
 
 
+def _key(call: Call) -> str:
+    return str(call.params.get("metadata", {}).get("event_payload", {}).get("key"))
+
+
 def _blocks(call: Call) -> str:
     return json.dumps(call.params.get("blocks", []))
 
@@ -88,12 +105,29 @@ def test_two_http_workers_and_a_scheduler_on_one_postgres_database(
                 )
             )
         session.commit()
+        waiting: dict[str, int] = {}  # mentor → the request waiting for them
+        for n in range(WAITING):
+            mentee = make_person(session, f"U0MEE{n:04d}", area="Sales", level=3)
+            mentor = make_person(session, f"U0MOR{n:04d}", area="Design", level=4, tz=noon_now())
+            offer(session, mentor, ("Public speaking",))
+            form = RequestForm("public speaking", QUESTIONS)
+            made = svc.create_request(
+                session,
+                mentee.slack_id,
+                mentor.slack_id,
+                form,
+                now=NOW - timedelta(days=4),
+                max_level_gap=2,
+            )
+            waiting[mentor.slack_id] = made.conversation_id
+        session.commit()
 
     env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake_slack.base_url,
         DATABASE_URL=postgres_url,
+        MENTORBOT_WORKDAYS="mon-sun",  # so that the check-ins are due whatever day CI runs
     )
     ports = [_free_port(), _free_port()]
     workers = [
@@ -156,6 +190,12 @@ def test_two_http_workers_and_a_scheduler_on_one_postgres_database(
             where=lambda c: "confirmed you met" in _blocks(c) + str(c.params.get("text")),
             timeout=60,
         )
+        nudges = fake_slack.wait_for(
+            "chat.postMessage",
+            WAITING,
+            where=lambda c: _key(c).startswith(kinds.NudgeKind.REQUEST),
+            timeout=60,
+        )
         fake_slack.settle(quiet=1.0, timeout=30)
     finally:
         outputs = [_stop(p) for p in [*workers, scheduler]]
@@ -163,10 +203,7 @@ def test_two_http_workers_and_a_scheduler_on_one_postgres_database(
     assert [r.status for r in replies] == [200] * len(replies), outputs
     assert all(p.returncode == 0 for p in [*workers, scheduler]), outputs
     # Nothing twice: each message key posted once; each met asked and answered once.
-    keys = Counter(
-        str(c.params.get("metadata", {}).get("event_payload", {}).get("key"))
-        for c in fake_slack.calls_to("chat.postMessage")
-    )
+    keys = Counter(_key(c) for c in fake_slack.calls_to("chat.postMessage"))
     assert [k for k, n in keys.items() if n > 1] == []
     assert (
         len(
@@ -179,10 +216,18 @@ def test_two_http_workers_and_a_scheduler_on_one_postgres_database(
         == PAIRS
     )
     assert len(told) == PAIRS
+    # The scheduler's check-ins: each waiting mentor reminded once, in their own DM.
+    assert sorted(_key(c) for c in nudges) == sorted(
+        kinds.request_key(cid, mentor) for mentor, cid in waiting.items()
+    )
+    assert all(is_dm(c.params["channel"], _key(c).rsplit(":", 1)[1]) for c in nudges)
+    assert len([k for k in keys if k.startswith(kinds.NudgeKind.REQUEST)]) == WAITING
     # Nothing lost: every met logged once and confirmed, both counted.
     with Session(engine) as session:
         mets = session.exec(select(MetLog)).all()
         assert len(mets) == PAIRS and {m.status for m in mets} == {"confirmed"}
         assert len(session.exec(select(Connection)).all()) == 2 * PAIRS
+        planned = session.exec(select(PlannedNudge.key)).all()
+        assert sorted(planned) == sorted(_key(c) for c in nudges)
     engine.dispose()
     assert not any("Traceback" in o for o in outputs), outputs

@@ -155,6 +155,15 @@ def test_the_digest_job_is_registered_with_a_stable_id_in_the_digest_zone(deps: 
     assert scheduler.get_job("celebration-asks") is not None
 
 
+def test_check_ins_are_planned_as_soon_as_the_scheduler_starts_then_every_quarter_hour(
+    deps: Deps, clock: FakeClock
+) -> None:
+    scheduler = build_scheduler(deps, build_client(deps.settings))
+    job = scheduler.get_job("plan-nudges")
+    assert job is not None and job.next_run_time == clock.now
+    assert job.trigger.get_next_fire_time(None, clock.now).minute % 15 == 0
+
+
 # --- /mentor digest: the preview, and the export ---------------------------------------------
 
 
