@@ -471,6 +471,7 @@ def run(args: argparse.Namespace) -> None:
         if args.database_url:
             databases.append(("PostgreSQL", args.database_url))
         log = Path(tmp) / "servers.log"
+        on_sqlite: dict[tuple[int, int, float], dict[str, Burst]] = {}
         for name, url in databases:
             # The bare apps touch no database: measured once, with the first.
             targets = [MENTORBOT, *(() if name != "SQLite" else (BARE, BARE_LAZY))]
@@ -515,6 +516,15 @@ def run(args: argparse.Namespace) -> None:
                                 )
                     finally:
                         fake.stop()
+                    if name == "SQLite":
+                        on_sqlite[(workers, threads, delay)] = bursts
+                    else:  # side by side with the same burst on SQLite and the bare apps
+                        first = on_sqlite[(workers, threads, delay)]
+                        bursts = {
+                            f"{MENTORBOT.name} (SQLite)": first[MENTORBOT.name],
+                            f"{MENTORBOT.name} ({name})": bursts[MENTORBOT.name],
+                            **{k: v for k, v in first.items() if k != MENTORBOT.name},
+                        }
                     slack = (
                         f"Slack answering after {delay} s" if delay else "Slack answering at once"
                     )
