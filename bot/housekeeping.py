@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.flows.common import welcome_key
+from bot.flows.common import welcome_copies_like, welcome_key
 from storage.db import SessionFactory, write_unit
 from storage.events import purge_events_before
 from storage.outbox import delete_keys, purge_sent
@@ -33,10 +33,14 @@ def purge_processed_events(
 def purge_sent_messages(
     open_session: SessionFactory, *, older_than: datetime, batch: int = PURGE_BATCH
 ) -> int:
-    """Delete outbox rows sent (or skipped) before ``older_than``; returns how many."""
-    return _in_batches(
-        open_session, lambda s: purge_sent(older_than, session=s, limit=batch), batch
-    )
+    """Delete outbox rows sent (or skipped) before ``older_than``; returns how many. A
+    pair's card stays, in their group DM or as each one's copy, for its updates."""
+
+    def purge(session: Session) -> int:
+        keep = (welcome_copies_like(),)
+        return purge_sent(older_than, session=session, limit=batch, keep_like=keep)
+
+    return _in_batches(open_session, purge, batch)
 
 
 def delete_old_private_texts(
@@ -49,7 +53,12 @@ def delete_old_private_texts(
     def scrub(session: Session) -> int:
         done = scrub_private_texts(closed_before, session=session, limit=batch)
         # The pair's card (the group message kept for updates) holds their texts too.
-        delete_keys([welcome_key(cid) for cid in done.conversations], session=session)
+        cards = done.conversations
+        delete_keys(
+            [welcome_key(cid) for cid in cards],
+            like=[welcome_copies_like(cid) for cid in cards],
+            session=session,
+        )
         return done.count
 
     return _in_batches(open_session, scrub, batch)

@@ -478,20 +478,25 @@ def message_ref(key: str, *, session: Session) -> tuple[str, str] | None:
     return str(found[0]), str(found[1])
 
 
-def purge_sent(older_than: datetime, *, session: Session, limit: int = 1000) -> int:
+def purge_sent(
+    older_than: datetime, *, session: Session, limit: int = 1000, keep_like: Sequence[str] = ()
+) -> int:
     """Delete up to ``limit`` rows sent or skipped before ``older_than`` in one statement (no
     row is loaded); failures stay. Call again until it returns less than ``limit``.
 
     Group messages stay too: each is a pair's first message, their card, which later
     messages find their group DM by and which is updated in place for as long as they
     talk, often longer than the purge waits (one row per pair, holding no more than their
-    conversation's own row does; it goes when the conversation's private texts go)."""
+    conversation's own row does; it goes when the conversation's private texts go). So do
+    rows whose key is like one of ``keep_like`` (SQL LIKE patterns: the card's copies each
+    of a pair got by DM when Slack refused their group DM)."""
     oldest = (
         select(OutboxMessage.id)
         .where(
             col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
             col(OutboxMessage.finished_at) < older_than,
             col(OutboxMessage.kind) != "group",
+            *(col(OutboxMessage.key).not_like(pattern) for pattern in keep_like),
         )
         .limit(limit)
         .scalar_subquery()
@@ -500,11 +505,13 @@ def purge_sent(older_than: datetime, *, session: Session, limit: int = 1000) -> 
     return int(session.connection().execute(statement).rowcount)
 
 
-def delete_keys(keys: list[str], *, session: Session) -> int:
-    """Delete the rows with these keys, whatever their state; returns how many."""
-    if not keys:
+def delete_keys(keys: list[str], *, session: Session, like: Sequence[str] = ()) -> int:
+    """Delete the rows with these keys, or keys like one of ``like`` (SQL LIKE patterns),
+    whatever their state; returns how many."""
+    if not keys and not like:
         return 0
-    statement = delete(OutboxMessage).where(col(OutboxMessage.key).in_(keys))
+    wanted = [col(OutboxMessage.key).in_(keys), *(col(OutboxMessage.key).like(p) for p in like)]
+    statement = delete(OutboxMessage).where(or_(*wanted))
     return int(session.connection().execute(statement).rowcount)
 
 

@@ -16,6 +16,12 @@ def welcome_key(conversation_id: int) -> str:
     return f"conversation:{conversation_id}:welcome"
 
 
+def welcome_copies_like(conversation_id: int | None = None) -> str:
+    """A SQL LIKE pattern for the keys of that message's copies each of the pair got by DM
+    when Slack refused their group DM (``welcome_pair``): one conversation's, or all."""
+    return f"conversation:{'%' if conversation_id is None else conversation_id}:welcome:dm:%"
+
+
 def pair_channel(session: Session, conversation_id: int, known: str | None) -> str | None:
     """The pair's group DM: the one stored, else where their welcome went (None: Slack
     refused the group DM, or the welcome is still on its way; each then gets a DM)."""

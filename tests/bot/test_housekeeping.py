@@ -72,6 +72,10 @@ def test_purging_the_outbox_deletes_only_old_sent_and_skipped_rows_in_batches(
     rows += [row(3000 + i, OutboxStatus.SENT, recent) for i in range(50)]
     rows += [row(4000 + i, OutboxStatus.FAILED, old) for i in range(20)]
     rows += [row(5000 + i, OutboxStatus.PENDING, None) for i in range(20)]
+    card_copies = [row(6000 + i, OutboxStatus.SENT, old) for i in range(2)]
+    for i, copy in enumerate(card_copies):  # a pair's card, each one's copy: still updated
+        copy["key"] = f"conversation:{i + 1}:welcome:dm:U0ALICE01"
+    rows += card_copies
     session.execute(insert(OutboxMessage), rows)
     session.commit()
     seen, record = _statements(deps)
@@ -84,6 +88,6 @@ def test_purging_the_outbox_deletes_only_old_sent_and_skipped_rows_in_batches(
 
     assert removed == 1500
     left = session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    assert dict(left.all()) == {"sent": 50, "failed": 20, "pending": 20}
+    assert dict(left.all()) == {"sent": 52, "failed": 20, "pending": 20}
     touching = [s for s in seen if "outbox" in s.lower()]
     assert len(touching) == 2 and all(re.match(r"\s*DELETE\b", s) for s in touching), touching

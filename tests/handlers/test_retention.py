@@ -122,12 +122,26 @@ def test_texts_of_conversations_closed_over_a_year_ago_are_deleted_and_counts_st
                 method="chat.postMessage",
                 recipient=f"G{cid}",
                 payload={"text": f"{SECRET} card"},
-                status="sent",
+                status="failed",  # Slack refused the group DM: each got a copy by DM
                 not_before=now - timedelta(days=500),
                 created_at=now - timedelta(days=500),
                 finished_at=now - timedelta(days=500),
             )
         )
+        for person in (alice, bob if cid == old else cara):
+            session.add(
+                OutboxMessage(
+                    key=f"conversation:{cid}:welcome:dm:{person.slack_id}",
+                    kind="dm",
+                    method="chat.postMessage",
+                    recipient=person.slack_id,
+                    payload={"text": f"{SECRET} card"},
+                    status="sent",
+                    not_before=now - timedelta(days=500),
+                    created_at=now - timedelta(days=500),
+                    finished_at=now - timedelta(days=500),
+                )
+            )
     session.commit()
 
     jobs.install(deps, client=None)  # type: ignore[arg-type]  # this job sends nothing
@@ -145,4 +159,8 @@ def test_texts_of_conversations_closed_over_a_year_ago_are_deleted_and_counts_st
     assert {a.outcome for a in agenda} == {"answered"}  # outcomes stay for the digest
     assert len(session.exec(select(Rating)).all()) == 2  # ratings stay, without comments
     cards = {m.key for m in session.exec(select(OutboxMessage)).all()}
-    assert cards == {f"conversation:{recent}:welcome"}
+    assert cards == {
+        f"conversation:{recent}:welcome",
+        f"conversation:{recent}:welcome:dm:U0ALICE01",
+        f"conversation:{recent}:welcome:dm:U0CARA001",
+    }
