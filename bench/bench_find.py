@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -229,17 +230,29 @@ SERVICE, HANDLER = "matching service (find_mentors)", "/mentor find, Bolt → re
 
 
 def measure(
-    people: int, mentors: int, mentees: list[str], runs: int, url: str | None = None
+    people: int,
+    mentors: int,
+    mentees: list[str],
+    runs: int,
+    url: str | None = None,
+    keep: Path | None = None,
 ) -> dict[str, list[float]]:
     """Milliseconds per find at one size: the matching service alone, then the handler path
-    (on a new SQLite file, or on the database at ``url``)."""
+    (on a new SQLite file, or on the database at ``url``). With ``keep``, the SQLite file
+    is built once as ``keep/find-<people>.db`` and left there untouched (to profile it, or
+    to run again without building): each run finds on a copy, since finds write to it."""
     with tempfile.TemporaryDirectory() as tmp:
         database: Path | str = url or Path(tmp) / "bench.db"
+        kept = keep / f"find-{people}.db" if keep is not None and url is None else None
         started = time.perf_counter()
-        build(database, people, mentors)
-        print(
-            f"built {people:,} people, {mentors:,} mentors in {time.perf_counter() - started:.1f} s"
-        )
+        if kept is None or not kept.exists():
+            build(kept or database, people, mentors)
+            print(
+                f"built {people:,} people, {mentors:,} mentors"
+                f" in {time.perf_counter() - started:.1f} s"
+            )
+        if kept is not None:
+            shutil.copyfile(kept, database)
 
         fake = FakeSlack().start()  # answers auth.test when the app is built
         answers = Answers()
@@ -310,6 +323,12 @@ def main() -> None:
         "--database-url",
         help="an EMPTY PostgreSQL database: compare SQLite and it at the first size instead",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep each SQLite database in DIR (find-<people>.db) and reuse it next time",
+    )
     args = parser.parse_args()
     small, large = args.sizes
     # The same active people search at both sizes: IDs present in the smaller directory.
@@ -319,7 +338,8 @@ def main() -> None:
         compare_databases(small, mentees, args.runs, args.database_url)
         return
     results = {
-        size: measure(size, max(1, size // 10), mentees, args.runs) for size in (small, large)
+        size: measure(size, max(1, size // 10), mentees, args.runs, keep=args.keep)
+        for size in (small, large)
     }
     for name in results[small]:
         row = [
