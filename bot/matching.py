@@ -6,6 +6,12 @@ not the mentee. They are ranked by ``storage.ranking.RANKING``: topic match, the
 "new connection for you", then lighter load, then how quickly they usually answer,
 then closer seniority; the Slack ID breaks ties so the order is always the same. Each
 suggestion carries its ``Standing`` in that ranking and explains it in the same order.
+
+What is ranked is a window of offers, not all of them: a share of ``TOPIC_POOL`` per
+matched topic (``GENERAL_POOL`` when any topic will do), from a place that depends on
+who searches. The rules are exact for everyone shown; the order is the best of the
+window, so a search costs the same at any company size and different people searching
+a popular topic are shown different mentors.
 """
 
 from __future__ import annotations
@@ -143,6 +149,8 @@ def catalogue(session: Session) -> list[CatalogueTopic]:
 
 
 GENERAL_POOL = 400  # offers ranked when any topic will do (see offer_window)
+TOPIC_POOL = 400  # offers ranked for a search, shared among its matched topics...
+TOPIC_SHARE = 25  # ...each topic's share at least this many (see offer_topic_window)
 
 
 def suggest_mentors(
@@ -190,7 +198,10 @@ def _suggest(
         window = offers_store.offer_window(mentee.id, GENERAL_POOL, session=session)
         tiers = [(NO_TOPIC_FIT, window)]
     else:
-        for offer_id, topic_id in offers_store.offer_topic_pairs(list(by_topic), session=session):
+        # Likewise a window of each topic's offers, so a topic offered by thousands costs
+        # what one offered by a few hundred does, and its mentors' requests are spread.
+        pairs = _topic_window(session, mentee.id, list(by_topic))
+        for offer_id, topic_id in pairs:
             topics_of.setdefault(offer_id, set()).add(topic_id)
         tiers = _topic_tiers(topics_of, by_topic, frozenset(key.split()))
     chain = directory_store.manager_chain(mentee.slack_id, session=session)
@@ -274,6 +285,13 @@ def _suggest(
             )
         )
     return suggestions
+
+
+def _topic_window(session: Session, seed: int, topic_ids: list[int]) -> list[tuple[int, int]]:
+    """(offer_id, topic_id) of the offers a search ranks: ``TOPIC_POOL`` shared among the
+    matched topics, each topic's share read from a place that depends on who searches."""
+    share = max(TOPIC_SHARE, TOPIC_POOL // max(1, len(topic_ids)))
+    return offers_store.offer_topic_window(topic_ids, seed, share, session=session)
 
 
 class Shortfall(StrEnum):
@@ -382,7 +400,7 @@ def _why_none(
 ) -> set[Shortfall]:
     """Which rules kept out the people who offer the matched topics (a few hundred looked at)."""
     topic_ids = [m.topic.id for m in matches]
-    offer_ids = {o for o, _ in offers_store.offer_topic_pairs(topic_ids, session=session)}
+    offer_ids = {o for o, _ in _topic_window(session, mentee.id or 0, topic_ids)}
     rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
     chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
     # Whose chain includes the mentee (indirect reports): only worth walking for a manager.
