@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from bot import matching
+from bot.context import Deps
 from bot.matching import (
     ConcernCode,
     Eligibility,
@@ -18,6 +20,7 @@ from bot.matching import (
 )
 from storage import offers as offers_store
 from storage.models import ConversationStatus, Person
+from tests.dbstate import company_wide_reads, statements_run
 from tests.factories import make_person
 from tests.mentors import NOW, build_directory, conversation, offer
 
@@ -376,3 +379,22 @@ def test_a_popular_topic_finds_eligible_mentors_among_a_window_of_its_offers(
     assert len({tuple(ids) for ids in shown.values()}) > 1  # requests spread among mentors
     again = find_mentors(session, mentees[0], "negotiation", now=NOW, max_level_gap=2, limit=3)
     assert _ids(list(again.suggestions)) == shown[mentees[0].slack_id]  # the same for them
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MENTORBOT_TEST_DATABASE_URL")), reason="reads SQLite's query plans"
+)
+def test_a_find_reads_each_candidates_own_conversations_not_all_in_a_status(
+    deps: Deps, session: Session, people: dict[str, Person]
+) -> None:
+    """Counting a candidate's active conversations through a status-first index read
+    every active conversation in the company per candidate: seconds at 200,000 people."""
+    conversation(
+        session, people["U0PAUL001"], people["U0BOB0001"], answered_after=timedelta(hours=5)
+    )
+    session.commit()
+    with statements_run(deps.engine) as statements:
+        for words in ("presentations", "negotiation", "underwater basket weaving"):
+            find_mentors(session, people["U0ALICE01"], words, now=NOW, max_level_gap=2)
+        suggest_mentors(session, people["U0ALICE01"], None, now=NOW, max_level_gap=2)
+    assert company_wide_reads(deps.engine, statements) == {}
