@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
@@ -165,37 +165,39 @@ def _window_start(seed: int, top: int) -> int:
 
 
 def offer_topic_window(
-    topic_ids: Collection[int], seed: int, size: int, *, session: Session
+    sizes: Mapping[int, int], seed: int, *, session: Session
 ) -> list[tuple[int, int]]:
-    """(offer_id, topic_id) for a window of each topic's offers: up to ``size`` of them,
-    in offer-ID order from a place fixed by ``seed`` (as ``offer_window``, wrapping
-    around), with every pair among ``topic_ids`` of the offers so chosen, so an offer's
-    topic fit is whole. A topic with no more than ``size`` offers is read whole.
+    """(offer_id, topic_id) for a window of each topic's offers: for topic ID ``t``, up to
+    ``sizes[t]`` of them in offer-ID order from a place fixed by ``seed`` (as
+    ``offer_window``, wrapping around), with every pair among those topics of the offers
+    so chosen, so an offer's topic fit is whole. A topic with no more offers than its
+    size is read whole.
 
-    One statement reading at most ``size`` index entries a topic, then the chosen
-    offers' pairs: a topic offered by thousands costs what one offered by ``size`` does.
+    One statement reading at most ``sizes[t]`` index entries of each topic, then the
+    chosen offers' pairs: a topic offered by thousands costs what its window does.
     """
-    topics = sorted(set(topic_ids))
+    topics = sorted(sizes)
     if not topics:
         return []
     top = session.exec(select(func.max(MentorOffer.id))).first()
     if not top:
         return []
-    params: dict[str, Any] = {f"topic{n}": topic for n, topic in enumerate(topics)}
-    params.update(topics=topics, start=_window_start(seed, top), size=size)
+    params: dict[str, Any] = {"topics": topics, "start": _window_start(seed, top)}
+    for n, topic in enumerate(topics):
+        params.update({f"topic{n}": topic, f"size{n}": sizes[topic]})
     rows = session.execute(_window_statement(len(topics)), params).all()
     return cast(list[tuple[int, int]], rows)  # rows unpack as tuples
 
 
 @functools.lru_cache(maxsize=64)
 def _window_statement(topics: int) -> Any:
-    """The window of ``topics`` topics: per topic, the first ``size`` offers from ``start``
-    on, then from the lowest ID (two index range scans, each stopping after ``size``)."""
+    """The window of ``topics`` topics: per topic, the first ``size<n>`` offers from
+    ``start`` on, then from the lowest ID (two index range scans, each stopping there)."""
     pairs, start = OFFER_TOPIC, bindparam("start", type_=Integer)
-    size = bindparam("size", type_=Integer)
     windows = []
     for n in range(topics):
         topic = pairs.c.topic_id == bindparam(f"topic{n}", type_=Integer)
+        size = bindparam(f"size{n}", type_=Integer)
         laps = [
             sa_select(pairs.c.offer_id, literal(lap).label("lap"))
             .where(topic, after)

@@ -322,10 +322,10 @@ def test_a_topics_window_is_every_offer_up_to_its_size_and_each_offers_topics_wh
     negotiation, pricing = topics["negotiation"].id, topics["pricing"].id
     assert negotiation is not None and pricing is not None
 
-    whole = offers_store.offer_topic_window([negotiation], 1, 30, session=session)
+    whole = offers_store.offer_topic_window({negotiation: 30}, 1, session=session)
     assert len(whole) == 30  # a topic with no more offers than the window: all of them
     windows = {
-        seed: offers_store.offer_topic_window([negotiation, pricing], seed, 10, session=session)
+        seed: offers_store.offer_topic_window({negotiation: 10, pricing: 10}, seed, session=session)
         for seed in range(8)
     }
     for pairs in windows.values():
@@ -335,7 +335,7 @@ def test_a_topics_window_is_every_offer_up_to_its_size_and_each_offers_topics_wh
     # ...and its one offer is ranked with both its topics, wherever Negotiation's window is.
     assert all(len({t for _, t in pairs}) == 2 for pairs in windows.values())
     assert windows[3] == offers_store.offer_topic_window(
-        [negotiation, pricing], 3, 10, session=session
+        {negotiation: 10, pricing: 10}, 3, session=session
     )  # stable
     assert len({frozenset(p) for p in windows.values()}) > 1  # people see different parts
 
@@ -398,3 +398,23 @@ def test_a_find_reads_each_candidates_own_conversations_not_all_in_a_status(
             find_mentors(session, people["U0ALICE01"], words, now=NOW, max_level_gap=2)
         suggest_mentors(session, people["U0ALICE01"], None, now=NOW, max_level_gap=2)
     assert company_wide_reads(deps.engine, statements) == {}
+
+
+def test_loosely_related_topics_do_not_crowd_the_asked_for_one_out_of_the_window(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half the window goes to the topics that fit best: searching "negotiation" among
+    many "<area> negotiation" topics still ranks enough Negotiation mentors to show only
+    them, while an even split would have left room for four."""
+    monkeypatch.setattr(matching, "TOPIC_POOL", 20)
+    monkeypatch.setattr(matching, "TOPIC_SHARE", 2)
+    for n in range(30):
+        offer(session, make_person(session, f"U0NEG{n:04d}", area="Sales"), ("Negotiation",))
+    for area in ("Finance", "Legal", "Design", "Support"):
+        for n in range(10):
+            mentor = make_person(session, f"U0{area[:3].upper()}{n:04d}", area="Sales")
+            offer(session, mentor, (f"{area} negotiation",))
+    mentee = make_person(session, "U0ASKER01", area="Engineering")
+    session.commit()
+    found = find_mentors(session, mentee, "negotiation", now=NOW, max_level_gap=2, limit=5)
+    assert [s.matched_topics for s in found.suggestions] == [("Negotiation",)] * 5
