@@ -6,6 +6,12 @@ not the mentee. They are ranked by ``storage.ranking.RANKING``: topic match, the
 "new connection for you", then lighter load, then how quickly they usually answer,
 then closer seniority; the Slack ID breaks ties so the order is always the same. Each
 suggestion carries its ``Standing`` in that ranking and explains it in the same order.
+
+What is ranked is a window of offers, not all of them: a share of ``TOPIC_POOL`` per
+matched topic (``GENERAL_POOL`` when any topic will do), from a place that depends on
+who searches. The rules are exact for everyone shown; the order is the best of the
+window, so a search costs the same at any company size and different people searching
+a popular topic are shown different mentors.
 """
 
 from __future__ import annotations
@@ -143,6 +149,8 @@ def catalogue(session: Session) -> list[CatalogueTopic]:
 
 
 GENERAL_POOL = 400  # offers ranked when any topic will do (see offer_window)
+TOPIC_POOL = 400  # offers ranked for a search: half for its best-fitting topics, half
+TOPIC_SHARE = 25  # for the others, each topic's share at least this (see _topic_window)
 
 
 def suggest_mentors(
@@ -190,7 +198,10 @@ def _suggest(
         window = offers_store.offer_window(mentee.id, GENERAL_POOL, session=session)
         tiers = [(NO_TOPIC_FIT, window)]
     else:
-        for offer_id, topic_id in offers_store.offer_topic_pairs(list(by_topic), session=session):
+        # Likewise a window of each topic's offers, so a topic offered by thousands costs
+        # what one offered by a few hundred does, and its mentors' requests are spread.
+        pairs = _topic_window(session, mentee.id, matches)
+        for offer_id, topic_id in pairs:
             topics_of.setdefault(offer_id, set()).add(topic_id)
         tiers = _topic_tiers(topics_of, by_topic, frozenset(key.split()))
     chain = directory_store.manager_chain(mentee.slack_id, session=session)
@@ -274,6 +285,23 @@ def _suggest(
             )
         )
     return suggestions
+
+
+def _topic_window(
+    session: Session, seed: int, matches: Sequence[TopicMatch]
+) -> list[tuple[int, int]]:
+    """(offer_id, topic_id) of the offers a search ranks, each topic's share read from a
+    place that depends on who searches. Half of ``TOPIC_POOL`` goes to the topics that fit
+    best on their own, half to the others, so twelve loosely related topics do not crowd
+    out the one that was asked for (an offer of both still ranks in the tier of both)."""
+    fits = {m.topic.id: topic_key((len(m.covered), round(m.closeness, 6))) for m in matches}
+    best = min(fits.values(), default=None)
+    first = [t for t, fit in fits.items() if fit == best]
+    rest = [t for t, fit in fits.items() if fit != best]
+    pool = TOPIC_POOL // 2 if rest else TOPIC_POOL
+    sizes = {t: max(TOPIC_SHARE, pool // len(first)) for t in first}
+    sizes.update((t, max(TOPIC_SHARE, pool // len(rest))) for t in rest)
+    return offers_store.offer_topic_window(sizes, seed, session=session)
 
 
 class Shortfall(StrEnum):
@@ -381,8 +409,7 @@ def _why_none(
     max_level_gap: int,
 ) -> set[Shortfall]:
     """Which rules kept out the people who offer the matched topics (a few hundred looked at)."""
-    topic_ids = [m.topic.id for m in matches]
-    offer_ids = {o for o, _ in offers_store.offer_topic_pairs(topic_ids, session=session)}
+    offer_ids = {o for o, _ in _topic_window(session, mentee.id or 0, matches)}
     rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
     chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
     # Whose chain includes the mentee (indirect reports): only worth walking for a manager.

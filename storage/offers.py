@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, delete, extract, literal, or_
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    extract,
+    literal,
+    or_,
+    union,
+    union_all,
+)
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -127,7 +140,7 @@ def offer_window(seed: int, size: int, *, session: Session) -> list[int] | None:
     top = session.exec(select(func.max(MentorOffer.id))).first()
     if not top or top <= size:
         return None
-    start = (seed * 2654435761) % top + 1  # Knuth's multiplicative hash: spread out
+    start = _window_start(seed, top)
     ids = list(
         session.exec(
             select(MentorOffer.id)
@@ -144,6 +157,65 @@ def offer_window(seed: int, size: int, *, session: Session) -> list[int] | None:
             .limit(size - len(ids))
         ).all()
     return [i for i in ids if i is not None]
+
+
+def _window_start(seed: int, top: int) -> int:
+    """Where ``seed``'s window starts among offer IDs 1..``top``."""
+    return (seed * 2654435761) % top + 1  # Knuth's multiplicative hash: spread out
+
+
+def offer_topic_window(
+    sizes: Mapping[int, int], seed: int, *, session: Session
+) -> list[tuple[int, int]]:
+    """(offer_id, topic_id) for a window of each topic's offers: for topic ID ``t``, up to
+    ``sizes[t]`` of them in offer-ID order from a place fixed by ``seed`` (as
+    ``offer_window``, wrapping around), with every pair among those topics of the offers
+    so chosen, so an offer's topic fit is whole. A topic with no more offers than its
+    size is read whole.
+
+    One statement reading at most ``sizes[t]`` index entries of each topic, then the
+    chosen offers' pairs: a topic offered by thousands costs what its window does.
+    """
+    topics = sorted(sizes)
+    if not topics:
+        return []
+    top = session.exec(select(func.max(MentorOffer.id))).first()
+    if not top:
+        return []
+    params: dict[str, Any] = {"topics": topics, "start": _window_start(seed, top)}
+    for n, topic in enumerate(topics):
+        params.update({f"topic{n}": topic, f"size{n}": sizes[topic]})
+    rows = session.execute(_window_statement(len(topics)), params).all()
+    return cast(list[tuple[int, int]], rows)  # rows unpack as tuples
+
+
+@functools.lru_cache(maxsize=64)
+def _window_statement(topics: int) -> Any:
+    """The window of ``topics`` topics: per topic, the first ``size<n>`` offers from
+    ``start`` on, then from the lowest ID (two index range scans, each stopping there)."""
+    pairs, start = OFFER_TOPIC, bindparam("start", type_=Integer)
+    windows = []
+    for n in range(topics):
+        topic = pairs.c.topic_id == bindparam(f"topic{n}", type_=Integer)
+        size = bindparam(f"size{n}", type_=Integer)
+        laps = [
+            sa_select(pairs.c.offer_id, literal(lap).label("lap"))
+            .where(topic, after)
+            .order_by(pairs.c.offer_id)
+            .limit(size)
+            .subquery()
+            for lap, after in enumerate((pairs.c.offer_id >= start, pairs.c.offer_id < start))
+        ]
+        both = union_all(*(sa_select(lap.c.offer_id, lap.c.lap) for lap in laps)).subquery()
+        window = (
+            sa_select(both.c.offer_id).order_by(both.c.lap, both.c.offer_id).limit(size)
+        ).subquery()
+        windows.append(sa_select(window.c.offer_id))
+    chosen = windows[0] if topics == 1 else union(*windows)
+    return sa_select(pairs.c.offer_id, pairs.c.topic_id).where(
+        pairs.c.offer_id.in_(chosen),
+        pairs.c.topic_id.in_(bindparam("topics", expanding=True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -400,19 +472,6 @@ def offerers(offer_ids: Collection[int], *, session: Session, limit: int) -> lis
         .limit(limit)
     )
     return [OffererRow._make(tuple(row)) for row in session.execute(statement)]
-
-
-OFFER_TOPIC_PAIRS = sa_select(OFFER_TOPIC.c.offer_id, OFFER_TOPIC.c.topic_id).where(
-    OFFER_TOPIC.c.topic_id.in_(bindparam("topics", expanding=True))
-)
-
-
-def offer_topic_pairs(topic_ids: Collection[int], *, session: Session) -> list[tuple[int, int]]:
-    """(offer_id, topic_id) for every offer covering one of ``topic_ids`` (index only)."""
-    if not topic_ids:
-        return []
-    rows = session.execute(OFFER_TOPIC_PAIRS, {"topics": list(topic_ids)}).all()
-    return cast(list[tuple[int, int]], rows)  # rows unpack as tuples
 
 
 # --- the topic catalogue ----------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,6 +49,36 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+# How SQLite reads a table for every row in some status, company-wide: a scan of the table,
+# or a search of an index on the status alone (whatever the index is called: migration
+# 0010's status-first digest indexes were taken for a mentor's load that way).
+COMPANY_WIDE = re.compile(
+    r"SCAN (conversation|metlog)\b|SEARCH (conversation|metlog) USING (COVERING )?INDEX "
+    r"\w+ \(status=\?\)$"
+)
+
+
+def company_wide_reads(engine: Engine, statements: Iterable[str]) -> dict[str, list[str]]:
+    """The SELECTs among ``statements`` whose SQLite query plan reads conversations or met
+    logs company-wide, with those lines of the plan (empty when none does)."""
+    connection = engine.raw_connection()
+    try:
+        plans = {
+            statement: [
+                row[3]
+                for row in connection.cursor().execute(
+                    f"EXPLAIN QUERY PLAN {statement}", [None] * statement.count("?")
+                )
+            ]
+            for statement in statements
+            if statement.lstrip().upper().startswith(("SELECT", "WITH"))
+        }
+    finally:
+        connection.close()
+    wide = {s: [line for line in plan if COMPANY_WIDE.search(line)] for s, plan in plans.items()}
+    return {s: lines for s, lines in wide.items() if lines}
 
 
 def empty_postgres(engine: Engine) -> None:

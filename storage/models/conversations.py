@@ -99,6 +99,16 @@ class Conversation(SQLModel, table=True):
             sqlite_where=_OPEN_OR_ACTIVE,
             postgresql_where=_OPEN_OR_ACTIVE,
         ),
+        # A mentor's load and answer speed, read for every candidate a find ranks: without
+        # it a planner may pick a status-first index and walk every active conversation
+        # for each candidate (seconds at 200,000 people).
+        Index(
+            "ix_conversation_mentor_status",
+            "mentor_id",
+            "status",
+            "responded_at",
+            "created_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

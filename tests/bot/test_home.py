@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from storage.models import (
 )
 from storage.people import get_by_slack_id
 from tests.conftest import START
-from tests.dbstate import statements_run
+from tests.dbstate import company_wide_reads, statements_run
 from tests.factories import make_person
 
 
@@ -98,14 +97,6 @@ def test_the_home_takes_as_many_queries_for_twenty_connections_as_for_two(deps: 
     assert many == few, f"{few} queries with 2 connections, {many} with 20"
 
 
-# How SQLite reads a table for every row in some status, company-wide: a scan of the table,
-# or a search of a status index on the status alone.
-COMPANY_WIDE = re.compile(
-    r"SCAN (conversation|metlog)\b|SEARCH (conversation|metlog) USING (COVERING )?INDEX "
-    r"ix_\w+_status \(status=\?\)$"
-)
-
-
 @pytest.mark.skipif(
     bool(os.environ.get("MENTORBOT_TEST_DATABASE_URL")), reason="reads SQLite's query plans"
 )
@@ -121,19 +112,4 @@ def test_the_home_and_progress_read_a_persons_own_conversations_not_all_in_a_sta
         me = get_by_slack_id("U0ALICE01", session=session)
         assert me is not None
         load_progress_state(session, me, settings=deps.settings, now=START)
-    connection = deps.engine.raw_connection()
-    try:
-        plans = {
-            statement: [
-                row[3]
-                for row in connection.cursor().execute(
-                    f"EXPLAIN QUERY PLAN {statement}", [None] * statement.count("?")
-                )
-            ]
-            for statement in statements
-            if statement.lstrip().upper().startswith(("SELECT", "WITH"))
-        }
-    finally:
-        connection.close()
-    wide = {s: [line for line in plan if COMPANY_WIDE.search(line)] for s, plan in plans.items()}
-    assert {s: lines for s, lines in wide.items() if lines} == {}
+    assert company_wide_reads(deps.engine, statements) == {}

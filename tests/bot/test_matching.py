@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session
 
+from bot import matching
+from bot.context import Deps
 from bot.matching import (
     ConcernCode,
     Eligibility,
@@ -16,6 +20,7 @@ from bot.matching import (
 )
 from storage import offers as offers_store
 from storage.models import ConversationStatus, Person
+from tests.dbstate import company_wide_reads, statements_run
 from tests.factories import make_person
 from tests.mentors import NOW, build_directory, conversation, offer
 
@@ -301,3 +306,115 @@ def test_anyone_who_could_help_is_ranked_within_a_window_of_offers_not_the_whole
     session.commit()
     found = suggest_mentors(session, mentee, None, now=NOW, max_level_gap=2, limit=3)
     assert len(found) == 3  # the window still yields people who can help
+
+
+def test_a_topics_window_is_every_offer_up_to_its_size_and_each_offers_topics_whole(
+    session: Session,
+) -> None:
+    """A search ranks a window of each matched topic's offers; the offers in it keep every
+    matched topic they cover, even one whose own window did not reach them."""
+    mentors = [make_person(session, f"U0W{n:06d}", area="Sales") for n in range(30)]
+    for mentor in mentors[:-1]:
+        offer(session, mentor, ("Negotiation",))
+    offer(session, mentors[-1], ("Negotiation", "Pricing"))  # the last offer covers both
+    session.commit()
+    topics = offers_store.topics_by_keys(["negotiation", "pricing"], session=session)
+    negotiation, pricing = topics["negotiation"].id, topics["pricing"].id
+    assert negotiation is not None and pricing is not None
+
+    whole = offers_store.offer_topic_window({negotiation: 30}, 1, session=session)
+    assert len(whole) == 30  # a topic with no more offers than the window: all of them
+    windows = {
+        seed: offers_store.offer_topic_window({negotiation: 10, pricing: 10}, seed, session=session)
+        for seed in range(8)
+    }
+    for pairs in windows.values():
+        offered = {o for o, t in pairs if t == negotiation}
+        assert 10 <= len(offered) <= 11  # its window, plus the one Pricing brings
+        assert {o for o, t in pairs if t == pricing} == {max(offered)}  # Pricing is whole...
+    # ...and its one offer is ranked with both its topics, wherever Negotiation's window is.
+    assert all(len({t for _, t in pairs}) == 2 for pairs in windows.values())
+    assert windows[3] == offers_store.offer_topic_window(
+        {negotiation: 10, pricing: 10}, 3, session=session
+    )  # stable
+    assert len({frozenset(p) for p in windows.values()}) > 1  # people see different parts
+
+
+def test_a_popular_topic_finds_eligible_mentors_among_a_window_of_its_offers(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A topic offered by more people than the window still finds mentors, every rule
+    kept, and the window's size, not the topic's popularity, bounds the offers ranked."""
+    monkeypatch.setattr(matching, "TOPIC_POOL", 8)
+    monkeypatch.setattr(matching, "TOPIC_SHARE", 8)
+    for n in range(60):  # every third one cannot be suggested: own area, paused or full
+        kind = n % 6
+        area = "Engineering" if kind == 0 else "Sales"
+        mentor = make_person(session, f"U0POP{n:04d}", area=area, level=3 + n % 2)
+        offer(session, mentor, ("Negotiation",), capacity=1, paused=kind == 2)
+        if kind == 4:
+            conversation(session, make_person(session, f"U0BUSY{n:03d}", area="Ops"), mentor)
+    mentees = [make_person(session, f"U0ASK{n:04d}", area="Engineering") for n in range(6)]
+    session.commit()
+    ranked: list[int] = []
+    rank = offers_store.ranked_candidates
+
+    def counting(**kwargs: Any) -> list[offers_store.CandidateRow]:
+        ranked.append(len(kwargs["offer_ids"]))
+        return rank(**kwargs)
+
+    monkeypatch.setattr(offers_store, "ranked_candidates", counting)
+
+    shown: dict[str, list[str]] = {}
+    for mentee in mentees:
+        found = find_mentors(session, mentee, "negotiation", now=NOW, max_level_gap=2, limit=3)
+        assert len(found.suggestions) == 3
+        for suggestion in found.suggestions:
+            assert (
+                check_mentor(session, mentee, suggestion.mentor, now=NOW, max_level_gap=2)
+                == Eligibility()
+            )  # outside the area, not paused, with a free slot, no warning
+        shown[mentee.slack_id] = _ids(list(found.suggestions))
+    assert ranked and max(ranked) <= 8  # never the topic's 60 offers
+    assert len({tuple(ids) for ids in shown.values()}) > 1  # requests spread among mentors
+    again = find_mentors(session, mentees[0], "negotiation", now=NOW, max_level_gap=2, limit=3)
+    assert _ids(list(again.suggestions)) == shown[mentees[0].slack_id]  # the same for them
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MENTORBOT_TEST_DATABASE_URL")), reason="reads SQLite's query plans"
+)
+def test_a_find_reads_each_candidates_own_conversations_not_all_in_a_status(
+    deps: Deps, session: Session, people: dict[str, Person]
+) -> None:
+    """Counting a candidate's active conversations through a status-first index read
+    every active conversation in the company per candidate: seconds at 200,000 people."""
+    conversation(
+        session, people["U0PAUL001"], people["U0BOB0001"], answered_after=timedelta(hours=5)
+    )
+    session.commit()
+    with statements_run(deps.engine) as statements:
+        for words in ("presentations", "negotiation", "underwater basket weaving"):
+            find_mentors(session, people["U0ALICE01"], words, now=NOW, max_level_gap=2)
+        suggest_mentors(session, people["U0ALICE01"], None, now=NOW, max_level_gap=2)
+    assert company_wide_reads(deps.engine, statements) == {}
+
+
+def test_loosely_related_topics_do_not_crowd_the_asked_for_one_out_of_the_window(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half the window goes to the topics that fit best: searching "negotiation" among
+    many "<area> negotiation" topics still ranks enough Negotiation mentors to show only
+    them, while an even split would have left room for four."""
+    monkeypatch.setattr(matching, "TOPIC_POOL", 20)
+    monkeypatch.setattr(matching, "TOPIC_SHARE", 2)
+    for n in range(30):
+        offer(session, make_person(session, f"U0NEG{n:04d}", area="Sales"), ("Negotiation",))
+    for area in ("Finance", "Legal", "Design", "Support"):
+        for n in range(10):
+            mentor = make_person(session, f"U0{area[:3].upper()}{n:04d}", area="Sales")
+            offer(session, mentor, (f"{area} negotiation",))
+    mentee = make_person(session, "U0ASKER01", area="Engineering")
+    session.commit()
+    found = find_mentors(session, mentee, "negotiation", now=NOW, max_level_gap=2, limit=5)
+    assert [s.matched_topics for s in found.suggestions] == [("Negotiation",)] * 5
