@@ -232,6 +232,14 @@ def build(database: Path, people: int, *, seed: int = 13) -> dict[str, int]:
         [(a, b, "session", _ts(t)) for t, a, b in links]
         + [(b, a, "session", _ts(t)) for t, a, b in links],
     )
+    # What storage.connections.record_connection keeps: the first row of each pair, each
+    # way round (the earliest, the lower ID between two made at the same moment).
+    db.execute(
+        "UPDATE connection SET first_of_pair = 1 WHERE NOT EXISTS (SELECT 1 FROM connection e"
+        " WHERE e.person_id = connection.person_id AND e.other_id = connection.other_id"
+        " AND (e.made_at < connection.made_at"
+        " OR (e.made_at = connection.made_at AND e.id < connection.id)))"
+    )
     insert(
         "rating",
         "conversation_id,person_id,keep_open,usefulness,comment,answered_at",

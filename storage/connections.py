@@ -24,23 +24,38 @@ def connected_ids(person_id: int, *, session: Session) -> set[int]:
 def record_connection(
     a_id: int, b_id: int, source: ConnectionSource, *, session: Session, now: datetime
 ) -> bool:
-    """Give both people the connection (idempotent); True when it is new for ``a_id``."""
+    """Give both people the connection (idempotent); True when it is new for ``a_id``.
+
+    Each way round, the row is marked ``first_of_pair`` when no row of another source came
+    before it (one made at the same moment came first: it has the lower ID), and a later
+    row of the other source loses the mark (a `met` dated before a session recorded first).
+    """
     if a_id == b_id:
         return False
     created = False
     for person_id, other_id in ((a_id, b_id), (b_id, a_id)):
-        existing = session.exec(
+        rows = session.exec(
             select(Connection).where(
-                Connection.person_id == person_id,
-                Connection.other_id == other_id,
-                Connection.source == source,
+                Connection.person_id == person_id, Connection.other_id == other_id
             )
-        ).first()
-        if existing is None:
-            session.add(
-                Connection(person_id=person_id, other_id=other_id, source=source, made_at=now)
+        ).all()
+        if any(row.source == source for row in rows):
+            continue
+        first = all(now < row.made_at for row in rows)
+        for row in rows:
+            if first and row.first_of_pair:
+                row.first_of_pair = False
+                session.add(row)
+        session.add(
+            Connection(
+                person_id=person_id,
+                other_id=other_id,
+                source=source,
+                made_at=now,
+                first_of_pair=first,
             )
-            created = created or person_id == a_id
+        )
+        created = created or person_id == a_id
     session.flush()
     return created
 

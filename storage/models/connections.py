@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, case
+from sqlalchemy import Index, UniqueConstraint, case, false
 from sqlalchemy.sql.elements import Grouping
 from sqlmodel import Field, SQLModel, col
 
@@ -29,6 +29,10 @@ class Connection(SQLModel, table=True):
     other_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     source: str = Field(max_length=20)
     made_at: datetime = Field(sa_type=UTCDateTime)
+    # The first row between these two people this way round, of any source (the earliest
+    # made_at; the lower ID between two made at the same moment). record_connection keeps
+    # it right, so the digest counts first connections without looking for earlier rows.
+    first_of_pair: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class MetStatus(StrEnum):

@@ -109,12 +109,14 @@ DIGEST_INDEXES = (
         col(Connection.made_at),
         col(Connection.person_id),
         col(Connection.other_id),
+        col(Connection.first_of_pair),
     ),
     Index(
         "ix_connection_pair_made_at",
         col(Connection.person_id),
         col(Connection.other_id),
         col(Connection.made_at),
+        col(Connection.first_of_pair),
     ),
     Index("ix_rating_answered_at", col(Rating.answered_at), col(Rating.usefulness)),
 )

@@ -18,10 +18,12 @@ from bot.connections import (
 )
 from bot.context import Deps
 from bot.errors import NotInDirectory
+from bot.privacy import forget_person
 from bot.progress import NEWCOMER
 from storage.connections import record_connection
 from storage.models import Connection, ConnectionSource, MetLog, MetStatus, Person, TransitionKind
 from tests.conftest import START, FakeClock
+from tests.digest_history import ZONE, build_history
 from tests.factories import make_person
 from tests.races import race
 
@@ -316,3 +318,107 @@ def test_confirm_and_a_second_answer_at_once_count_once_and_agree(
     with deps.open_session() as fresh:
         assert fresh.get(MetLog, logged.met_id).status == MetStatus.CONFIRMED  # type: ignore[union-attr]
         assert len(fresh.exec(select(Connection)).all()) == 2  # one each way
+
+
+# --- the first connection of a pair, as stored (the digest counts these) --------------------
+
+
+def _firsts(session: Session) -> dict[tuple[int, int, str], bool]:
+    """Every connection row's stored mark, by (person, other, source)."""
+    session.expire_all()
+    rows = session.exec(select(Connection)).all()
+    return {(r.person_id, r.other_id, r.source): r.first_of_pair for r in rows}
+
+
+def _firsts_by_definition(session: Session) -> dict[tuple[int, int, str], bool]:
+    """What the mark should be: the earliest row each way round, the lower ID on a tie."""
+    session.expire_all()
+    earliest: dict[tuple[int, int], tuple[datetime, int]] = {}
+    rows = session.exec(select(Connection)).all()
+    for r in rows:
+        key, moment = (r.person_id, r.other_id), (r.made_at, r.id or 0)
+        earliest[key] = min(earliest.get(key, moment), moment)
+    return {
+        (r.person_id, r.other_id, r.source): earliest[(r.person_id, r.other_id)][1] == r.id
+        for r in rows
+    }
+
+
+def test_the_first_connection_of_a_pair_is_marked_each_way_and_only_once(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice, bob, carol = _ids(people, "alice", "bob", "carol")
+    record_connection(alice, bob, ConnectionSource.SESSION, session=session, now=START)
+    # The pair's second conversation holds sessions too: nothing new, the mark stays put.
+    for days in (3, 10):
+        record_connection(
+            bob, alice, ConnectionSource.SESSION, session=session, now=START + timedelta(days)
+        )
+    record_connection(
+        alice, bob, ConnectionSource.MET, session=session, now=START + timedelta(days=20)
+    )
+    # Same moment, two sources: the row recorded first (the lower ID) is the first.
+    record_connection(alice, carol, ConnectionSource.MET, session=session, now=START)
+    record_connection(carol, alice, ConnectionSource.SESSION, session=session, now=START)
+
+    assert _firsts(session) == {
+        (alice, bob, "session"): True,
+        (bob, alice, "session"): True,
+        (alice, bob, "met"): False,
+        (bob, alice, "met"): False,
+        (alice, carol, "met"): True,
+        (carol, alice, "met"): True,
+        (alice, carol, "session"): False,
+        (carol, alice, "session"): False,
+    }
+
+
+def test_a_connection_dated_before_the_pairs_first_takes_the_mark(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice, bob = _ids(people, "alice", "bob")
+    record_connection(alice, bob, ConnectionSource.SESSION, session=session, now=START)
+    record_connection(
+        alice, bob, ConnectionSource.MET, session=session, now=START - timedelta(days=2)
+    )
+
+    assert _firsts(session) == {
+        (alice, bob, "session"): False,
+        (bob, alice, "session"): False,
+        (alice, bob, "met"): True,
+        (bob, alice, "met"): True,
+    }
+    assert _firsts(session) == _firsts_by_definition(session)
+
+
+def test_after_forget_me_the_other_keeps_their_first_connection_with_the_tombstone(
+    session: Session, people: dict[str, Person]
+) -> None:
+    alice, bob, carol = _ids(people, "alice", "bob", "carol")
+    record_connection(alice, bob, ConnectionSource.SESSION, session=session, now=START)
+    record_connection(
+        alice, bob, ConnectionSource.MET, session=session, now=START + timedelta(days=1)
+    )
+    record_connection(bob, carol, ConnectionSource.MET, session=session, now=START)
+    session.commit()
+
+    assert forget_person(session, "U0BOB0001")
+    session.commit()
+
+    assert _firsts(session) == {
+        (alice, bob, "session"): True,
+        (alice, bob, "met"): False,
+        (carol, bob, "met"): True,
+    }
+    assert _firsts(session) == _firsts_by_definition(session)
+
+
+def test_a_programme_built_through_the_services_has_every_first_connection_marked(
+    session: Session, deps: Deps
+) -> None:
+    settings = deps.settings.model_copy(update={"connection_goal": 3, "digest_tz": ZONE})
+    build_history(session, settings)
+    session.commit()
+
+    firsts = _firsts(session)
+    assert firsts and firsts == _firsts_by_definition(session)

@@ -239,3 +239,42 @@ def test_downgrading_the_topic_merge_gives_the_seeds_their_former_keys(tmp_path:
         (1, "career plan"),
         (3, "career objective"),
     ]
+
+
+CONNECTIONS_BEFORE_0012 = """
+INSERT INTO person (id, slack_id, name, is_active, nudges_muted, created_at, updated_at) VALUES
+ (1, 'U0ALICE01', '', TRUE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+ (2, 'U0BOB0001', '', TRUE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+ (3, 'U0CAROL01', '', TRUE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+INSERT INTO connection (id, person_id, other_id, source, made_at) VALUES
+ (1, 1, 2, 'session', '2026-03-01 10:00:00.000000'),
+ (2, 2, 1, 'session', '2026-03-01 10:00:00.000000'),
+ (3, 1, 2, 'met', '2026-02-01 10:00:00.000000'),
+ (4, 2, 1, 'met', '2026-02-01 10:00:00.000000'),
+ (5, 1, 3, 'met', '2026-04-01 10:00:00.000000'),
+ (6, 3, 1, 'met', '2026-04-01 10:00:00.000000'),
+ (7, 1, 3, 'session', '2026-04-01 10:00:00.000000'),
+ (8, 3, 1, 'session', '2026-04-01 10:00:00.000000'),
+ (9, 2, 3, 'session', '2026-05-01 10:00:00.000000')
+"""
+
+
+@pytest.mark.filterwarnings("ignore:.*uq_metlog_pending_pair")
+def test_upgrading_marks_the_first_connection_of_every_pair_each_way(
+    empty_database: Engine,
+) -> None:
+    """On SQLite, and on PostgreSQL when the suite runs there: the earliest row each way
+    round is marked (a `met` recorded after a session but dated before it; the lower ID
+    between two made at the same moment), and down and up again gives the same marks."""
+    _migrate(empty_database, "0011")
+    with empty_database.begin() as connection:
+        for statement in CONNECTIONS_BEFORE_0012.split(";"):
+            connection.exec_driver_sql(statement)
+
+    _migrate(empty_database, "head")
+
+    marked = "SELECT id FROM connection WHERE first_of_pair ORDER BY id"
+    assert _rows(empty_database, marked) == [(3,), (4,), (5,), (6,), (9,)]
+    _migrate(empty_database, "0011", down=True)
+    _migrate(empty_database, "head")
+    assert _rows(empty_database, marked) == [(3,), (4,), (5,), (6,), (9,)]
