@@ -225,17 +225,8 @@ def rating_weeks(bounds: Bounds, *, session: Session) -> tuple[list[int], list[i
 
 def _first_of_pair(c: Any) -> Any:
     """SQL: connection row ``c`` is the first between its two people (no earlier row, of
-    any source; the lower ID first between two made at the same moment)."""
-    e = aliased(Connection)
-    earlier = or_(
-        col(e.made_at) < col(c.made_at),
-        and_(col(e.made_at) == col(c.made_at), col(e.id) < col(c.id)),
-    )
-    return ~(
-        sa_select(literal(1))
-        .where(col(e.person_id) == col(c.person_id), col(e.other_id) == col(c.other_id), earlier)
-        .exists()
-    )
+    any source; the lower ID first between two made at the same moment), as stored."""
+    return col(c.first_of_pair).is_(True)
 
 
 def new_pairs_by_area(bounds: Bounds, *, session: Session) -> list[tuple[int, str, str, int]]:
