@@ -397,33 +397,25 @@ def _pair_ids() -> tuple[Any, Any]:
 
 def silent_conversations(end: datetime, since: datetime, *, session: Session) -> list[SignRow]:
     """Conversations active at ``end`` with no sign of life from ``since`` to ``end`` (no
-    accept, session planned, agenda, session held or follow-ups), and their last one."""
+    accept, session planned, agenda, session held or follow-ups), and their last one.
+
+    One pass over their sessions: each moment's latest before ``end``; a conversation is
+    silent when none of those is at or after ``since`` (and then they are its latest
+    before ``since``)."""
     c, s, q = Conversation, MentoringSession, aliased(Conversation)
-
-    def within(column: Any) -> Any:
-        return and_(column >= since, column < end)
-
-    lively = (
-        sa_select(literal(1))
-        .where(
-            col(s.conversation_id) == col(q.id),
-            or_(
-                within(col(s.created_at)),
-                within(col(s.agenda_posted_at)),
-                within(col(s.held_at)),
-                within(col(s.followups_posted_at)),
-            ),
-        )
-        .exists()
-    )
-    quiet = (
-        sa_select(col(q.id))
-        .where(col(q.id).in_(sa_select(_active_ids(end).c.id)), col(q.accepted_at) < since, ~lively)
-        .correlate(None)
+    # Accepted before ``since`` and active at ``end`` (see ``_active_ids``): from the status
+    # index alone, which holds when each was accepted and closed.
+    columns = (col(q.id),)
+    accepted = col(q.accepted_at) < since
+    candidates = union_all(
+        sa_select(*columns).where(col(q.status) == ConversationStatus.ACTIVE, accepted),
+        sa_select(*columns).where(
+            col(q.status) == ConversationStatus.CLOSED, col(q.closed_at) >= end, accepted
+        ),
     )
 
     def latest(column: Any) -> Any:
-        return func.max(case((column < since, column), else_=None))
+        return func.max(case((column < end, column), else_=None))
 
     last = (
         sa_select(
@@ -433,31 +425,25 @@ def silent_conversations(end: datetime, since: datetime, *, session: Session) ->
             latest(col(s.held_at)).label("held"),
             latest(col(s.followups_posted_at)).label("followups"),
         )
-        .where(col(s.conversation_id).in_(quiet))
+        .where(col(s.conversation_id).in_(candidates))
         .group_by(col(s.conversation_id))
         .subquery()
     )
+    moments = (last.c.created, last.c.agenda, last.c.held, last.c.followups)
     mentee, mentor = _pair_ids()
     statement = (
         sa_select(
-            col(c.id),
-            col(mentee.slack_id),
-            col(mentor.slack_id),
-            col(c.accepted_at),
-            last.c.created,
-            last.c.agenda,
-            last.c.held,
-            last.c.followups,
+            col(c.id), col(mentee.slack_id), col(mentor.slack_id), col(c.accepted_at), *moments
         )
         .select_from(c)
         .join(mentee, col(mentee.id) == col(c.mentee_id))
         .join(mentor, col(mentor.id) == col(c.mentor_id))
         .outerjoin(last, last.c.cid == col(c.id))
-        .where(col(c.id).in_(quiet))
+        .where(col(c.id).in_(candidates), *(or_(m.is_(None), m < since) for m in moments))
     )
     rows = []
-    for cid, mentee_id, mentor_id, accepted, *moments in _rows(session, statement):
-        latest_moment = max(_as_datetime(m) for m in (accepted, *moments) if m is not None)
+    for cid, mentee_id, mentor_id, accepted_at, *found in _rows(session, statement):
+        latest_moment = max(_as_datetime(m) for m in (accepted_at, *found) if m is not None)
         rows.append(SignRow(int(cid), str(mentee_id), str(mentor_id), latest_moment))
     return rows
 
