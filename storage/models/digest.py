@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel, col
 
 from storage.models.base import UTCDateTime
 from storage.models.connections import Connection
-from storage.models.conversations import Conversation, MentoringSession, Rating
+from storage.models.conversations import AgendaItem, Conversation, MentoringSession, Rating
 from storage.models.people import Person
 
 
@@ -90,8 +90,16 @@ DIGEST_INDEXES = (
         col(Conversation.mentee_id),
         col(Conversation.mentor_id),
     ),
+    # A mentee's requests by when they were made: the requests re-routed after one expired.
+    Index(
+        "ix_conversation_mentee_created_at",
+        col(Conversation.mentee_id),
+        col(Conversation.created_at),
+    ),
     # A person's area, for the silo table's two lookups per new connection.
     Index("ix_person_id_area", col(Person.id), col(Person.area)),
+    # The areas' headcounts, without reading every person's row.
+    Index("ix_person_active_area", col(Person.is_active), col(Person.area)),
     Index(
         "ix_mentoring_session_held_at",
         col(MentoringSession.held_at),
@@ -118,5 +126,7 @@ DIGEST_INDEXES = (
         col(Connection.made_at),
         col(Connection.first_of_pair),
     ),
+    # A session's questions' outcomes, without reading the questions.
+    Index("ix_agenda_item_session_outcome", col(AgendaItem.session_id), col(AgendaItem.outcome)),
     Index("ix_rating_answered_at", col(Rating.answered_at), col(Rating.usefulness)),
 )
