@@ -321,12 +321,12 @@ def compute_digest(session: Session, period: Period, settings: Settings) -> Dige
     weeks = _week_figures(session, labels[-TREND_WEEKS:], trend, pairs, SILO_WEEKS - TREND_WEEKS)
     today = (period.end - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date()
     newcomers, transitions = _standings(session, period, today, settings)
-    danger = _danger_signs(session, period)
+    danger, names = _danger_signs(session, period)
     celebrations = tuple(store.celebrated(period.start, period.end, session=session))
     advice_open, advice_new = store.advice_counts(period.start, period.end, session=session)
     month_start = _midnight(today.replace(day=1), ZoneInfo(zone))
-    named = {s.slack_id for s in danger} | {s.other_slack_id for s in danger} | set(celebrations)
-    names = store.names(sorted(named), session=session)
+    names.update(store.names(sorted(set(celebrations) - set(names)), session=session))
+    names = dict(sorted(names.items()))
     return Digest(
         period=period,
         weeks=weeks,
@@ -437,9 +437,13 @@ def _standing(counts: Counter[str]) -> GoalStanding:
     )
 
 
-def _danger_signs(session: Session, period: Period) -> tuple[DangerSign, ...]:
+def _danger_signs(
+    session: Session, period: Period
+) -> tuple[tuple[DangerSign, ...], dict[str, str]]:
+    """The danger signs, and the names (as in the directory) of everyone they name."""
     start, end = period.start, period.end
     signs: list[DangerSign] = []
+    names: dict[str, str] = {}
 
     def add(kind: DangerKind, rows: Sequence[store.SignRow], days: int | None = None) -> None:
         for row in rows:
@@ -452,6 +456,7 @@ def _danger_signs(session: Session, period: Period) -> tuple[DangerSign, ...]:
                 length = (end - row.at).days
             if days is None or length >= days:
                 signs.append(DangerSign(kind, row.object_id, named, other, length, row.at))
+                names[row.mentee], names[row.mentor] = row.mentee_name, row.mentor_name
 
     quiet = store.silent_conversations(end, end - timedelta(days=SILENT_DAYS), session=session)
     add(DangerKind.SILENT, quiet)
@@ -469,7 +474,7 @@ def _danger_signs(session: Session, period: Period) -> tuple[DangerSign, ...]:
     add(DangerKind.EXPIRED, store.expired_requests(start, end, session=session))
     order = {kind: index for index, kind in enumerate(DANGER_ORDER)}
     signs.sort(key=lambda s: (order[s.kind], -s.days, s.object_id))
-    return tuple(signs)
+    return tuple(signs), names
 
 
 def _supply(session: Session, period: Period, today: date) -> Supply:

@@ -375,6 +375,8 @@ class SignRow:
     mentor: str
     at: datetime  # when it happened (held, posted, expired) or the last sign of life
     since: datetime | None = None  # where "how long" starts, when not ``at``
+    mentee_name: str = ""  # as in the directory (the digest names whom a sign is about)
+    mentor_name: str = ""
 
 
 def _active_ids(end: datetime) -> Any:
@@ -433,7 +435,13 @@ def silent_conversations(end: datetime, since: datetime, *, session: Session) ->
     mentee, mentor = _pair_ids()
     statement = (
         sa_select(
-            col(c.id), col(mentee.slack_id), col(mentor.slack_id), col(c.accepted_at), *moments
+            col(c.id),
+            col(mentee.slack_id),
+            col(mentor.slack_id),
+            col(mentee.name),
+            col(mentor.name),
+            col(c.accepted_at),
+            *moments,
         )
         .select_from(c)
         .join(mentee, col(mentee.id) == col(c.mentee_id))
@@ -442,9 +450,20 @@ def silent_conversations(end: datetime, since: datetime, *, session: Session) ->
         .where(col(c.id).in_(candidates), *(or_(m.is_(None), m < since) for m in moments))
     )
     rows = []
-    for cid, mentee_id, mentor_id, accepted_at, *found in _rows(session, statement):
+    for cid, mentee_id, mentor_id, mentee_name, mentor_name, accepted_at, *found in _rows(
+        session, statement
+    ):
         latest_moment = max(_as_datetime(m) for m in (accepted_at, *found) if m is not None)
-        rows.append(SignRow(int(cid), str(mentee_id), str(mentor_id), latest_moment))
+        rows.append(
+            SignRow(
+                int(cid),
+                str(mentee_id),
+                str(mentor_id),
+                latest_moment,
+                mentee_name=str(mentee_name),
+                mentor_name=str(mentor_name),
+            )
+        )
     return rows
 
 
@@ -452,7 +471,14 @@ def _session_signs(session: Session, *where: Any, at: Any) -> list[SignRow]:
     c, s = Conversation, MentoringSession
     mentee, mentor = _pair_ids()
     statement = (
-        sa_select(col(s.id), col(mentee.slack_id), col(mentor.slack_id), at)
+        sa_select(
+            col(s.id),
+            col(mentee.slack_id),
+            col(mentor.slack_id),
+            col(mentee.name),
+            col(mentor.name),
+            at,
+        )
         .select_from(s)
         .join(c, col(c.id) == col(s.conversation_id))
         .join(mentee, col(mentee.id) == col(c.mentee_id))
@@ -460,8 +486,8 @@ def _session_signs(session: Session, *where: Any, at: Any) -> list[SignRow]:
         .where(*where)
     )
     return [
-        SignRow(int(i), str(a), str(b), _as_datetime(moment))
-        for i, a, b, moment in _rows(session, statement)
+        SignRow(int(i), str(a), str(b), _as_datetime(moment), mentee_name=an, mentor_name=bn)
+        for i, a, b, an, bn, moment in _rows(session, statement)
     ]
 
 
@@ -516,6 +542,8 @@ def expired_requests(start: datetime, end: datetime, *, session: Session) -> lis
             col(c.id),
             col(mentee.slack_id),
             col(mentor.slack_id),
+            col(mentee.name),
+            col(mentor.name),
             col(c.status_changed_at),
             waited_from,
         )
@@ -529,8 +557,16 @@ def expired_requests(start: datetime, end: datetime, *, session: Session) -> lis
         )
     )
     return [
-        SignRow(int(i), str(a), str(b), _as_datetime(at), _as_datetime(since))
-        for i, a, b, at, since in _rows(session, statement)
+        SignRow(
+            int(i),
+            str(a),
+            str(b),
+            _as_datetime(at),
+            _as_datetime(since),
+            mentee_name=an,
+            mentor_name=bn,
+        )
+        for i, a, b, an, bn, at, since in _rows(session, statement)
     ]
 
 
