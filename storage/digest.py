@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, or_, union, union_all, update
+from sqlalchemy import and_, case, extract, func, or_, union, union_all, update
+from sqlalchemy import join as sa_join
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -50,10 +51,16 @@ def _in(column: Any, bounds: Bounds) -> Any:
     return and_(column >= bounds[0], column < bounds[-1])
 
 
-def _weekly(session: Session, column: Any, bounds: Bounds, *where: Any) -> list[int]:
-    """How many rows have ``column`` in each week (rows of the table ``column`` is in)."""
+def _weekly(
+    session: Session, column: Any, bounds: Bounds, *where: Any, joined: Any = None
+) -> list[int]:
+    """How many rows have ``column`` in each week (rows of the table ``column`` is in, or
+    of ``joined``)."""
     week = _bucket(column, bounds)
-    statement = sa_select(week, func.count()).where(_in(column, bounds), *where).group_by(week)
+    statement = sa_select(week, func.count())
+    if joined is not None:
+        statement = statement.select_from(joined)
+    statement = statement.where(_in(column, bounds), *where).group_by(week)
     counts = [0] * (len(bounds) - 1)
     for index, count in _rows(session, statement):
         if index >= 0:
@@ -155,14 +162,14 @@ def session_weeks(bounds: Bounds, *, session: Session, followup_days: int = 3) -
     held = col(s.held_at)
     shifted = [bound - timedelta(days=followup_days) for bound in bounds]
     late = _days_between(session, col(s.followups_posted_at), held)
-    posted_by_mentor = (
-        sa_select(literal(1))
-        .select_from(Conversation)
-        .where(
+    # A join, not EXISTS: SQLite then reads the mentor from an index, not the request's row.
+    posted_by_mentor = sa_join(
+        MentoringSession,
+        Conversation,
+        and_(
             col(Conversation.id) == col(s.conversation_id),
             col(Conversation.mentor_id) == col(s.followups_posted_by_id),
-        )
-        .exists()
+        ),
     )
     return SessionWeeks(
         held=_weekly(session, held, bounds),
@@ -181,7 +188,7 @@ def session_weeks(bounds: Bounds, *, session: Session, followup_days: int = 3) -
             col(s.followups_posted_at).is_not(None),
             late <= followup_days,
         ),
-        by_mentor=_weekly(session, col(s.followups_posted_at), bounds, posted_by_mentor),
+        by_mentor=_weekly(session, col(s.followups_posted_at), bounds, joined=posted_by_mentor),
     )
 
 
