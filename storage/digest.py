@@ -622,16 +622,18 @@ def mentor_counts(
     ``asked_since`` (sent a request, or passed one on)."""
     c = aliased(Conversation)
     states = _offer_states(end, today)
+    # Three parts, each read from its own covering index (an OR of the first two had
+    # SQLite read every request's row for its mentor).
     sent = sa_select(col(c.mentor_id)).where(
-        or_(
-            and_(col(c.created_at) >= asked_since, col(c.created_at) < end),
-            and_(col(c.passed_at) >= asked_since, col(c.passed_at) < end),
-        )
+        col(c.created_at) >= asked_since, col(c.created_at) < end
+    )
+    passed_to = sa_select(col(c.mentor_id)).where(
+        col(c.passed_at) >= asked_since, col(c.passed_at) < end
     )
     passed = sa_select(col(c.passed_from_id)).where(
         col(c.passed_from_id).is_not(None), col(c.passed_at) >= asked_since, col(c.passed_at) < end
     )
-    asked = union(sent, passed).subquery()
+    asked = union(sent, passed_to, passed).subquery()
     never = and_(states.c.open == 1, states.c.person_id.not_in(sa_select(asked.c[0])))
     statement = sa_select(
         func.coalesce(func.sum(states.c.open), 0),
