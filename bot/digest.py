@@ -400,17 +400,15 @@ def _standings(
     session: Session, period: Period, today: date, settings: Settings
 ) -> tuple[GoalStanding, GoalStanding]:
     since = period.start
-    newcomers = store.newcomer_counts(
+    newcomers = store.newcomer_tallies(
         started_after=today - timedelta(days=settings.connection_window_days),
         end=period.end,
-        since=since,
         session=session,
     )
     standing = Counter[str]()
-    for row in newcomers:
-        assert isinstance(row.starts, date)
-        window = Window(starts_on=row.starts, days=settings.connection_window_days)
-        standing[_where(row.count, settings.connection_goal, window, today)] += 1
+    for starts, count, people in newcomers:
+        window = Window(starts_on=starts, days=settings.connection_window_days)
+        standing[_where(count, settings.connection_goal, window, today)] += people
     moving = Counter[str]()
     zone = ZoneInfo(settings.digest_tz)
     for row in store.transition_counts(end=period.end, since=since, session=session):

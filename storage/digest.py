@@ -310,6 +310,32 @@ def newcomer_counts(
     ]
 
 
+def newcomer_tallies(
+    *, started_after: date, end: datetime, session: Session
+) -> list[tuple[date, int, int]]:
+    """(start date, first connections from it to ``end``, newcomers) for the people of
+    ``newcomer_counts``: their standings depend on those two figures only, so the
+    database hands back a row per pair of them, not one per newcomer."""
+    p, c = Person, aliased(Connection)
+    joined, count, _recent = _goal_counts(c, col(p.start_date), end, end)
+    per_person = (
+        sa_select(col(p.start_date).label("starts"), count.label("n"))
+        .select_from(p)
+        .outerjoin(c, and_(col(c.person_id) == col(p.id), joined))
+        .where(
+            col(p.is_active).is_(True),
+            col(p.start_date).is_not(None),
+            col(p.start_date) > started_after,
+        )
+        .group_by(col(p.id), col(p.start_date))
+        .subquery()
+    )
+    statement = sa_select(per_person.c.starts, per_person.c.n, func.count()).group_by(
+        per_person.c.starts, per_person.c.n
+    )
+    return [(start, int(n), int(people)) for start, n, people in _rows(session, statement)]
+
+
 def transition_counts(*, end: datetime, since: datetime, session: Session) -> list[GoalCount]:
     """Transitions started before ``end`` and not ended by then (the caller checks their
     windows), with the people first connected with from their start to ``end``."""
