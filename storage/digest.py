@@ -68,6 +68,21 @@ def _weekly(
     return counts
 
 
+def _weekly_and_of_them(
+    session: Session, column: Any, bounds: Bounds, condition: Any
+) -> tuple[list[int], list[int]]:
+    """``_weekly`` of the rows, and of those of them where ``condition`` holds, from one
+    read of ``column``'s index."""
+    week = _bucket(column, bounds)
+    of_them = func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    statement = sa_select(week, func.count(), of_them).where(_in(column, bounds)).group_by(week)
+    counts, matching = [0] * (len(bounds) - 1), [0] * (len(bounds) - 1)
+    for index, count, matched in _rows(session, statement):
+        if index >= 0:
+            counts[index], matching[index] = int(count), int(matched)
+    return counts, matching
+
+
 def _rows(session: Session, statement: Any) -> Any:
     """Run a Core statement on the session's connection: plain rows, no ORM loading."""
     return session.connection().execute(statement)
@@ -171,23 +186,23 @@ def session_weeks(bounds: Bounds, *, session: Session, followup_days: int = 3) -
             col(Conversation.mentor_id) == col(s.followups_posted_by_id),
         ),
     )
+    held_weeks, with_agenda = _weekly_and_of_them(
+        session,
+        held,
+        bounds,
+        and_(col(s.agenda_posted_at).is_not(None), col(s.agenda_posted_at) <= held),
+    )
+    due, on_time = _weekly_and_of_them(
+        session,
+        held,
+        shifted,
+        and_(col(s.followups_posted_at).is_not(None), late <= followup_days),
+    )
     return SessionWeeks(
-        held=_weekly(session, held, bounds),
-        with_agenda=_weekly(
-            session,
-            held,
-            bounds,
-            col(s.agenda_posted_at).is_not(None),
-            col(s.agenda_posted_at) <= held,
-        ),
-        followups_due=_weekly(session, held, shifted),
-        followups_on_time=_weekly(
-            session,
-            held,
-            shifted,
-            col(s.followups_posted_at).is_not(None),
-            late <= followup_days,
-        ),
+        held=held_weeks,
+        with_agenda=with_agenda,
+        followups_due=due,
+        followups_on_time=on_time,
         by_mentor=_weekly(session, col(s.followups_posted_at), bounds, joined=posted_by_mentor),
     )
 
