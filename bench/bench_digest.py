@@ -226,19 +226,22 @@ def build(database: Path, people: int, *, seed: int = 13) -> dict[str, int]:
         a, b = rng.sample(range(1, people + 1), 2)
         links.append((start + timedelta(seconds=rng.randrange(DAYS * 86400)), a, b))
     links.sort()
+    rows = [(a, b, "session", _ts(t)) for t, a, b in links]
+    rows += [(b, a, "session", _ts(t)) for t, a, b in links]
+    # As storage.connections.record_connection writes them: a row per pair, way round and
+    # source (the first recorded, as INSERT OR IGNORE keeps it), marked when it is the
+    # pair's first that way round (the earliest; on a tie, the one recorded first).
+    kept: dict[tuple[object, ...], tuple[object, ...]] = {}
+    for row in rows:
+        kept.setdefault(row[:3], row)
+    first: dict[tuple[object, ...], tuple[object, ...]] = {}
+    for row in kept.values():
+        if row[:2] not in first or str(row[3]) < str(first[row[:2]][3]):
+            first[row[:2]] = row
     insert(
         "connection",
-        "person_id,other_id,source,made_at",
-        [(a, b, "session", _ts(t)) for t, a, b in links]
-        + [(b, a, "session", _ts(t)) for t, a, b in links],
-    )
-    # What storage.connections.record_connection keeps: the first row of each pair, each
-    # way round (the earliest, the lower ID between two made at the same moment).
-    db.execute(
-        "UPDATE connection SET first_of_pair = 1 WHERE NOT EXISTS (SELECT 1 FROM connection e"
-        " WHERE e.person_id = connection.person_id AND e.other_id = connection.other_id"
-        " AND (e.made_at < connection.made_at"
-        " OR (e.made_at = connection.made_at AND e.id < connection.id)))"
+        "person_id,other_id,source,made_at,first_of_pair",
+        [(*row, int(first[row[:2]] is row)) for row in kept.values()],
     )
     insert(
         "rating",
