@@ -8,6 +8,13 @@ figures are the digest's own, computes the digest of the last whole week
 export, and prints the time of each step and the process's peak RSS.
 Targets: the digest under 2 seconds and under 300 MB.
 
+On the 2-core development VM, shared with other jobs (load average 1.0-2.2), 2026-12-01:
+compute 1.25-2.3 s (most runs 1.5-2.1 s), total with rendering 1.34-2.5 s, peak RSS
+78.6 MB; run beside it, the code before the first-connection mark (migration 0012), the
+covering indexes (0013) and the narrower statements took 2.3-4.1 s (3.0-3.3 s at load
+1.0; 2.20-2.39 s measured earlier on an idle machine) and 84 MB. Figures move by half a
+second with the machine's load: compare runs made side by side.
+
 Run from the repository root:
 
     .venv/bin/python -m bench.bench_digest                   # 50,000 people, a year
