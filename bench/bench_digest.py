@@ -8,12 +8,14 @@ figures are the digest's own, computes the digest of the last whole week
 export, and prints the time of each step and the process's peak RSS.
 Targets: the digest under 2 seconds and under 300 MB.
 
-On the 2-core development VM, shared with other jobs (load average 1.0-2.2), 2026-12-01:
-compute 1.25-2.3 s (most runs 1.5-2.1 s), total with rendering 1.34-2.5 s, peak RSS
-78.6 MB; run beside it, the code before the first-connection mark (migration 0012), the
-covering indexes (0013) and the narrower statements took 2.3-4.1 s (3.0-3.3 s at load
-1.0; 2.20-2.39 s measured earlier on an idle machine) and 84 MB. Figures move by half a
-second with the machine's load: compare runs made side by side.
+On the 2-core development VM, 2026-12-01, load average 0.8 (one other light job):
+total 1.68-1.83 s (compute 1.52-1.68 s, rendering 0.16 s), peak RSS 83 MB, three runs
+in fresh processes. Beside it, the same database without the second connection (the
+danger signs and the supply read in a thread while the figures are read) took 1.95-2.31 s
+at load 1.1-1.3, and the code before the first-connection mark (migration 0012) and the
+covering indexes (0013) 3.0-3.3 s at load 1.0 (2.20-2.39 s measured earlier on an idle
+machine). Figures move by a few tenths of a second with the machine's load: compare runs
+made side by side.
 
 Run from the repository root:
 
@@ -318,8 +320,7 @@ def measure(database: Path) -> dict[str, float | int]:
     before = peak_rss_mb()
     period = last_complete_week(NOW, settings.digest_tz)
     began, cpu = time.perf_counter(), time.process_time()
-    with open_session() as session:
-        digest = compute_digest(session, period, settings)
+    digest = compute_digest(open_session, period, settings)
     computed = time.perf_counter()
     full, plain = build_digest(digest), build_digest(digest, native=False)
     exported = digest_csv(digest)

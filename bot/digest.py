@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -44,7 +45,9 @@ from bot.errors import MentorbotError
 from bot.progress import Window, normalise_area, pace
 from bot.team_overview import programme_checkins
 from bot.topics import normalise, tidy_label
+from bot.usecase import read
 from storage import digest as store
+from storage.db import SessionFactory
 from storage.models import ConversationStatus, Person
 
 TREND_WEEKS = 8
@@ -312,38 +315,56 @@ def manager_checkins(
 # --- the computation -------------------------------------------------------------------------
 
 
-def compute_digest(session: Session, period: Period, settings: Settings) -> Digest:
-    """Everything the digest shows for ``period``, read in a few set-based statements."""
+def compute_digest(open_session: SessionFactory, period: Period, settings: Settings) -> Digest:
+    """Everything the digest shows for ``period``, read in a few set-based statements.
+
+    The danger signs and the supply are read on a second connection, in a thread, while
+    the figures are read on the first: the database's own work runs outside Python's lock
+    (SQLite's too), so a large company's digest uses two cores. Each half is one read; the
+    weeks it counts are over, and the danger signs are as of their own read."""
     zone = settings.digest_tz
     labels, bounds = _trend_bounds(period, SILO_WEEKS, zone)
     trend = bounds[-(TREND_WEEKS + 1) :]
-    pairs = store.new_pairs_by_area(bounds, session=session)
-    weeks = _week_figures(session, labels[-TREND_WEEKS:], trend, pairs, SILO_WEEKS - TREND_WEEKS)
     today = (period.end - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date()
-    newcomers, transitions = _standings(session, period, today, settings)
-    danger, names = _danger_signs(session, period)
-    celebrations = tuple(store.celebrated(period.start, period.end, session=session))
-    advice_open, advice_new = store.advice_counts(period.start, period.end, session=session)
     month_start = _midnight(today.replace(day=1), ZoneInfo(zone))
-    names.update(store.names(sorted(set(celebrations) - set(names)), session=session))
-    names = dict(sorted(names.items()))
-    return Digest(
-        period=period,
-        weeks=weeks,
-        newcomers=newcomers,
-        transitions=transitions,
-        danger=danger,
-        celebrations=celebrations,
-        supply=_supply(session, period, today),
-        silos=_silos(session, pairs),
-        advice_open=advice_open,
-        advice_new=advice_new,
-        checkins=manager_checkins(
-            session, month_start=month_start, end=period.end, min_group=settings.min_group
-        ),
-        goal=settings.connection_goal,
-        names=names,
-    )
+
+    def signs_and_supply(session: Session) -> tuple[tuple[DangerSign, ...], dict[str, str], Supply]:
+        danger, names = _danger_signs(session, period)
+        return danger, names, _supply(session, period, today)
+
+    def figures(session: Session) -> Digest:
+        pairs = store.new_pairs_by_area(bounds, session=session)
+        offset = SILO_WEEKS - TREND_WEEKS
+        weeks = _week_figures(session, labels[-TREND_WEEKS:], trend, pairs, offset)
+        newcomers, transitions = _standings(session, period, today, settings)
+        celebrations = tuple(store.celebrated(period.start, period.end, session=session))
+        advice_open, advice_new = store.advice_counts(period.start, period.end, session=session)
+        return Digest(
+            period=period,
+            weeks=weeks,
+            newcomers=newcomers,
+            transitions=transitions,
+            danger=(),
+            celebrations=celebrations,
+            supply=Supply(),
+            silos=_silos(session, pairs),
+            advice_open=advice_open,
+            advice_new=advice_new,
+            checkins=manager_checkins(
+                session, month_start=month_start, end=period.end, min_group=settings.min_group
+            ),
+            goal=settings.connection_goal,
+            names={},
+        )
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") as pool:
+        other = pool.submit(read, open_session, signs_and_supply)
+        digest = read(open_session, figures)
+        danger, names, supply = other.result()
+    missing = sorted(set(digest.celebrations) - set(names))
+    if missing:
+        names.update(read(open_session, lambda s: store.names(missing, session=s)))
+    return replace(digest, danger=danger, supply=supply, names=dict(sorted(names.items())))
 
 
 def _week_figures(

@@ -128,7 +128,7 @@ def _post_period(deps: Deps, period: Period, *, not_after: datetime | None) -> D
     if read(deps.open_session, lambda s: state_of(key, session=s)) is not None:
         return Done(Posted(period, new=False))  # written before: nothing to compute
     # Computed outside the write transaction: readers never wait for writers.
-    digest = read(deps.open_session, lambda s: compute_digest(s, period, deps.settings))
+    digest = compute_digest(deps.open_session, period, deps.settings)
 
     def work(session: Session) -> tuple[Posted, tuple[Effect, ...]]:
         new = state_of(key, session=session) is None
@@ -172,7 +172,7 @@ def digest_for(deps: Deps, week: str | None = None, *, so_far: bool = False) -> 
         raise MentorbotError(f"{period.label} has not started yet.")
     if period.end > now:
         period = Period(period.label, period.start, now, complete=False)
-    return read(deps.open_session, lambda s: compute_digest(s, period, deps.settings))
+    return compute_digest(deps.open_session, period, deps.settings)
 
 
 def preview(deps: Deps, user: str) -> Digest:

@@ -63,7 +63,7 @@ def history(session: Session, deps: Deps) -> History:
 
 @pytest.fixture
 def digest(history: History, session: Session, deps: Deps) -> Digest:
-    return compute_digest(session, parse_week(WEEK, ZONE), deps.settings)
+    return compute_digest(deps.open_session, parse_week(WEEK, ZONE), deps.settings)
 
 
 def test_weeks_run_monday_to_monday_in_the_digest_time_zone() -> None:
@@ -146,9 +146,9 @@ def test_danger_signs_name_the_right_person_with_how_long(digest: Digest, histor
 def test_only_people_who_said_yes_are_celebrated_and_in_one_week_only(
     history: History, session: Session, deps: Deps
 ) -> None:
-    this = compute_digest(session, parse_week(WEEK, ZONE), deps.settings)
+    this = compute_digest(deps.open_session, parse_week(WEEK, ZONE), deps.settings)
     assert this.celebrations == (M1,)
-    after = compute_digest(session, parse_week("2026-W48", ZONE), deps.settings)
+    after = compute_digest(deps.open_session, parse_week("2026-W48", ZONE), deps.settings)
     assert after.celebrations == ()
 
 
@@ -207,7 +207,7 @@ def test_check_ins_held_this_month_and_the_pulse_show_in_counts_never_in_words(
     session.add(PulseAnswer(pulse_id=small.id, usage="sometimes", how=secret))
     session.commit()
 
-    digest = compute_digest(session, parse_week(WEEK, ZONE), deps.settings)
+    digest = compute_digest(deps.open_session, parse_week(WEEK, ZONE), deps.settings)
     assert digest.checkins is not None and digest.checkins.held_this_month == 1
     assert dict(digest.checkins.pulse) == {
         "Often": 1,
@@ -301,7 +301,7 @@ def test_no_text_a_pair_or_mentor_wrote_reaches_the_digest_anywhere(
     history: History, session: Session, deps: Deps, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    digest = compute_digest(session, parse_week(WEEK, ZONE), deps.settings)
+    digest = compute_digest(deps.open_session, parse_week(WEEK, ZONE), deps.settings)
     outputs = [
         json.dumps(build_digest(digest)),
         json.dumps(build_digest(digest, native=False)),
