@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -323,6 +325,28 @@ def claim_day(
     decides between two planners at once)."""
     row = {"key": key, "kind": kind, "person_slack_id": slack_id, "day": day, "planned_at": now}
     return insert_once(session, PlannedNudge, [row], key=None) == 1
+
+
+def claim_days(
+    claims: Sequence[tuple[str, str, str, date]], *, session: Session, now: datetime
+) -> set[str]:
+    """``claim_day`` for many (key, kind, person, day) at once, in a few multi-row
+    statements: the keys claimed here (not those planned before, nor whose day is taken)."""
+    if not claims:
+        return set()
+    table: Any = PlannedNudge.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert_: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert_(table).on_conflict_do_nothing().returning(table.c.key)
+    rows = [
+        {"key": key, "kind": kind, "person_slack_id": slack_id, "day": day, "planned_at": now}
+        for key, kind, slack_id, day in claims
+    ]
+    connection = session.connection()
+    claimed: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        claimed.update(connection.execute(statement, rows[start : start + CHUNK]).scalars())
+    return claimed
 
 
 def set_mute(
