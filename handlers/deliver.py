@@ -208,7 +208,9 @@ class _Ahead:
             upcoming = self.rows[start : start + self.size] if start is not None else [row]
             self.ready.update(self.render([(r.key, r.recipient) for r in upcoming]))
         rendered = self.ready.pop(row.key, None)
-        return Skip("not rendered") if rendered is None else rendered
+        if rendered is None:  # never skipped unseen: retried, then failed where operators look
+            raise LookupError(f"the nudge renderer did not answer for {row.key}")
+        return rendered
 
 
 class _Attempt:

@@ -309,3 +309,25 @@ def test_check_ins_are_rechecked_together_and_one_whose_reason_went_away_skips_o
             "the person is not in the directory any more",
         ),
     }
+
+
+def test_a_check_in_the_renderer_left_out_is_retried_later_never_skipped_unseen(
+    harness: Harness, session: Session
+) -> None:
+    directory(session)
+    cid = requested(session, at=MONDAY - timedelta(days=4))
+    plan_at(harness.deps, MONDAY)
+    sender = Sender(
+        harness.deps.open_session,
+        build_client(harness.deps.settings, resend=False),
+        clock=harness.deps.clock,
+        pacer=unlimited(),
+        nudges=lambda nudges: {},
+    )
+
+    sender.drain_once()
+
+    row = _row(session, kinds.request_key(cid, MENTOR))
+    assert row.status == OutboxStatus.PENDING
+    assert "LookupError" in (row.last_error or "")
+    assert _nudges_to(harness, MENTOR) == []
