@@ -11,12 +11,16 @@ newcomers behind pace, new people to welcome).
    through the week from Monday 00:00 UTC, as the scheduler would; the time of each run is
    measured (target: under 5 s per run).
 2. Delivery: the check-ins planned on Monday are delivered through the outbox by the real
-   sender (re-checking and rendering each just before it goes, paced by
-   ``bot.pacing.SLACK_LIMITS``), through the fake Slack from the tests enforcing the same
-   limits as ``bench.bench_outbox`` (chat.postMessage 5/s, bursts of 20; 1/s per
-   channel). The clock of planner and sender is real time mapped onto Monday, so rows
-   are due as planned. ``--scale K`` multiplies every rate (fake's and pacer's) by K.
-   Reported: elapsed against the least the limits allow, duplicates and lost (target 0).
+   sender in a process of its own, as in production (re-checking and rendering them a
+   few at a time just before they go, paced by ``bot.pacing.SLACK_LIMITS``), through the
+   fake Slack from the tests, in this process, enforcing the same limits as
+   ``bench.bench_outbox`` (chat.postMessage 5/s, bursts of 20; 1/s per channel). (Until
+   2026-12-01 the sender ran in this process too, and the fake's own work on each call
+   was charged to it.) The sender's clock is real time mapped onto Monday 23:59 UTC, so
+   every row planned that day is due. ``--scale K`` multiplies every rate (fake's and
+   pacer's) by K. Reported: elapsed from the go to the sender's exit against the least
+   the limits allow for the check-ins sent, ((sent - 20) / 5K s), duplicates and lost
+   (target 0).
 
 Run from the repository root:
 
@@ -34,9 +38,12 @@ import argparse
 import collections
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
@@ -62,10 +69,12 @@ from storage.models import (
     PlannedNudge,
 )
 from tests.fakeslack import FakeSlack
+from tests.processes import clean_env
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 ZONES = ("Asia/Tokyo", "Asia/Kolkata", "Europe/London", "America/New_York", "America/Los_Angeles")
 CHUNK = 5000
+ROOT = Path(__file__).parent.parent
 DM_IDS = 36**3  # people the fake gives distinct DMs (everyone who gets a check-in here)
 
 
@@ -285,25 +294,51 @@ def plan_week(url: str, settings: Settings, step: int) -> tuple[list[float], int
     return times, monday
 
 
-def deliver_monday(url: str, fake: FakeSlack, settings: Settings, scale: float) -> float:
-    """Deliver Monday's check-ins (only those; the rest of the week is marked aside)."""
+def deliver_monday(url: str, fake: FakeSlack, scale: float) -> float:
+    """Deliver Monday's check-ins (only those; the rest of the week is marked aside) from a
+    sender process of its own, as in production: the fake Slack, in this process, takes
+    no CPU time from the sender (Slack's servers are not the bot's). Seconds from the go
+    to the sender's exit."""
     engine = make_engine(url)
-    open_session = session_factory(engine)
     with Session(engine) as session:  # keep Monday's rows, due now in the sender's clock
         rows = session.exec(select(OutboxMessage)).all()
         for row in rows:
             if row.not_before >= MONDAY + timedelta(days=1):
                 row.status = "skipped"
-            session.add(row)
-        session.commit()
-    started_real = time.monotonic()
-    # Monday, 23:59 UTC: every row planned that day is due and, in the sender's eyes,
-    # inside its window (the rows' not_after is lifted: the bench measures the pace).
-    with Session(engine) as session:
-        for row in session.exec(select(OutboxMessage)).all():
+            # In the sender's eyes every row planned that day is due and inside its window
+            # (the rows' not_after is lifted: the bench measures the pace).
             row.not_after = None
             session.add(row)
         session.commit()
+    engine.dispose()
+    with tempfile.TemporaryDirectory() as tmp:
+        go = Path(tmp) / "go"
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_nudges", "--worker", url, fake.base_url]
+            + ["--scale", str(scale), "--go", str(go)],
+            cwd=ROOT,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert sender.stdout is not None and sender.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        go.touch()
+        sender.wait()
+        elapsed = time.monotonic() - started
+    if sender.returncode:
+        raise SystemExit(f"the sender process failed ({sender.returncode})")
+    return elapsed
+
+
+def worker(url: str, api: str, scale: float, go: Path) -> None:
+    """The sender process: the real sender and nudge renderer, limits × ``scale``, on a
+    clock that is real time mapped onto Monday 23:59 UTC (every row planned that day is
+    due), until nothing is left to claim."""
+    settings = settings_for(url, api)
+    engine = make_engine(url)
+    open_session = session_factory(engine)
+    started_real = time.monotonic()
     clock_base = MONDAY + timedelta(hours=23, minutes=59)
 
     def clock() -> datetime:
@@ -318,13 +353,12 @@ def deliver_monday(url: str, fake: FakeSlack, settings: Settings, scale: float) 
         batch=50,
         nudges=renderer(open_session, settings, clock),
     )
-    started = time.monotonic()
+    print("ready", flush=True)  # noqa: T201
+    while not go.exists():
+        time.sleep(0.01)
     while sender.drain_once():
         pass
-    elapsed = time.monotonic() - started
     engine.dispose()
-    del fake
-    return elapsed
 
 
 def run(people: int, scale: float, step: int) -> None:
@@ -347,7 +381,7 @@ def run(people: int, scale: float, step: int) -> None:
                 )
             ).all()
         monday_keys = {row.key for row in monday_rows}
-        elapsed = deliver_monday(url, fake, settings, scale)
+        elapsed = deliver_monday(url, fake, scale)
         with Session(engine) as session:
             statuses = collections.Counter(
                 str(row.status)
@@ -393,7 +427,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every rate by this")
     parser.add_argument("--step", type=int, default=60, help="minutes between planner runs")
     parser.add_argument("--quick", action="store_true", help="5,000 people at scale 10")
+    parser.add_argument("--worker", nargs=2, metavar=("URL", "API"), help=argparse.SUPPRESS)
+    parser.add_argument("--go", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], args.worker[1], args.scale, args.go)
+        return
     if args.quick:
         args.people, args.scale = 5_000, 10.0
     run(args.people, args.scale, args.step)
