@@ -31,7 +31,9 @@ Measured 2026-12-01 (shared 2-core machine, load average 2.7-2.8), --scale 10: p
 mean 1.11 s, max 2.00 s per run; 11,873 planned on Monday, one per person per day at most;
 delivered in 244.4 s against a minimum of 237.1 s (1.031x), 0 duplicates, 0 lost, none
 Slack would refuse, no 429. With the fake checking Block Kit inside each call instead,
-delivery alone on the same planned database: 272.3 s (1.149x, load average 2.2). (Before,
+delivery alone on the same planned database: 272.3 s (1.149x, load average 2.2); at
+Slack's own rates (scale 1, fake checking inline, load average 1.0-2.3): 2,373.3 s
+against 2,370.6 s (1.001x), 11,873 messages for the 11,873 rows, no 429. (Before,
 same day, busy: planning mean 1.80 s, max 10.09 s:
 the run at a zone's 09:00 claimed ~2,400 check-ins one INSERT each and worked out each
 person's working hours afresh; delivery 532 s, 2.2x: every check-in re-checked and
