@@ -52,7 +52,7 @@ from bot.clock import Clock
 from bot.context import Deps
 from bot.effects import is_nudge
 from bot.home import load_home_state
-from bot.nudges.sending import NudgeRenderer, Skip
+from bot.nudges.sending import NudgeRenderer, Rendered, Skip
 from bot.nudges.sending import renderer as nudge_renderer
 from bot.pacing import Pacer
 from bot.usecase import Done
@@ -116,6 +116,7 @@ FLUSH_ROUNDS = 8  # chained effects delivered at once, at most this deep
 # Rows addressed to one person (a DM, their Home): never sent once they are deactivated.
 PERSONAL = frozenset({"dm", "home"})
 RECORD_EVERY = 0.5  # seconds: outcomes wait at most this long (plus one send) to be recorded
+NUDGES_AHEAD = 25  # check-ins re-checked and rendered together, just before their turn
 
 HomeRenderer = Callable[[str], dict[str, Any]]
 
@@ -185,6 +186,33 @@ class _Unrecorded:
         return None
 
 
+class _Ahead:
+    """The check-ins of a claimed batch, re-checked and rendered ``size`` at a time just
+    before their turn (a few set-based queries for the few, not a few per check-in):
+    what is posted was true a few sends ago at most (``NUDGES_AHEAD`` at Slack's pace is
+    a few seconds). Each is handed out once."""
+
+    def __init__(self, rows: Sequence[Claimed], render: NudgeRenderer | None, size: int) -> None:
+        self.rows = [row for row in rows if is_nudge(row.kind)]
+        self.position = {row.key: index for index, row in enumerate(self.rows)}
+        self.render = render
+        self.size = size
+        self.ready: dict[str, Rendered] = {}
+
+    def take(self, row: Claimed) -> Rendered | None:
+        """``row``'s message or Skip; None when this sender renders no check-ins."""
+        if self.render is None:
+            return None
+        if row.key not in self.ready:
+            start = self.position.get(row.key)
+            upcoming = self.rows[start : start + self.size] if start is not None else [row]
+            self.ready.update(self.render([(r.key, r.recipient) for r in upcoming]))
+        rendered = self.ready.pop(row.key, None)
+        if rendered is None:  # never skipped unseen: retried, then failed where operators look
+            raise LookupError(f"the nudge renderer did not answer for {row.key}")
+        return rendered
+
+
 class _Attempt:
     """What one try at a row has learnt so far (where it goes, whether it is in doubt)."""
 
@@ -208,8 +236,9 @@ class Sender:
             answered (or timed out) is given back unsent rather than posted late.
         backoff: the first retry delay after a 5xx or a network error (doubling).
         homes: renders a person's Home view when a refresh is sent (``home_renderer``).
-        nudges: checks a check-in's reason again and renders it just before it is sent
-            (``bot.nudges.sending.renderer``); a nudge whose reason went away is skipped.
+        nudges: checks check-ins' reasons again and renders them just before they are
+            sent, ``NUDGES_AHEAD`` at a time (``bot.nudges.sending.renderer``); a nudge
+            whose reason went away is skipped.
         record_every: seconds an outcome may wait to be recorded with the next ones (it
             is at the latest after the send in hand and at the end of the batch).
     """
@@ -251,13 +280,14 @@ class Sender:
             self.open_session, self.batch, owner=self.owner, lease=self.lease, now=self.clock()
         )
         unrecorded = _Unrecorded(self.record_every)
+        ahead = _Ahead(rows, self.nudges, NUDGES_AHEAD)
         for index, row in enumerate(rows):
             if self._stop.is_set():  # give the rest back untouched rather than hold them
                 for left in rows[index:]:
                     stopped = Retry(self.clock(), "sender stopped", left.in_doubt_since)
                     unrecorded.add(left, stopped)
                 break
-            unrecorded.add(row, self._deliver(row, unrecorded))
+            unrecorded.add(row, self._deliver(row, unrecorded, ahead))
             if unrecorded.overdue():
                 self._record(unrecorded.take())
         self._record(unrecorded.take())
@@ -279,8 +309,9 @@ class Sender:
             )
             chained: list[str] = []
             unrecorded = _Unrecorded(self.record_every)
+            ahead = _Ahead(rows, self.nudges, NUDGES_AHEAD)
             for row in rows:
-                unrecorded.add(row, self._deliver(row, unrecorded))
+                unrecorded.add(row, self._deliver(row, unrecorded, ahead))
                 if unrecorded.overdue():
                     chained += self._record(unrecorded.take())
             chained += self._record(unrecorded.take())
@@ -337,10 +368,10 @@ class Sender:
         return thread
 
     # --- one row -----------------------------------------------------------------------
-    def _deliver(self, row: Claimed, unrecorded: _Unrecorded) -> Outcome:
+    def _deliver(self, row: Claimed, unrecorded: _Unrecorded, ahead: _Ahead) -> Outcome:
         attempt = _Attempt(row)
         try:
-            return self._try(attempt, unrecorded)
+            return self._try(attempt, unrecorded, ahead)
         except SlackApiError as exc:
             return self._after_refusal(attempt, exc)
         except (OSError, http.client.HTTPException) as exc:  # dropped, refused, timed out
@@ -349,7 +380,7 @@ class Sender:
             logger.exception("Failed to deliver outbox row %s", row.key)
             return self._retry(attempt, f"unexpected {type(exc).__name__}", ambiguous=True)
 
-    def _try(self, attempt: _Attempt, unrecorded: _Unrecorded) -> Outcome:
+    def _try(self, attempt: _Attempt, unrecorded: _Unrecorded, ahead: _Ahead) -> Outcome:
         row = attempt.row
         if row.kind in PERSONAL and self._deactivated(row.recipient):
             return Skipped("the person is deactivated in Slack")
@@ -382,10 +413,10 @@ class Sender:
         wait = self.pacer.reserve("chat.postMessage", channel)
         ready = time.monotonic() + wait
         payload = row.payload
-        if is_nudge(row.kind):  # a check-in: still due? rendered as things are now,
-            if self.nudges is None:  # while its slot under the rate limit comes
+        if is_nudge(row.kind):  # a check-in: still due? rendered as things are now (with
+            rendered = ahead.take(row)  # the next few), while its slot under the limit comes
+            if rendered is None:
                 return Failed("no nudge renderer in this sender")
-            rendered = self.nudges(row.key, row.recipient)
             if isinstance(rendered, Skip):
                 return Skipped(rendered.reason)
             payload = rendered

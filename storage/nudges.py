@@ -3,17 +3,21 @@
 Every ``*_due`` query reads the rows one kind of check-in is about, for active people
 only, in one statement (the planner's cost does not grow with the number of people it
 does not nudge); ``only`` narrows it to one object, which is how a nudge's reason is
-checked again just before it is sent: by the very definition that planned it.
+checked again just before it is sent: by the very definition that planned it, for a
+few nudges at once (``only``: their objects), and the ``*_views`` read what their messages
+show, a query per kind for a batch of nudges rather than a few per nudge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -54,7 +58,7 @@ def _active(person: Any) -> Any:
 
 
 def agenda_due(
-    *, now: datetime, until: datetime, session: Session, only: int | None = None
+    *, now: datetime, until: datetime, session: Session, only: Collection[int] | None = None
 ) -> list[tuple[int, str]]:
     """(session id, mentee) of sessions scheduled in (now, until] with no agenda yet, in
     an active conversation."""
@@ -73,12 +77,12 @@ def agenda_due(
         )
     )
     if only is not None:
-        statement = statement.where(col(MentoringSession.id) == only)
+        statement = statement.where(col(MentoringSession.id).in_(only))
     return [(int(sid), str(slack)) for sid, slack in session.execute(statement).all()]
 
 
 def followups_due(
-    *, held_before: datetime, since: datetime, session: Session, only: int | None = None
+    *, held_before: datetime, since: datetime, session: Session, only: Collection[int] | None = None
 ) -> list[tuple[int, str]]:
     """(session id, mentee) of sessions held (or scheduled, in an active conversation) in
     [since, held_before) whose follow-ups are not posted."""
@@ -105,12 +109,12 @@ def followups_due(
         )
     )
     if only is not None:
-        statement = statement.where(col(MentoringSession.id) == only)
+        statement = statement.where(col(MentoringSession.id).in_(only))
     return [(int(sid), str(slack)) for sid, slack in session.execute(statement).all()]
 
 
 def open_actions_due(
-    *, first: date, last: date, session: Session, only: int | None = None
+    *, first: date, last: date, session: Session, only: Collection[int] | None = None
 ) -> list[tuple[int, str, date]]:
     """(action id, its owner, due date) of open actions due in [first, last]."""
     mentee, mentor = _MENTEE, _MENTOR
@@ -133,7 +137,7 @@ def open_actions_due(
         )
     )
     if only is not None:
-        statement = statement.where(col(ActionItem.id) == only)
+        statement = statement.where(col(ActionItem.id).in_(only))
     rows = session.execute(statement).all()
     owners = {
         aid: (mentor_id if owner == ActionOwner.MENTOR.value else mentee_id)
@@ -148,7 +152,11 @@ def open_actions_due(
 
 
 def requests_waiting(
-    *, waiting_since: datetime, not_before: datetime, session: Session, only: int | None = None
+    *,
+    waiting_since: datetime,
+    not_before: datetime,
+    session: Session,
+    only: Collection[int] | None = None,
 ) -> list[tuple[int, str]]:
     """(conversation id, mentor) of requests waiting for their mentor since a moment in
     [not_before, waiting_since] (from the request, or from its passing on)."""
@@ -165,12 +173,12 @@ def requests_waiting(
         )
     )
     if only is not None:
-        statement = statement.where(col(Conversation.id) == only)
+        statement = statement.where(col(Conversation.id).in_(only))
     return [(int(cid), str(slack)) for cid, slack in session.execute(statement).all()]
 
 
 def silent_conversations(
-    *, quiet_since: datetime, now: datetime, session: Session, only: int | None = None
+    *, quiet_since: datetime, now: datetime, session: Session, only: Collection[int] | None = None
 ) -> list[tuple[int, str, datetime]]:
     """(conversation id, mentee, last sign of life) of active conversations where nothing
     happened since ``quiet_since`` and no session is planned after ``now``."""
@@ -197,7 +205,7 @@ def silent_conversations(
         .group_by(col(Conversation.id), col(mentee.slack_id))
     )
     if only is not None:
-        statement = statement.where(col(Conversation.id) == only)
+        statement = statement.where(col(Conversation.id).in_(only))
     found = []
     for cid, slack, *moments in session.execute(statement).all():
         scheduled = _aware(moments[-1])
@@ -242,7 +250,7 @@ def newcomer_counts(
 
 
 def mets_waiting(
-    *, logged_before: datetime, session: Session, only: int | None = None
+    *, logged_before: datetime, session: Session, only: Collection[int] | None = None
 ) -> list[tuple[int, str]]:
     """(met log id, the person asked to confirm) of logged meetings pending since before
     ``logged_before``."""
@@ -257,7 +265,7 @@ def mets_waiting(
         )
     )
     if only is not None:
-        statement = statement.where(col(MetLog.id) == only)
+        statement = statement.where(col(MetLog.id).in_(only))
     return [(int(mid), str(slack)) for mid, slack in session.execute(statement).all()]
 
 
@@ -271,6 +279,125 @@ def new_people(
     if only is not None:
         statement = statement.where(col(Person.slack_id) == only)
     return [(str(s), start, created) for s, start, created in session.execute(statement).all()]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """What an agenda or follow-up reminder shows of its session."""
+
+    conversation_id: int
+    scheduled_at: datetime | None
+    mentee: str
+    mentee_tz: str | None
+    mentor: str
+
+
+def session_views(ids: Collection[int], *, session: Session) -> dict[int, SessionRow]:
+    """Sessions ``ids`` with their conversation's mentee and mentor."""
+    if not ids:
+        return {}
+    mentee, mentor = _MENTEE, _MENTOR
+    statement = (
+        select(
+            col(MentoringSession.id),
+            col(MentoringSession.conversation_id),
+            col(MentoringSession.scheduled_at),
+            col(mentee.slack_id),
+            col(mentee.tz),
+            col(mentor.slack_id),
+        )
+        .join(Conversation, col(Conversation.id) == col(MentoringSession.conversation_id))
+        .join(mentee, col(mentee.id) == col(Conversation.mentee_id))
+        .join(mentor, col(mentor.id) == col(Conversation.mentor_id))
+        .where(col(MentoringSession.id).in_(ids))
+    )
+    return {
+        int(sid): SessionRow(int(cid), _aware(at), str(ee), tz, str(er))
+        for sid, cid, at, ee, tz, er in session.execute(statement).all()
+    }
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """What an action reminder shows of its action."""
+
+    text: str
+    due_date: date | None
+    mentee: str
+    mentor: str
+
+
+def action_views(ids: Collection[int], *, session: Session) -> dict[int, ActionRow]:
+    """Actions ``ids`` with their conversation's mentee and mentor."""
+    if not ids:
+        return {}
+    mentee, mentor = _MENTEE, _MENTOR
+    statement = (
+        select(
+            col(ActionItem.id),
+            col(ActionItem.text),
+            col(ActionItem.due_date),
+            col(mentee.slack_id),
+            col(mentor.slack_id),
+        )
+        .join(MentoringSession, col(MentoringSession.id) == col(ActionItem.session_id))
+        .join(Conversation, col(Conversation.id) == col(MentoringSession.conversation_id))
+        .join(mentee, col(mentee.id) == col(Conversation.mentee_id))
+        .join(mentor, col(mentor.id) == col(Conversation.mentor_id))
+        .where(col(ActionItem.id).in_(ids))
+    )
+    return {
+        int(aid): ActionRow(str(text), due, str(ee), str(er))
+        for aid, text, due, ee, er in session.execute(statement).all()
+    }
+
+
+def conversation_mentors(ids: Collection[int], *, session: Session) -> dict[int, str]:
+    """The mentor of each of conversations ``ids``."""
+    if not ids:
+        return {}
+    mentor = _MENTOR
+    statement = (
+        select(col(Conversation.id), col(mentor.slack_id))
+        .join(mentor, col(mentor.id) == col(Conversation.mentor_id))
+        .where(col(Conversation.id).in_(ids))
+    )
+    return {int(cid): str(slack) for cid, slack in session.execute(statement).all()}
+
+
+def met_views(ids: Collection[int], *, session: Session) -> dict[int, tuple[str, datetime]]:
+    """(who logged it, when) of met logs ``ids``."""
+    if not ids:
+        return {}
+    logger = _OTHER
+    statement = (
+        select(col(MetLog.id), col(logger.slack_id), col(MetLog.created_at))
+        .join(logger, col(logger.id) == col(MetLog.logger_id))
+        .where(col(MetLog.id).in_(ids))
+    )
+    return {int(mid): (str(slack), at) for mid, slack, at in session.execute(statement).all()}
+
+
+def conversations_of(ids: Collection[int], *, session: Session) -> dict[int, Conversation]:
+    """Conversations ``ids``, in one query."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Conversation).where(col(Conversation.id).in_(ids)))
+    return {int(c.id): c for c in rows.scalars().all() if c.id is not None}
+
+
+def slack_ids_of(person_ids: Iterable[int], *, session: Session) -> dict[int, str]:
+    """The Slack ID of each of ``person_ids``, in one query per chunk."""
+    found: dict[int, str] = {}
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(col(Person.id), col(Person.slack_id)).where(
+                col(Person.id).in_(ids[start : start + CHUNK])
+            )
+        )
+        found.update((int(pid), str(slack)) for pid, slack in rows.all())
+    return found
 
 
 def recipients(slack_ids: Iterable[str], *, session: Session) -> dict[str, Recipient]:
@@ -323,6 +450,28 @@ def claim_day(
     decides between two planners at once)."""
     row = {"key": key, "kind": kind, "person_slack_id": slack_id, "day": day, "planned_at": now}
     return insert_once(session, PlannedNudge, [row], key=None) == 1
+
+
+def claim_days(
+    claims: Sequence[tuple[str, str, str, date]], *, session: Session, now: datetime
+) -> set[str]:
+    """``claim_day`` for many (key, kind, person, day) at once, in a few multi-row
+    statements: the keys claimed here (not those planned before, nor whose day is taken)."""
+    if not claims:
+        return set()
+    table: Any = PlannedNudge.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert_: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert_(table).on_conflict_do_nothing().returning(table.c.key)
+    rows = [
+        {"key": key, "kind": kind, "person_slack_id": slack_id, "day": day, "planned_at": now}
+        for key, kind, slack_id, day in claims
+    ]
+    connection = session.connection()
+    claimed: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        claimed.update(connection.execute(statement, rows[start : start + CHUNK]).scalars())
+    return claimed
 
 
 def set_mute(

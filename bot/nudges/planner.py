@@ -123,9 +123,11 @@ def reasons_due(
         session=session,
     )
 
+    zones = Zones(settings)
+
     def local_day(slack_id: str, moment: datetime = now) -> date:
         person = people.get(slack_id)
-        return moment.astimezone(zone_of(person.tz if person else None, settings.default_tz)).date()
+        return moment.astimezone(zones.of(person.tz if person else None)).date()
 
     reasons = [Reason(NudgeKind.AGENDA, kinds.agenda_key(sid), s) for sid, s in agenda]
     reasons += [Reason(NudgeKind.FOLLOWUPS, kinds.followups_key(sid), s) for sid, s in followups]
@@ -152,6 +154,28 @@ def reasons_due(
         if welcomed(settings, starts_on, local_day(slack_id, appeared)):
             reasons.append(Reason(NudgeKind.WELCOME, kinds.welcome_key(slack_id), slack_id))
     return reasons, people
+
+
+class Zones:
+    """Each time zone resolved once, and its working hours at one moment worked out once,
+    for all the people of a run (a few zones for tens of thousands of people)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._zones: dict[str | None, ZoneInfo] = {}
+        self._hours: dict[tuple[str | None, datetime], Workday] = {}
+
+    def of(self, tz: str | None) -> ZoneInfo:
+        zone = self._zones.get(tz)
+        if zone is None:
+            zone = self._zones[tz] = zone_of(tz, self.settings.default_tz)
+        return zone
+
+    def hours(self, tz: str | None, now: datetime) -> Workday:
+        hours = self._hours.get((tz, now))
+        if hours is None:
+            hours = self._hours[(tz, now)] = working_hours(now, self.of(tz), self.settings)
+        return hours
 
 
 def behind_pace(start: date, count: int, today: date, *, settings: Settings) -> bool:
@@ -196,15 +220,15 @@ def decide(
             by_person[reason.slack_id].append(reason)
     decisions: list[Decision] = []
     welcomes = 0
+    zones = Zones(settings)
     for slack_id in sorted(by_person):
         due = tuple(sorted(set(by_person[slack_id]), key=lambda r: (r.importance, r.key)))
         person = people.get(slack_id)
         if person is None or not person.is_active:
             decisions.append(Decision(slack_id, None, None, "not in the directory", later=due))
             continue
-        zone = zone_of(person.tz, settings.default_tz)
-        hours = working_hours(now, zone, settings)
-        waits = _waits(person, hours, zone_name(zone), taken)
+        hours = zones.hours(person.tz, now)
+        waits = _waits(person, hours, zone_name(zones.of(person.tz)), taken)
         not_before = now
         if not waits and due[0].kind == NudgeKind.WELCOME:
             not_before = now + welcomes * WELCOME_SPACING
@@ -339,14 +363,18 @@ def write(
 
 def _write(decisions: Sequence[Decision], session: Session, now: datetime) -> Counter[str]:
     planned: Counter[str] = Counter()
-    effects = []
+    claims = []
     for decision in decisions:
         reason = decision.reason
         assert reason is not None and decision.day is not None
-        if not store.claim_day(
-            reason.key, reason.kind, reason.slack_id, decision.day, session=session, now=now
-        ):
-            continue
+        claims.append((reason.key, str(reason.kind), reason.slack_id, decision.day))
+    claimed = store.claim_days(claims, session=session, now=now)
+    effects = []
+    for decision in decisions:
+        reason = decision.reason
+        assert reason is not None
+        if reason.key not in claimed:
+            continue  # planned before, or the person's day is taken (another planner)
         if reason.kind == NudgeKind.TEAM_CHECKIN:  # the next one counts from this one
             team.mark_reminded(session, reason.slack_id, now=now)
         effects.append(

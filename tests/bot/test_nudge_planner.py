@@ -15,12 +15,13 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from bot.context import Deps
-from bot.nudges import kinds, planner
+from bot.nudges import kinds, planner, sending
 from bot.nudges.kinds import NudgeKind
 from storage.connections import record_connection
 from storage.models import ActionOwner, ConnectionSource, MetLog
 from tests.conftest import START
 from tests.factories import make_person
+from tests.handlers.journey import STRANGER
 from tests.nudgescene import (
     MENTEE,
     MENTOR,
@@ -133,6 +134,24 @@ def test_each_check_in_is_planned_at_its_moment_and_not_before(
     assert row.not_after == datetime.combine(moment.after.date(), datetime.min.time(), UTC).replace(
         hour=17
     )
+
+
+@pytest.mark.parametrize(
+    "arrange",
+    [_agenda, _followups, _action_due, _action_overdue, _request, _silent, _met],
+    ids=["agenda", "followups", "action-due", "action-overdue", "request", "silent", "met"],
+)
+def test_each_check_in_due_renders_for_its_recipient_and_is_skipped_for_anyone_else(
+    deps: Deps, session: Session, arrange: Callable[[Session], Moment]
+) -> None:
+    directory(session)
+    moment = arrange(session)
+    render = sending.renderer(deps.open_session, deps.settings, lambda: moment.after)
+
+    rendered = render([(moment.key, moment.recipient)])[moment.key]
+    assert isinstance(rendered, dict) and rendered["blocks"]
+    elsewhere = render([(moment.key, STRANGER)])[moment.key]
+    assert elsewhere == sending.Skip(sending.GONE)
 
 
 def test_nothing_goes_at_night_or_at_the_weekend_it_waits_for_monday_morning(

@@ -5,6 +5,7 @@ skipped when their reason went away; `/mentor mute`, `unmute` and the Home's tog
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlmodel import Session, select
 
 from bot.ids import ActionId, CallbackId
 from bot.nudges import kinds
+from bot.nudges.sending import Rendered
+from bot.nudges.sending import renderer as nudge_renderer
 from bot.pacing import unlimited
 from bot.slack import build_client
 from handlers.deliver import Sender, sender_for
@@ -27,15 +30,19 @@ from storage.models import (
 from tests.conftest import START, Harness
 from tests.factories import make_person
 from tests.fakeslack import Call
-from tests.handlers.journey import STRANGER, buttons, dms_to, in_dm, text_of
+from tests.handlers.journey import COLLEAGUE, STRANGER, buttons, dms_to, in_dm, text_of
 from tests.nudgescene import (
     MENTEE,
     MENTOR,
+    OTHER_MENTOR,
     active_pair,
     directory,
+    met_logged,
+    nudge_rows,
     plan_at,
     requested,
     schedule,
+    set_person,
 )
 
 MONDAY = START  # 10:00 in London, where everyone here lives
@@ -245,3 +252,82 @@ def test_nothing_is_sent_to_anyone_in_the_dm_of_someone_else(
     assert {str(c.params["channel"]) for c in posts} == {MENTOR, MENTEE}
     assert all(in_dm(c, MENTOR) or in_dm(c, MENTEE) for c in posts)
     assert session.exec(select(MentoringSession)).all()
+
+
+def test_check_ins_are_rechecked_together_and_one_whose_reason_went_away_skips_only_itself(
+    harness: Harness, session: Session
+) -> None:
+    directory(session)
+    cid = requested(session, at=MONDAY - timedelta(days=4))  # → the mentor
+    pair = active_pair(session, at=MONDAY - timedelta(days=3), mentor=OTHER_MENTOR)
+    schedule(session, pair.first_session, MONDAY + timedelta(hours=20))  # → the mentee
+    met_colleague = met_logged(session, MENTEE, COLLEAGUE, at=MONDAY - timedelta(days=4))
+    met_stranger = met_logged(session, MENTEE, STRANGER, at=MONDAY - timedelta(days=4))
+    plan_at(harness.deps, MONDAY)
+    assert len(nudge_rows(session)) == 4
+    # Before they go: the agenda is posted, the colleague mutes, the stranger leaves.
+    schedule(session, pair.first_session, MONDAY + timedelta(hours=20), agenda=True)
+    set_person(session, COLLEAGUE, nudges_muted=True)
+    set_person(session, STRANGER, is_active=False)
+    asked: list[list[str]] = []
+    render = nudge_renderer(harness.deps.open_session, harness.deps.settings, harness.deps.clock)
+
+    def counting(nudges: Sequence[tuple[str, str]]) -> Mapping[str, Rendered]:
+        asked.append([key for key, _ in nudges])
+        return render(nudges)
+
+    sender = Sender(
+        harness.deps.open_session,
+        build_client(harness.deps.settings, resend=False),
+        clock=harness.deps.clock,
+        pacer=unlimited(),
+        nudges=counting,
+    )
+    _deliver(sender)
+
+    assert len(asked) == 1 and len(asked[0]) == 4  # one look for the whole batch
+    (reminder,) = _nudges_to(harness, MENTOR)
+    assert buttons(reminder.params)[ActionId.ACCEPT_REQUEST] == str(cid)
+    for user in (MENTEE, COLLEAGUE, STRANGER):
+        assert _nudges_to(harness, user) == []
+    outcomes = {
+        key: (row.status, row.last_error)
+        for key in (
+            kinds.request_key(cid, MENTOR),
+            kinds.agenda_key(pair.first_session),
+            kinds.met_key(met_colleague),
+            kinds.met_key(met_stranger),
+        )
+        for row in [_row(session, key)]
+    }
+    assert outcomes == {
+        kinds.request_key(cid, MENTOR): (OutboxStatus.SENT, None),
+        kinds.agenda_key(pair.first_session): (OutboxStatus.SKIPPED, "its reason went away"),
+        kinds.met_key(met_colleague): (OutboxStatus.SKIPPED, "the person muted check-ins"),
+        kinds.met_key(met_stranger): (
+            OutboxStatus.SKIPPED,
+            "the person is not in the directory any more",
+        ),
+    }
+
+
+def test_a_check_in_the_renderer_left_out_is_retried_later_never_skipped_unseen(
+    harness: Harness, session: Session
+) -> None:
+    directory(session)
+    cid = requested(session, at=MONDAY - timedelta(days=4))
+    plan_at(harness.deps, MONDAY)
+    sender = Sender(
+        harness.deps.open_session,
+        build_client(harness.deps.settings, resend=False),
+        clock=harness.deps.clock,
+        pacer=unlimited(),
+        nudges=lambda nudges: {},
+    )
+
+    sender.drain_once()
+
+    row = _row(session, kinds.request_key(cid, MENTOR))
+    assert row.status == OutboxStatus.PENDING
+    assert "LookupError" in (row.last_error or "")
+    assert _nudges_to(harness, MENTOR) == []
