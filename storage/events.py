@@ -1,4 +1,4 @@
-"""Queries for delivery bookkeeping: processed deliveries and sent nudges."""
+"""Queries for delivery bookkeeping: processed deliveries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.insert_once import insert_once
-from storage.models import ProcessedEvent, SentNudge
+from storage.models import ProcessedEvent
 
 MAX_KEY = 64  # ProcessedEvent.event_id
 
@@ -27,25 +27,10 @@ def claim_event(event_id: str, *, session: Session, now: datetime) -> bool:
     """
     if len(event_id) > MAX_KEY:
         event_id = delivery_key("long", event_id)
-    return _insert_once(session, ProcessedEvent, {"event_id": event_id, "received_at": now})
-
-
-def claim_nudge(key: str, person_slack_id: str, *, session: Session, now: datetime) -> bool:
-    """Record nudge ``key``; False when that nudge already went out."""
-    return _insert_once(
-        session, SentNudge, {"key": key, "person_slack_id": person_slack_id, "sent_at": now}
-    )
-
-
-def _insert_once(
-    session: Session, table: type[ProcessedEvent | SentNudge], values: dict[str, object]
-) -> bool:
-    """Insert one row unless its primary key exists; False when it does.
-
-    The primary key decides between two sessions claiming at once, and losing raises
-    nothing: the caller's transaction goes on.
-    """
-    return insert_once(session, table, [values], key=None) == 1
+    # The primary key decides between two sessions claiming at once, and losing raises
+    # nothing: the caller's transaction goes on.
+    values = {"event_id": event_id, "received_at": now}
+    return insert_once(session, ProcessedEvent, [values], key=None) == 1
 
 
 def purge_events_before(cutoff: datetime, *, session: Session, limit: int = 1000) -> int:

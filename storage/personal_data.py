@@ -80,7 +80,6 @@ MAP: tuple[Ref, ...] = (
     Ref("advice_request", "closed_by_id", "keep"),
     Ref("celebration", "person_id", "delete"),
     Ref("transition", "person_id", "delete"),
-    Ref("sentnudge", "person_slack_id", "delete", by="slack_id"),
     Ref("planned_nudge", "person_slack_id", "delete", by="slack_id"),
     # A manager's team check-ins: their notes, their reminder, their pulses (whose answers,
     # anonymous, go with them); a report's invite links them to their answer: it goes, and
@@ -191,7 +190,7 @@ def rows_about(person: Person, *, session: Session) -> dict[str, list[dict[str, 
         table = _table(ref.table)
         if _keyed(ref):
             chosen: Any = table.c.id.in_(_ids(ref, person))
-        else:  # keyed by the Slack ID itself (sent nudges)
+        else:  # keyed by the Slack ID itself (planned nudges)
             chosen = table.c[ref.column] == person.slack_id
         for row in session.execute(select(table).where(chosen)).mappings():
             plain = _plain(row)
@@ -205,7 +204,7 @@ def forget(person: Person, *, session: Session) -> None:
         table = _table(ref.table)
         if ref.forget == "tombstone":
             _tombstone(person, session=session)
-        elif not _keyed(ref):  # keyed by the Slack ID itself (sent nudges)
+        elif not _keyed(ref):  # keyed by the Slack ID itself (planned nudges)
             session.execute(delete(table).where(table.c[ref.column] == person.slack_id))
         elif ref.forget == "delete":
             session.execute(delete(table).where(table.c.id.in_(_ids(ref, person))))

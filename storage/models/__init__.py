@@ -28,7 +28,7 @@ from storage.models.nudges import PlannedNudge
 from storage.models.offers import MentorOffer, OfferTopic, Topic, TopicDemand, TopicKind
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
-from storage.models.system import ProcessedEvent, SentNudge
+from storage.models.system import ProcessedEvent
 from storage.models.team import (
     CheckinReminder,
     PulseAnswer,
@@ -68,7 +68,6 @@ __all__ = [
     "PulseObstacle",
     "PulseUsage",
     "Rating",
-    "SentNudge",
     "SessionOutcome",
     "TeamCheckin",
     "TeamPulse",
