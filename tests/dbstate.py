@@ -53,16 +53,18 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
 
 # How SQLite reads a table for every row in some status, company-wide: a scan of the table,
 # or a search of an index on the status alone (whatever the index is called: migration
-# 0010's status-first digest indexes were taken for a mentor's load that way).
+# 0010's status-first digest indexes were taken for a mentor's load that way); and every
+# active person (an index led by is_active had matching start from everyone, not from the
+# few offers it was given).
 COMPANY_WIDE = re.compile(
-    r"SCAN (conversation|metlog)\b|SEARCH (conversation|metlog) USING (COVERING )?INDEX "
-    r"\w+ \(status=\?\)$"
+    r"SCAN (conversation|metlog|person)\b|SEARCH (conversation|metlog) USING (COVERING )?INDEX "
+    r"\w+ \(status=\?\)$|SEARCH person USING (COVERING )?INDEX \w+ \(is_active=\?\)$"
 )
 
 
 def company_wide_reads(engine: Engine, statements: Iterable[str]) -> dict[str, list[str]]:
-    """The SELECTs among ``statements`` whose SQLite query plan reads conversations or met
-    logs company-wide, with those lines of the plan (empty when none does)."""
+    """The SELECTs among ``statements`` whose SQLite query plan reads conversations, met
+    logs or people company-wide, with those lines of the plan (empty when none does)."""
     connection = engine.raw_connection()
     try:
         plans = {

@@ -98,8 +98,10 @@ DIGEST_INDEXES = (
     ),
     # A person's area, for the silo table's two lookups per new connection.
     Index("ix_person_id_area", col(Person.id), col(Person.area)),
-    # The areas' headcounts, without reading every person's row.
-    Index("ix_person_active_area", col(Person.is_active), col(Person.area)),
+    # The areas' headcounts, without reading every person's row. Area first: led by
+    # is_active, it drew SQLite to start matching's candidate statement from every active
+    # person instead of the few offers asked for (a Home took 4 s at 50,000 people).
+    Index("ix_person_area_active", col(Person.area), col(Person.is_active)),
     Index(
         "ix_mentoring_session_held_at",
         col(MentoringSession.held_at),

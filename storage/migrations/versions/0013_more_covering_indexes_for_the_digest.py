@@ -21,7 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
     ("conversation", "ix_conversation_mentee_created_at", ["mentee_id", "created_at"]),
-    ("person", "ix_person_active_area", ["is_active", "area"]),
+    # Area first: led by is_active, it drew SQLite to start matching's candidate statement
+    # from every active person instead of the few offers asked for.
+    ("person", "ix_person_area_active", ["area", "is_active"]),
     ("agenda_item", "ix_agenda_item_session_outcome", ["session_id", "outcome"]),
 )
 
