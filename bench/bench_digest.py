@@ -8,14 +8,14 @@ figures are the digest's own, computes the digest of the last whole week
 export, and prints the time of each step and the process's peak RSS.
 Targets: the digest under 2 seconds and under 300 MB.
 
-On the 2-core development VM, 2026-12-01, load average 0.8 (one other light job):
-total 1.68-1.83 s (compute 1.52-1.68 s, rendering 0.16 s), peak RSS 83 MB, three runs
-in fresh processes. Beside it, the same database without the second connection (the
-danger signs and the supply read in a thread while the figures are read) took 1.95-2.31 s
-at load 1.1-1.3, and the code before the first-connection mark (migration 0012) and the
-covering indexes (0013) 3.0-3.3 s at load 1.0 (2.20-2.39 s measured earlier on an idle
-machine). Figures move by a few tenths of a second with the machine's load: compare runs
-made side by side.
+On the 2-core development VM, 2026-12-01, load average 0.8-0.9, six runs in fresh
+processes: total 1.46-1.85 s (compute 1.34-1.65 s, rendering 0.12-0.2 s), peak RSS 84 MB.
+Beside it, the same database without the second connection (the danger signs and the
+supply read in a thread while the figures are read) took 1.95-2.31 s at load 1.1-1.3,
+and the code before the first-connection mark (migration 0012) and the covering indexes
+(0013) 3.0-3.3 s at load 1.0 (2.20-2.39 s measured earlier on an idle machine). The
+first run after the database file changed reads it from disk: 2.9 s once. Figures move
+by a few tenths of a second with the machine's load: compare runs made side by side.
 
 Run from the repository root:
 

@@ -21,9 +21,10 @@ It prints the build times, then p50/p95 of the whole path and of the matching se
 alone at each size, side by side, with the ratio. Target: p95 under 50 ms at 50,000
 people on a 2-core machine, and within 1.3x of that at 200,000.
 
-Measured 2026-12-01 on the shared 2-core machine (load average 2.6 from other work):
-the handler path p50 19.2 ms, p95 28.1 ms at 50,000 people and p50 20.0 ms, p95 31.7 ms
-at 200,000 (1.13x); the matching service alone p95 19.5 ms and 22.3 ms (1.14x). Before,
+Measured 2026-12-01 on the 2-core machine (load average 0.1-0.7): the handler path p50
+21.8 ms, p95 29.9 ms at 50,000 people and p50 22.5 ms, p95 32.4 ms at 200,000 (1.09x);
+the matching service alone p95 20.8 ms and 22.1 ms (1.06x). (Earlier, load 2.6: 28.1 and
+31.7 ms, 1.13x.) Before,
 a popular topic's every offer was ranked, and since migration 0010 each candidate's load
 was counted through a status-first index: a find for "kubernetes" at 200,000 people took
 5-12 s (p95 of the service 5.2 s) and the handler run timed out.
