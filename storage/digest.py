@@ -307,17 +307,22 @@ def newcomer_counts(
         sa_select(col(p.id), col(p.slack_id), col(p.start_date), count, recent)
         .select_from(p)
         .outerjoin(c, and_(col(c.person_id) == col(p.id), joined))
-        .where(
-            col(p.is_active).is_(True),
-            col(p.start_date).is_not(None),
-            col(p.start_date) > started_after,
-        )
+        .where(*_newcomers(p, started_after))
         .group_by(col(p.id), col(p.slack_id), col(p.start_date))
     )
     return [
         GoalCount(int(i), str(s), start, int(n), int(r))
         for i, s, start, n, r in _rows(session, statement)
     ]
+
+
+def _newcomers(p: Any, started_after: date) -> tuple[Any, ...]:
+    """Active people whose start date is after ``started_after``: their window is open."""
+    return (
+        col(p.is_active).is_(True),
+        col(p.start_date).is_not(None),
+        col(p.start_date) > started_after,
+    )
 
 
 def newcomer_tallies(
@@ -332,11 +337,7 @@ def newcomer_tallies(
         sa_select(col(p.start_date).label("starts"), count.label("n"))
         .select_from(p)
         .outerjoin(c, and_(col(c.person_id) == col(p.id), joined))
-        .where(
-            col(p.is_active).is_(True),
-            col(p.start_date).is_not(None),
-            col(p.start_date) > started_after,
-        )
+        .where(*_newcomers(p, started_after))
         .group_by(col(p.id), col(p.start_date))
         .subquery()
     )
