@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -192,6 +193,7 @@ def _suggest(
     by_topic = {m.topic.id: m for m in matches or ()}
     topics_of: dict[int, set[int]] = {}
     tiers: Sequence[tuple[tuple[int, float], list[int] | None]]
+    cut = False  # some topic had more offers than its share of the window
     if matches is None:
         # Anyone who could help: the best of a window of offers, not of the whole company,
         # so "who to ask next" costs the same in a company of 500 as of 200,000.
@@ -200,7 +202,7 @@ def _suggest(
     else:
         # Likewise a window of each topic's offers, so a topic offered by thousands costs
         # what one offered by a few hundred does, and its mentors' requests are spread.
-        pairs = _topic_window(session, mentee.id, matches)
+        pairs, cut = _topic_window(session, mentee.id, matches)
         for offer_id, topic_id in pairs:
             topics_of.setdefault(offer_id, set()).add(topic_id)
         tiers = _topic_tiers(topics_of, by_topic, frozenset(key.split()))
@@ -211,40 +213,51 @@ def _suggest(
     chosen: list[CandidateRow] = []
     fit: dict[int, tuple[int, float]] = {}  # offer ID → its tier's topic fit
     page_size = limit * 2 + 8
-    # Tiers go from the best topic match down; within a tier the database ranks and pages,
-    # so a popular topic never brings every mentor into Python.
-    for tier_fit, tier in tiers:
-        offset = 0
-        while len(chosen) < limit:
-            rows = offers_store.ranked_candidates(
-                session=session,
-                today=now.date(),
-                mentee_id=mentee.id,
-                mentee_slack_id=mentee.slack_id,
-                mentee_area_key=mentee_area,
-                mentee_level=mentee.level,
-                max_level_gap=max_level_gap,
-                chain_slack_ids=chain,
-                connected_ids=connected,
-                exclude_ids=exclude_ids,
-                offer_ids=tier,
-                limit=page_size,
-                offset=offset,
-                reverse_only=reverse_only,
-            )
-            under = _reports_among(session, mentee, rows) if has_reports else set()
-            for row in rows:
-                if not _still_eligible(mentee_area, under, row):
-                    continue
-                chosen.append(row)
-                fit[row.offer_id] = tier_fit
-                if len(chosen) == limit:
+
+    def rank(tiers: Sequence[tuple[tuple[int, float], list[int] | None]]) -> None:
+        # Tiers go from the best topic match down; within a tier the database ranks and
+        # pages, so a popular topic never brings every mentor into Python.
+        for tier_fit, tier in tiers:
+            offset = 0
+            while len(chosen) < limit:
+                rows = offers_store.ranked_candidates(
+                    session=session,
+                    today=now.date(),
+                    mentee_id=mentee.id or 0,
+                    mentee_slack_id=mentee.slack_id,
+                    mentee_area_key=mentee_area,
+                    mentee_level=mentee.level,
+                    max_level_gap=max_level_gap,
+                    chain_slack_ids=chain,
+                    connected_ids=connected,
+                    exclude_ids=exclude_ids,
+                    offer_ids=tier,
+                    limit=page_size,
+                    offset=offset,
+                    reverse_only=reverse_only,
+                )
+                under = _reports_among(session, mentee, rows) if has_reports else set()
+                for row in rows:
+                    if not _still_eligible(mentee_area, under, row):
+                        continue
+                    chosen.append(row)
+                    fit[row.offer_id] = tier_fit
+                    if len(chosen) == limit:
+                        break
+                if len(rows) < page_size:
                     break
-            if len(rows) < page_size:
+                offset += page_size
+            if len(chosen) == limit:
                 break
-            offset += page_size
-        if len(chosen) == limit:
-            break
+
+    rank(tiers)
+    if not chosen and cut and matches:
+        # Nobody in the window: before saying nobody fits, rank every offer of the topics
+        # (rare: few mentors are eligible for this mentee, so a window missed them).
+        topics_of.clear()
+        for offer_id, topic_id in _whole_topics(session, matches):
+            topics_of.setdefault(offer_id, set()).add(topic_id)
+        rank(_topic_tiers(topics_of, by_topic, frozenset(key.split())))
     # Exact medians only for the few shown, to say how quickly they usually answer.
     delays = directory_store.response_delays((r.person_id for r in chosen), session=session)
     people = directory_store.people_by_ids((r.person_id for r in chosen), session=session)
@@ -289,11 +302,12 @@ def _suggest(
 
 def _topic_window(
     session: Session, seed: int, matches: Sequence[TopicMatch]
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], bool]:
     """(offer_id, topic_id) of the offers a search ranks, each topic's share read from a
     place that depends on who searches. Half of ``TOPIC_POOL`` goes to the topics that fit
     best on their own, half to the others, so twelve loosely related topics do not crowd
-    out the one that was asked for (an offer of both still ranks in the tier of both)."""
+    out the one that was asked for (an offer of both still ranks in the tier of both).
+    Also whether some topic filled its share (it may have more offers than were read)."""
     fits = {m.topic.id: topic_key((len(m.covered), round(m.closeness, 6))) for m in matches}
     best = min(fits.values(), default=None)
     first = [t for t, fit in fits.items() if fit == best]
@@ -301,7 +315,18 @@ def _topic_window(
     pool = TOPIC_POOL // 2 if rest else TOPIC_POOL
     sizes = {t: max(TOPIC_SHARE, pool // len(first)) for t in first}
     sizes.update((t, max(TOPIC_SHARE, pool // len(rest))) for t in rest)
-    return offers_store.offer_topic_window(sizes, seed, session=session)
+    pairs = offers_store.offer_topic_window(sizes, seed, session=session)
+    read = Counter(topic for _, topic in pairs)
+    return pairs, any(read[t] >= size for t, size in sizes.items())
+
+
+WHOLE = 1_000_000_000  # a window no topic fills: every offer
+
+
+def _whole_topics(session: Session, matches: Sequence[TopicMatch]) -> list[tuple[int, int]]:
+    """(offer_id, topic_id) of every offer of the matched topics."""
+    sizes = {m.topic.id: WHOLE for m in matches}
+    return offers_store.offer_topic_window(sizes, 0, session=session)
 
 
 class Shortfall(StrEnum):
@@ -409,7 +434,7 @@ def _why_none(
     max_level_gap: int,
 ) -> set[Shortfall]:
     """Which rules kept out the people who offer the matched topics (a few hundred looked at)."""
-    offer_ids = {o for o, _ in _topic_window(session, mentee.id or 0, matches)}
+    offer_ids = {o for o, _ in _topic_window(session, mentee.id or 0, matches)[0]}
     rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
     chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
     # Whose chain includes the mentee (indirect reports): only worth walking for a manager.

@@ -381,6 +381,25 @@ def test_a_popular_topic_finds_eligible_mentors_among_a_window_of_its_offers(
     assert _ids(list(again.suggestions)) == shown[mentees[0].slack_id]  # the same for them
 
 
+def test_the_one_eligible_mentor_outside_the_window_is_still_found_never_nobody_fits(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the window holds nobody this mentee may ask, every offer of the topic is
+    ranked before the search says nobody fits: a window must not make a false answer."""
+    monkeypatch.setattr(matching, "TOPIC_POOL", 4)
+    monkeypatch.setattr(matching, "TOPIC_SHARE", 4)
+    for n in range(30):  # all in the mentee's own area but the last one
+        area = "Sales" if n == 29 else "Engineering"
+        offer(session, make_person(session, f"U0OWN{n:04d}", area=area), ("Negotiation",))
+    mentee = make_person(session, "U0ASKER01", area="Engineering")
+    session.commit()
+
+    found = find_mentors(session, mentee, "negotiation", now=NOW, max_level_gap=2)
+
+    assert _ids(list(found.suggestions)) == ["U0OWN0029"]
+    assert not found.stopped_by
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("MENTORBOT_TEST_DATABASE_URL")), reason="reads SQLite's query plans"
 )
