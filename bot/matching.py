@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -203,8 +203,7 @@ def _suggest(
         # Likewise a window of each topic's offers, so a topic offered by thousands costs
         # what one offered by a few hundred does, and its mentors' requests are spread.
         pairs, cut = _topic_window(session, mentee.id, matches)
-        for offer_id, topic_id in pairs:
-            topics_of.setdefault(offer_id, set()).add(topic_id)
+        topics_of = _topics_by_offer(pairs)
         tiers = _topic_tiers(topics_of, by_topic, frozenset(key.split()))
     chain = directory_store.manager_chain(mentee.slack_id, session=session)
     connected = connections_store.connected_ids(mentee.id, session=session)
@@ -254,9 +253,7 @@ def _suggest(
     if not chosen and cut and matches:
         # Nobody in the window: before saying nobody fits, rank every offer of the topics
         # (rare: few mentors are eligible for this mentee, so a window missed them).
-        topics_of.clear()
-        for offer_id, topic_id in _whole_topics(session, matches):
-            topics_of.setdefault(offer_id, set()).add(topic_id)
+        topics_of = _topics_by_offer(_whole_topics(session, matches))
         rank(_topic_tiers(topics_of, by_topic, frozenset(key.split())))
     # Exact medians only for the few shown, to say how quickly they usually answer.
     delays = directory_store.response_delays((r.person_id for r in chosen), session=session)
@@ -321,6 +318,14 @@ def _topic_window(
 
 
 WHOLE = 1_000_000_000  # a window no topic fills: every offer
+
+
+def _topics_by_offer(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    """Offer ID -> the matched topics it covers, from (offer_id, topic_id) pairs."""
+    topics_of: dict[int, set[int]] = {}
+    for offer_id, topic_id in pairs:
+        topics_of.setdefault(offer_id, set()).add(topic_id)
+    return topics_of
 
 
 def _whole_topics(session: Session, matches: Sequence[TopicMatch]) -> list[tuple[int, int]]:
@@ -433,8 +438,11 @@ def _why_none(
     now: datetime,
     max_level_gap: int,
 ) -> set[Shortfall]:
-    """Which rules kept out the people who offer the matched topics (a few hundred looked at)."""
-    offer_ids = {o for o, _ in _topic_window(session, mentee.id or 0, matches)[0]}
+    """Which rules kept out the people who offer the matched topics (a few hundred looked at).
+
+    Asked only once nobody fits, when ``_suggest`` has ranked every offer of the topics:
+    their offerers, not a window of them, say why."""
+    offer_ids = {o for o, _ in _whole_topics(session, matches)}
     rows = offers_store.offerers(offer_ids, session=session, limit=DIAGNOSED)
     chain = set(directory_store.manager_chain(mentee.slack_id, session=session))
     # Whose chain includes the mentee (indirect reports): only worth walking for a manager.
